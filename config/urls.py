@@ -1,0 +1,15 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+# The admin is for superusers only, and its sign-in goes through allauth (rate limits, MFA).
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+admin.site.site_header = "Storedesk administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("dashboard.urls")),
+]

@@ -1,0 +1,8 @@
+from django import forms
+
+from storeapi.roles import Role
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)

@@ -1,0 +1,161 @@
+"""`make demo`: prepare everything, start every process, print where to sign in.
+
+Safe to run again: secrets are generated once into `.env`, migrations and seeding are
+idempotent, the demo operator's password is reset to the same value.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from config import embedded_redis  # noqa: E402
+
+PYTHON = sys.executable
+ENV_FILE = BASE_DIR / ".env"
+WEB_URL = "http://127.0.0.1:8000"
+SANDBOX_URL = "http://127.0.0.1:8100"
+EMBEDDED_REDIS_PORT = 6390
+# The demo's partner app, registered in the sandbox store by seed_sandbox.
+DEMO_CLIENT_ID = "storedesk-demo"
+
+
+def say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def read_env_file() -> dict[str, str]:
+    values = {}
+    if ENV_FILE.exists():
+        for line in ENV_FILE.read_text().splitlines():
+            if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+                key, _, value = line.partition("=")
+                values[key.strip()] = value.strip()
+    return values
+
+
+def ensure_env_file() -> dict[str, str]:
+    """Write `.env` with generated secrets the first time; keep it afterwards."""
+    values = read_env_file()
+    defaults = {
+        "DEBUG": "true",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "STOREAPI_CLIENT_ID": DEMO_CLIENT_ID,
+        "STOREAPI_CLIENT_SECRET": secrets.token_urlsafe(40),
+        "STOREAPI_STORE_URL": SANDBOX_URL + "/{store}",
+        "SITE_URL": WEB_URL,
+        "DEMO_EMAIL": os.environ.get("DEMO_EMAIL", "demo@example.com"),
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", secrets.token_urlsafe(12)),
+    }
+    missing = {k: v for k, v in defaults.items() if k not in values}
+    if missing:
+        with ENV_FILE.open("a") as fh:
+            if not values:
+                fh.write("# Written by `make demo` for this machine. Not for production.\n")
+            for key, value in missing.items():
+                fh.write(f"{key}={value}\n")
+        values.update(missing)
+    # Explicit DEMO_EMAIL / DEMO_PASSWORD in the environment win over the file.
+    for key in ("DEMO_EMAIL", "DEMO_PASSWORD"):
+        if os.environ.get(key):
+            values[key] = os.environ[key]
+    return values
+
+
+def choose_redis() -> tuple[str, bool]:
+    url = os.environ.get("REDIS_URL")
+    if url and embedded_redis.redis_answers(url):
+        return url, False
+    if url:
+        say(f"REDIS_URL={url} does not answer; using an embedded Redis instead.")
+    return f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0", True
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def wait_for(url: str, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return True
+        except requests.RequestException:
+            time.sleep(0.3)
+    return False
+
+
+def write_procfile(use_embedded_redis: bool) -> Path:
+    lines = [
+        f"web: {PYTHON} manage.py runserver 127.0.0.1:8000",
+        f"worker: {PYTHON} -m celery -A config worker --loglevel=info --concurrency=2",
+        f"beat: {PYTHON} -m celery -A config beat --loglevel=info --schedule var/celerybeat-schedule",
+    ]
+    if (BASE_DIR / "sandbox" / "settings.py").exists():
+        lines.append(f"store: {PYTHON} manage.py runsandbox 127.0.0.1:8100")
+    if use_embedded_redis:
+        lines.append(f"redis: {PYTHON} -m config.embedded_redis {EMBEDDED_REDIS_PORT}")
+    path = BASE_DIR / "var" / "Procfile.demo"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main() -> int:
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    values = ensure_env_file()
+    redis_url, use_embedded_redis = choose_redis()
+    env = {**os.environ, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
+
+    say("Migrating the database")
+    manage("migrate", "--noinput", "-v0", env=env)
+    sandbox_present = (BASE_DIR / "sandbox" / "settings.py").exists()
+    if sandbox_present:
+        say("Preparing the sandbox store (first run seeds about 6,000 orders)")
+        manage("sandbox_migrate", env=env)
+        manage("seed_sandbox", "--if-empty", "--client-secret", values["STOREAPI_CLIENT_SECRET"], env=env)
+    manage("demo_operator", "--email", values["DEMO_EMAIL"], "--password", values["DEMO_PASSWORD"], env=env)
+
+    say(
+        "Starting web, worker, beat"
+        + (", store" if sandbox_present else "")
+        + (", redis" if use_embedded_redis else "")
+    )
+    procfile = write_procfile(use_embedded_redis)
+    honcho = subprocess.Popen(
+        [PYTHON, "-m", "honcho", "-f", str(procfile), "-d", str(BASE_DIR), "-e", "var/no-such.env", "start"],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    signal.signal(signal.SIGINT, lambda *_: honcho.send_signal(signal.SIGINT))
+    signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGTERM))
+
+    if sandbox_present and wait_for(SANDBOX_URL + "/"):
+        manage("demo_connect", "--stores", "acme,bergmann", "--email", values["DEMO_EMAIL"], env=env)
+    if wait_for(WEB_URL + "/accounts/login/"):
+        print(
+            "\n"
+            "  Storedesk is running:  " + WEB_URL + "/\n"
+            "  Sign in as:            " + values["DEMO_EMAIL"] + "\n"
+            "  Password:              "
+            + values["DEMO_PASSWORD"]
+            + "\n"
+            + (f"  Sandbox store:         {SANDBOX_URL}/acme/dashboard/\n" if sandbox_present else "")
+            + "  Stop with Ctrl+C.\n",
+            flush=True,
+        )
+    return honcho.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+/* Storedesk's small behaviours. No inline scripts: the CSP forbids them. */
+(function () {
+  "use strict";
+
+  // A thin progress bar while any htmx request is running.
+  let pending = 0;
+  document.addEventListener("htmx:beforeRequest", function () {
+    pending += 1;
+    document.body.classList.add("htmx-busy");
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    pending = Math.max(0, pending - 1);
+    if (pending === 0) document.body.classList.remove("htmx-busy");
+  });
+
+  // After a swap, move focus to the element the server marked, so keyboard users
+  // land on the new content (a form error, the new note, the refreshed table).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const target = event.detail.elt && event.detail.elt.querySelector
+      ? event.detail.elt.querySelector("[data-autofocus]") : null;
+    if (target) target.focus();
+  });
+
+  // Show a readable message when an htmx request fails at the network level or
+  // the server answers an error without a partial of its own.
+  function showRequestError(text) {
+    const box = document.getElementById("messages");
+    if (!box) return;
+    const div = document.createElement("div");
+    div.className = "alert alert-danger alert-dismissible fade show";
+    div.setAttribute("role", "alert");
+    div.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-bs-dismiss", "alert");
+    close.setAttribute("aria-label", "Close");
+    div.appendChild(close);
+    box.appendChild(div);
+  }
+  document.addEventListener("htmx:sendError", function () {
+    showRequestError("Storedesk could not be reached. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 403) showRequestError("Your role does not allow this.");
+    else if (status === 404) showRequestError("Not found, or you no longer have access.");
+    else showRequestError("Something went wrong (" + status + "). Please try again.");
+  });
+
+  // Table rows that open a page: a click anywhere on the row follows its link.
+  document.addEventListener("click", function (event) {
+    const row = event.target.closest("tr[data-href]");
+    if (!row || event.target.closest("a, button, input, label, select")) return;
+    window.location.assign(row.getAttribute("data-href"));
+  });
+
+  // Copy buttons: <button data-copy="#element-id">.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.value || source.textContent.trim()).then(function () {
+      const label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    });
+  });
+})();

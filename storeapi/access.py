@@ -1,0 +1,45 @@
+"""The access-control chokepoint: which store an operator may open, and as what.
+
+Every store-scoped view goes through `store_view`. A store the operator is not a
+member of is a 404 (its existence is not revealed), superusers included; a member
+whose role lacks the permission gets a 403.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Membership
+from .roles import Perm
+
+
+def membership_for_operator(*, operator, subdomain: str) -> Membership:
+    membership = Membership.objects.for_operator(operator).filter(store__subdomain=subdomain).first()
+    if membership is None:
+        raise Http404("No such store.")
+    return membership
+
+
+def store_view(perm: Perm = Perm.VIEW):
+    """Decorate a view taking `store` (subdomain) from the URL.
+
+    The view is called with the `Store` instead of the subdomain, and
+    `request.membership` is set.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, store: str, **kwargs):
+            membership = membership_for_operator(operator=request.user, subdomain=store)
+            if not membership.allows(perm):
+                raise PermissionDenied("Your role in this store does not allow this.")
+            request.membership = membership
+            return view(request, *args, store=membership.store, **kwargs)
+
+        wrapper.store_permission = perm
+        return wrapper
+
+    return decorator
