@@ -1,0 +1,193 @@
+"""Typed errors from talking to a store.
+
+One base class carrying what is known about the failure, subclasses by meaning, and
+one function (`error_from_response`) that maps an HTTP answer to an error. No caller
+inspects status codes. Messages never contain credentials: they are built from the
+status, the platform's `detail` text and the request path only.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import UTC, datetime
+
+
+class StoreAPIError(Exception):
+    """Something went wrong talking to a store.
+
+    `user_message` is what a page shows, in plain words.
+    """
+
+    default_message = "The store could not complete the request."
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        store: str | None = None,
+    ):
+        self.message = message or self.default_message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.store = store
+        super().__init__(self.message)
+
+    @property
+    def user_message(self) -> str:
+        return self.default_message
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again later (a page offers a retry button, a job retries)."""
+        return False
+
+    def __repr__(self):
+        return f"{type(self).__name__}(status={self.status!r}, store={self.store!r}, message={self.message!r})"
+
+
+class StoreNotConnected(StoreAPIError):
+    default_message = "This store is not connected. An owner can connect it again."
+
+
+class StoreUnavailable(StoreAPIError):
+    """No answer, a timeout, or server errors that persisted through the retries."""
+
+    default_message = "The store is not answering right now. Try again in a moment."
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+class RateLimited(StoreAPIError):
+    default_message = "The store is busy (rate limited). Retrying shortly…"
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+class NotFound(StoreAPIError):
+    default_message = "The store has no such object. It may have been deleted."
+
+
+class MissingScope(StoreAPIError):
+    """The store's grant lacks the scope this call needs."""
+
+    def __init__(self, message: str = "", *, scope: str | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.scope = scope
+
+    @property
+    def user_message(self) -> str:
+        what = f"the “{self.scope}” permission" if self.scope else "a permission it needs"
+        return f"Storedesk lacks {what} for this store. An owner can reconnect the store to grant it."
+
+
+class TokenRevoked(StoreAPIError):
+    default_message = "The store revoked Storedesk's access. An owner must reconnect the store."
+
+
+class InvalidRequest(StoreAPIError):
+    """The store refused the request (400) and said why, possibly per field."""
+
+    def __init__(self, message: str = "", *, field_errors: dict[str, list[str]] | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.field_errors = field_errors or {}
+
+    @property
+    def user_message(self) -> str:
+        if self.field_errors:
+            parts = [
+                f"{field}: {' '.join(msgs)}" if field != "non_field_errors" else " ".join(msgs)
+                for field, msgs in self.field_errors.items()
+            ]
+            return "The store refused this: " + "; ".join(parts)
+        return f"The store refused this: {self.message}"
+
+
+class UnexpectedResponse(StoreAPIError):
+    """An answer that is not what the API documents (not JSON, wrong shape, odd status)."""
+
+    default_message = "The store answered with something Storedesk did not understand."
+
+
+def parse_retry_after(value: str | None, *, default: float = 1.0, maximum: float = 120.0) -> float:
+    """Seconds to wait, from a `Retry-After` header (seconds or an HTTP date)."""
+    if not value:
+        return default
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds != seconds:  # NaN
+        return default
+    return min(max(seconds, 0.0), maximum)
+
+
+def _flatten_errors(body) -> tuple[str, dict[str, list[str]]]:
+    """The platform answers DRF-style: {"detail": "..."} or {"field": ["..."], ...}."""
+    if isinstance(body, dict):
+        if isinstance(body.get("detail"), str):
+            return body["detail"], {}
+        fields: dict[str, list[str]] = {}
+        for key, value in body.items():
+            if isinstance(value, list):
+                fields[str(key)] = [v if isinstance(v, str) else str(v) for v in value]
+            elif isinstance(value, str):
+                fields[str(key)] = [value]
+            elif isinstance(value, dict):
+                nested_message, nested = _flatten_errors(value)
+                for sub, msgs in nested.items():
+                    fields[f"{key}.{sub}"] = msgs
+                if nested_message and not nested:
+                    fields[str(key)] = [nested_message]
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()), fields
+    if isinstance(body, list):
+        return " ".join(str(v) for v in body), {"non_field_errors": [str(v) for v in body]}
+    return "", {}
+
+
+def error_from_response(response, *, store: str | None = None, scope: str | None = None) -> StoreAPIError:
+    """Map a non-2xx answer to the error that says what it means."""
+    status = response.status_code
+    request_id = response.headers.get("X-Request-Id")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail, field_errors = _flatten_errors(body)
+    kwargs = {"status": status, "request_id": request_id, "store": store}
+    if isinstance(body, dict) and isinstance(body.get("code"), str):
+        kwargs["code"] = body["code"]
+
+    if status == 400:
+        return InvalidRequest(detail or "Bad request.", field_errors=field_errors, **kwargs)
+    if status == 401:
+        return TokenRevoked(detail or "Unauthorized.", **kwargs)
+    if status == 403:
+        return MissingScope(detail or "Forbidden.", scope=scope, **kwargs)
+    if status in (404, 410):
+        return NotFound(detail or "Not found.", **kwargs)
+    if status == 429:
+        return RateLimited(
+            detail or "Too many requests.", retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs
+        )
+    if status >= 500:
+        return StoreUnavailable(detail or f"Server error {status}.", **kwargs)
+    return UnexpectedResponse(detail or f"Unexpected status {status}.", **kwargs)

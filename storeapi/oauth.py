@@ -1,0 +1,95 @@
+"""OAuth with the platform: token refresh (and, in connect.py, the authorization flow).
+
+The client secret goes only to URLs built from STOREAPI_STORE_URL and a validated
+subdomain, never to a host taken from a request.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from oauthlib.oauth2 import OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from .domains import store_base_url
+from .errors import StoreUnavailable
+from .http import shared_session
+from .ratelimit import shared_redis
+
+logger = logging.getLogger(__name__)
+
+# Access tokens are long lived; an absurd expires_in must not overflow a datetime.
+MAX_EXPIRES_IN = 60 * 60 * 24 * 365 * 20
+
+
+def authorize_url(subdomain: str) -> str:
+    return f"{store_base_url(subdomain)}/oauth2/authorize/"
+
+
+def token_url(subdomain: str) -> str:
+    return f"{store_base_url(subdomain)}/oauth2/token/"
+
+
+def expiry_from(expires_in) -> timezone.datetime | None:
+    try:
+        seconds = int(float(expires_in))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if seconds <= 0:
+        return None
+    return timezone.now() + timedelta(seconds=min(seconds, MAX_EXPIRES_IN))
+
+
+def oauth_session(**kwargs) -> OAuth2Session:
+    session = OAuth2Session(client_id=settings.STOREAPI_CLIENT_ID, **kwargs)
+    # Share connection pooling and timeouts' semantics with the rest of storeapi.
+    session.mount("https://", shared_session().get_adapter("https://"))
+    session.mount("http://", shared_session().get_adapter("http://"))
+    return session
+
+
+def refresh_access_token(store, *, used_ciphertext: str) -> bool:
+    """Swap the store's refresh token for a new access token, once across processes.
+
+    `used_ciphertext` is the encrypted access token the failed request used: if it has
+    changed meanwhile, another process refreshed already and this one just reloads.
+    Returns whether a fresh access token is now saved.
+    """
+    lock = shared_redis().lock(f"storeapi:refresh:{store.pk}", timeout=60, blocking_timeout=60)
+    with lock:
+        store.refresh_from_db()
+        if store.access_token_encrypted and store.access_token_encrypted != used_ciphertext:
+            return True
+        refresh_token = store.refresh_token()
+        if not refresh_token or not settings.STOREAPI_CLIENT_ID:
+            return False
+        try:
+            token = oauth_session().refresh_token(
+                token_url(store.subdomain),
+                refresh_token=refresh_token,
+                client_id=settings.STOREAPI_CLIENT_ID,
+                client_secret=settings.STOREAPI_CLIENT_SECRET,
+                timeout=(settings.STOREAPI_CONNECT_TIMEOUT, settings.STOREAPI_READ_TIMEOUT),
+            )
+        except (requests.ConnectionError, requests.Timeout):
+            raise StoreUnavailable("The store's token endpoint did not answer.", store=store.subdomain) from None
+        except (OAuth2Error, ValueError) as exc:
+            # The grant is gone (revoked, expired, app uninstalled).
+            logger.info("Refreshing the token of store %s failed: %s", store.subdomain, type(exc).__name__)
+            return False
+        if not token.get("access_token"):
+            return False
+        store.set_tokens(
+            access_token=token["access_token"],
+            refresh_token=token.get("refresh_token") or refresh_token,
+            expires_at=expiry_from(token.get("expires_in")),
+        )
+        store.save(
+            update_fields=["access_token_encrypted", "refresh_token_encrypted", "token_expires_at", "updated_at"]
+        )
+        logger.info("Refreshed the access token of store %s.", store.subdomain)
+        return True

@@ -1,0 +1,114 @@
+"""The per-store request rate limit, shared by every process and machine through Redis.
+
+GCRA (generic cell rate algorithm) in one atomic Lua script: a key per store holds the
+"theoretical arrival time" of the next free slot; slots are `1/rate` apart.
+
+Two priorities:
+- interactive calls (page views) *reserve* the next free slot and sleep until it, so
+  they queue in arrival order and never wait behind a bulk job's backlog;
+- bulk calls (exports, bulk actions) only *take* a slot that is free now; otherwise
+  they sleep until it should be and ask again. A page view therefore waits at most
+  the one slot a bulk call may already hold.
+
+A 429 from the store pushes the next free slot past its `Retry-After` for everyone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import redis
+from django.conf import settings
+
+INTERACTIVE = "interactive"
+BULK = "bulk"
+PRIORITIES = (INTERACTIVE, BULK)
+
+# KEYS[1]: the store's next-free-slot time (microseconds, Redis clock).
+# ARGV[1]: slot interval in microseconds. ARGV[2]: "reserve" or "take".
+# Returns {taken (1/0), microseconds to wait}.
+_ACQUIRE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - now
+if ARGV[2] == 'take' and wait > 0 then
+  return {0, wait}
+end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], new_tat, 'PX', math.floor((new_tat - now) / 1000) + 1000)
+return {1, wait}
+"""
+
+# KEYS[1]: as above. ARGV[1]: microseconds from now before the next request may go.
+_PENALIZE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
+local until_ = now + tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ > tat then
+  redis.call('SET', KEYS[1], until_, 'PX', math.floor(tonumber(ARGV[1]) / 1000) + 1000)
+end
+return 1
+"""
+
+_clients: dict[str, redis.Redis] = {}
+
+
+def shared_redis() -> redis.Redis:
+    """One connection pool per process for REDIS_URL."""
+    url = settings.REDIS_URL
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    return client
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        *,
+        key: str,
+        per_second: float,
+        connection: redis.Redis | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if per_second <= 0:
+            raise ValueError("The rate must be positive.")
+        self.key = key
+        self.interval_us = int(1_000_000 / per_second)
+        self.redis = connection or shared_redis()
+        self.sleep = sleep
+        self._acquire = self.redis.register_script(_ACQUIRE)
+        self._penalize = self.redis.register_script(_PENALIZE)
+
+    @classmethod
+    def for_store(cls, store_key: str, **kwargs) -> RateLimiter:
+        return cls(
+            key=f"storeapi:ratelimit:{store_key}",
+            per_second=settings.STOREAPI_RATE_LIMIT_PER_SECOND,
+            **kwargs,
+        )
+
+    def acquire(self, priority: str = INTERACTIVE) -> float:
+        """Block until this process may send one request. Returns the seconds waited."""
+        if priority not in PRIORITIES:
+            raise ValueError(f"Unknown priority {priority!r}.")
+        mode = "reserve" if priority == INTERACTIVE else "take"
+        waited = 0.0
+        while True:
+            taken, wait_us = self._acquire(keys=[self.key], args=[self.interval_us, mode])
+            wait = int(wait_us) / 1_000_000
+            if int(taken):
+                if wait > 0:
+                    self.sleep(wait)
+                return waited + wait
+            self.sleep(wait)
+            waited += wait
+
+    def penalize(self, seconds: float) -> None:
+        """Nobody sends to this store for `seconds` (after a 429's Retry-After)."""
+        self._penalize(keys=[self.key], args=[int(seconds * 1_000_000)])

@@ -1,0 +1,87 @@
+"""The limiter against the real (test) Redis."""
+
+import itertools
+import threading
+import time
+
+import pytest
+
+from storeapi.ratelimit import BULK, INTERACTIVE, RateLimiter, shared_redis
+
+
+@pytest.fixture
+def key():
+    name = f"test:ratelimit:{time.monotonic_ns()}"
+    yield name
+    shared_redis().delete(name)
+
+
+def test_requests_are_spaced_by_the_rate(key):
+    limiter = RateLimiter(key=key, per_second=20)
+    stamps = []
+    for _ in range(10):
+        limiter.acquire()
+        stamps.append(time.monotonic())
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert min(gaps) >= 0.05 * 0.9
+
+
+def test_threads_share_the_limit(key):
+    stamps = []
+    lock = threading.Lock()
+
+    def work():
+        limiter = RateLimiter(key=key, per_second=20)
+        for _ in range(6):
+            limiter.acquire(BULK)
+            with lock:
+                stamps.append(time.monotonic())
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stamps.sort()
+    # 18 slots at 20/s cannot fit in less than 17 intervals.
+    assert stamps[-1] - stamps[0] >= 17 * 0.05 * 0.9
+
+
+def test_interactive_goes_before_a_bulk_backlog(key):
+    """Bulk callers never reserve ahead, so a page view waits at most one slot."""
+    per_second = 10
+    stop = threading.Event()
+
+    def bulk_worker():
+        limiter = RateLimiter(key=key, per_second=per_second)
+        while not stop.is_set():
+            limiter.acquire(BULK)
+
+    workers = [threading.Thread(target=bulk_worker) for _ in range(4)]
+    for w in workers:
+        w.start()
+    try:
+        time.sleep(0.3)
+        interactive = RateLimiter(key=key, per_second=per_second)
+        waits = [interactive.acquire(INTERACTIVE) for _ in range(3)]
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    # Each page-view request waits for at most the slot a bulk call holds (plus its own
+    # previous reservation), never for the four bulk workers' queue.
+    assert max(waits) <= 2 / per_second + 0.02
+
+
+def test_penalty_holds_everyone_back(key):
+    limiter = RateLimiter(key=key, per_second=100)
+    limiter.penalize(0.3)
+    waited = limiter.acquire(INTERACTIVE)
+    assert waited >= 0.25
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        RateLimiter(key="x", per_second=0)
+    with pytest.raises(ValueError):
+        RateLimiter(key="x", per_second=1).acquire("urgent")
