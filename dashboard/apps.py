@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class DashboardConfig(AppConfig):
     name = "dashboard"
+
+    def ready(self):
+        from . import audit  # noqa: F401  (connects the audit log's signal receivers)

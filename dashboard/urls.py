@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import views
+from .views import stores
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("s/<slug:store>/", views.store_overview, name="store_overview"),
-    path("s/<slug:store>/members/", views.store_members, name="store_members"),
+    path("", stores.home, name="home"),
+    path("s/<slug:store>/", stores.store_overview, name="store_overview"),
+    path("s/<slug:store>/members/", stores.store_members, name="store_members"),
 ]

@@ -9,7 +9,8 @@ from storeapi.access import store_view
 from storeapi.models import Membership
 from storeapi.roles import Perm
 
-from .forms import InviteForm
+from ..audit import audit_record
+from ..forms import InviteForm
 
 
 @require_GET
@@ -31,8 +32,16 @@ def store_overview(request, store):
 def store_members(request, store):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invitation_create(
+        invitation, _ = invitation_create(
             store=store, email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
+        )
+        audit_record(
+            operator=request.user,
+            store=store,
+            action="member.invited",
+            object_type="invitation",
+            object_id=invitation.pk,
+            summary=f"Invited {invitation.email} as {invitation.role}",
         )
         messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
         return redirect("store_members", store=store.subdomain)

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log cannot be edited or deleted."""
+
+    list_display = ["created_at", "operator_email", "store", "action", "object_type", "object_id", "summary"]
+    list_filter = ["action", "store"]
+    search_fields = ["operator_email", "object_id", "summary"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
