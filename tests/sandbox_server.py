@@ -34,11 +34,13 @@ API of the object the fixture returns (`Sandbox`):
     orders(store, **filters) -> [OrderList dicts]   ground truth from the sandbox database,
                                                     newest first; filters as the API takes them
     order_numbers(store, **filters) -> [str]
-    create_orders(store, count=1) -> [number]        new orders placed now (order.created webhooks)
+    create_orders(store, count=1, **state) -> [number]   new orders placed now (order.created webhooks);
+                                                    state: status, payment_status, fulfillment_status
     add_redirect_uri(uri) / set_app_url(url)         the partner app's registration
     add_staff(store, email)                          a store user (consent page, session tokens)
     session_token(store, email=None) -> (app_url_with_token, token)   as "open app" does
     uninstall_app(store) -> int                      revoke the app's tokens, send app.uninstalled
+    export_download_url(store, export_id, age_seconds=0) -> str   a download URL signed that long ago
     sign_in_and_approve(store, authorize_url, approve=True, email=None) -> redirect URL
         drives sign-in and the consent page with `requests`; returns the Location the
         store redirects the browser to (the app's redirect URI with code/error, store, state)
@@ -163,8 +165,8 @@ class Sandbox:
     def order_numbers(self, store: str, **filters) -> list[str]:
         return [order["number"] for order in self.orders(store, **filters)]
 
-    def create_orders(self, store: str, count: int = 1) -> list[str]:
-        return self.control("POST", f"stores/{store}/orders/create/", {"count": count})["numbers"]
+    def create_orders(self, store: str, count: int = 1, **state) -> list[str]:
+        return self.control("POST", f"stores/{store}/orders/create/", {"count": count, **state})["numbers"]
 
     def add_redirect_uri(self, uri: str) -> None:
         self.control("POST", "app/", {"add_redirect_uri": uri})
@@ -181,6 +183,9 @@ class Sandbox:
 
     def uninstall_app(self, store: str) -> int:
         return self.control("POST", f"stores/{store}/uninstall/")["revoked"]
+
+    def export_download_url(self, store: str, export_id: int, age_seconds: float = 0) -> str:
+        return self.control("POST", f"stores/{store}/exports/{export_id}/url/", {"age_seconds": age_seconds})["url"]
 
     def reset(self, store: str | None = None) -> None:
         for name in [store] if store else list(self._dirty):
@@ -292,6 +297,7 @@ def start() -> tuple[Sandbox, subprocess.Popen, list[Path]]:
         "SANDBOX_WEBHOOK_RETRY_MAX_SECONDS": "1",
         "SANDBOX_WEBHOOK_TIMEOUT_SECONDS": "5",
         "SANDBOX_EXPORT_DELAY_SECONDS": "1",
+        "SANDBOX_EXPORT_URL_TTL_SECONDS": "300",
         "SANDBOX_WORKER_POLL_SECONDS": "0.1",
         "SANDBOX_HANG_SECONDS": "30",
         "PYTHONUNBUFFERED": "1",

@@ -10,11 +10,13 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     GET|POST|DELETE /_control/stores/<store>/faults/       see faults.py
     GET|DELETE /_control/stores/<store>/requests/          the request log
     GET    /_control/stores/<store>/orders/?<filters>      ground truth: every matching order (OrderList + tags)
-    POST   /_control/stores/<store>/orders/create/         {"count": 1} new orders placed now (order.created)
+    POST   /_control/stores/<store>/orders/create/         {"count": 1, "payment_status": ...} new orders placed
+                                                           now (order.created); also "fulfillment_status", "status"
     GET    /_control/stores/<store>/deliveries/            webhook delivery attempts
     POST   /_control/stores/<store>/uninstall/             uninstall the partner app (revoke + app.uninstalled)
     POST   /_control/stores/<store>/session-token/         {"email": ...} -> {"token", "url"} as "open app" does
     POST   /_control/stores/<store>/staff/                 {"email": ...} add a store user
+    POST   /_control/stores/<store>/exports/<id>/url/      {"age_seconds": 0} a download URL signed that long ago
     POST   /_control/app/                                  {"add_redirect_uri": ..., "app_url": ...}
 """
 
@@ -166,8 +168,8 @@ def create_orders(request, store):
     from .services import orders_create_random
 
     store = _store(store)
-    count = int(_body(request).get("count") or 1)
-    created = orders_create_random(store=store, count=count)
+    data = _body(request)
+    created = orders_create_random(store=store, count=int(data.get("count") or 1), state=data)
     return JsonResponse({"numbers": [str(o.number) for o in created]}, status=201)
 
 
@@ -244,6 +246,21 @@ def staff(request, store):
 
 @csrf_exempt
 @require_http_methods(["POST"])
+def export_url(request, store, export_id):
+    import time
+
+    from .exports import signed_path
+    from .models import Export
+
+    export = Export.objects.filter(store=_store(store), id=export_id).first()
+    if export is None:
+        raise Http404
+    age = float(_body(request).get("age_seconds") or 0)
+    return JsonResponse({"url": request.build_absolute_uri(signed_path(export, issued_at=time.time() - age))})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
 def app_settings(request):
     app = _app()
     if app is None:
@@ -273,4 +290,5 @@ urlpatterns = [
     path("stores/<store:store>/uninstall/", uninstall),
     path("stores/<store:store>/session-token/", session_token),
     path("stores/<store:store>/staff/", staff),
+    path("stores/<store:store>/exports/<int:export_id>/url/", export_url),
 ]
