@@ -31,8 +31,10 @@ API of the object the fixture returns (`Sandbox`):
     webhook_deliveries(store) -> [{event_type, event_id, target, status_code, attempt, signature,
                                    signature_ok, delivery_status, webhook_id, delivery_id, error, at}]
     wait_for_deliveries(store, predicate=None, count=1, timeout=15) -> matching deliveries
-    orders(store, **filters) -> [OrderList dicts]   ground truth from the sandbox database,
-                                                    newest first; filters as the API takes them
+    orders(store, detail=False, **filters) -> [dicts]   ground truth from the sandbox database,
+                                                    newest first, filters as the API takes them;
+                                                    OrderList + "tags", or with detail=True the
+                                                    full Order (lines, transactions, refunds...)
     order_numbers(store, **filters) -> [str]
     create_orders(store, count=1, **state) -> [number]   new orders placed now (order.created webhooks);
                                                     state: status, payment_status, fulfillment_status
@@ -159,8 +161,9 @@ class Sandbox:
                 return found
             time.sleep(0.1)
 
-    def orders(self, store: str, **filters) -> list[dict]:
-        return self.control("GET", f"stores/{store}/orders/", params=filters)["results"]
+    def orders(self, store: str, detail: bool = False, **filters) -> list[dict]:
+        params = {**filters, "detail": "1"} if detail else filters
+        return self.control("GET", f"stores/{store}/orders/", params=params)["results"]
 
     def order_numbers(self, store: str, **filters) -> list[str]:
         return [order["number"] for order in self.orders(store, **filters)]
@@ -198,9 +201,17 @@ class Sandbox:
     def sign_in_and_approve(
         self, store: str, authorize_url: str, approve: bool = True, email: str | None = None
     ) -> str:
-        """Sign in to the store dashboard, answer the consent page; return the redirect URL."""
+        """Sign in to the store dashboard, answer the consent page; return the redirect URL.
+
+        Redirects within the sandbox are followed; the first one that leaves it (to the
+        app's redirect URI, with `code` or `error`, `store` and `state`) is returned.
+        Raises SandboxError when the store shows an error page instead (e.g. an
+        unregistered redirect URI).
+        """
         browser = requests.Session()
-        response = browser.get(authorize_url, timeout=30)
+        response, leaving = self._follow(browser, browser.get(authorize_url, allow_redirects=False, timeout=30))
+        if leaving:
+            return leaving
         if "/dashboard/sign-in/" in response.url:
             form = _form(response.text)
             users = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', response.text)
@@ -208,11 +219,13 @@ class Sandbox:
             if choice is None:
                 choice = str(self.add_staff(store, email)) if email else users[0][0]
             form["user"] = choice
-            response = browser.post(response.url, data=form, headers={"Referer": response.url}, timeout=30)
+            answer = browser.post(
+                response.url, data=form, headers={"Referer": response.url}, allow_redirects=False, timeout=30
+            )
+            response, leaving = self._follow(browser, answer)
+            if leaving:
+                return leaving
         if response.status_code != 200 or 'name="allow"' not in response.text:
-            # An error page, or the authorization server redirected straight away.
-            if response.history and response.history[-1].is_redirect:
-                return urljoin(response.history[-1].url, response.history[-1].headers["Location"])
             raise SandboxError(f"no consent page at {response.url}: {response.status_code} {response.text[:300]}")
         form = _form(response.text)
         if approve:
@@ -222,9 +235,19 @@ class Sandbox:
         answer = browser.post(
             response.url, data=form, headers={"Referer": response.url}, allow_redirects=False, timeout=30
         )
-        if answer.status_code not in (301, 302, 303):
-            raise SandboxError(f"consent answered {answer.status_code}: {answer.text[:300]}")
-        return answer.headers["Location"]
+        response, leaving = self._follow(browser, answer)
+        if not leaving:
+            raise SandboxError(f"consent answered {response.status_code}: {response.text[:300]}")
+        return leaving
+
+    def _follow(self, browser, response):
+        """Follow redirects while they stay on the sandbox: (last response, URL it leaves for)."""
+        while response.is_redirect:
+            location = urljoin(response.url, response.headers["Location"])
+            if not location.startswith(self.base_url + "/"):
+                return response, location
+            response = browser.get(location, allow_redirects=False, timeout=30)
+        return response, None
 
 
 def _form(html: str) -> dict:

@@ -9,7 +9,8 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     POST   /_control/stores/<store>/rate-limit/            {"per_second": 4}
     GET|POST|DELETE /_control/stores/<store>/faults/       see faults.py
     GET|DELETE /_control/stores/<store>/requests/          the request log
-    GET    /_control/stores/<store>/orders/?<filters>      ground truth: every matching order (OrderList + tags)
+    GET    /_control/stores/<store>/orders/?<filters>      ground truth: every matching order (OrderList + tags;
+                                                           with detail=1 the full Order, lines included)
     POST   /_control/stores/<store>/orders/create/         {"count": 1, "payment_status": ...} new orders placed
                                                            now (order.created); also "fulfillment_status", "status"
     GET    /_control/stores/<store>/deliveries/            webhook delivery attempts
@@ -22,6 +23,7 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
 
 import json
 
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -34,7 +36,7 @@ from . import faults, requestlog
 from . import representations as rep
 from .api import filters
 from .api.throttling import reset_buckets
-from .models import AppSettings, Order, Store, WebhookAttempt
+from .models import AppSettings, Order, OrderLine, Store, WebhookAttempt
 from .partner_apps import add_redirect_uri, issue_access_token, revoke_store_tokens
 
 
@@ -156,6 +158,12 @@ def orders(request, store):
         Order.objects.filter(store=store).select_related("customer"), store, cleaned
     ).order_by("-number")
     results = []
+    if request.GET.get("detail") in ("1", "true"):
+        lines = Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id"))
+        for order in queryset.prefetch_related(lines):
+            order.store = store
+            results.append(rep.order_repr(order, list(order.lines.all())))
+        return JsonResponse({"count": len(results), "results": results})
     for order in queryset.iterator(chunk_size=2000):
         order.store = store
         results.append({**rep.order_list_repr(order), "tags": list(order.tags or [])})
