@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import include, path, register_converter
 
-from sandbox.core import dashboard, oauth, views
+from sandbox.core import dashboard, oauth, payments, views
 
 
 class StoreConverter:
@@ -32,6 +32,7 @@ store_patterns = (
         path("dashboard/settings/api-access/", dashboard.api_access, name="api-access"),
         path("dashboard/webhooks/", dashboard.webhook_log, name="webhooks"),
         path("exports/files/<str:token>/", views.export_file, name="export-file"),
+        path("checkout/pay/<str:token>/", payments.payment_page, name="payment"),
     ],
     "sandbox",
 )

@@ -48,6 +48,20 @@ API of the object the fixture returns (`Sandbox`):
         store redirects the browser to (the app's redirect URI with code/error, store, state)
     reset(store=None)                                clear faults, default rate limit, request log
 
+    products(store) -> [{id, product_id, structure, title, variant_title, sku, price, prices {currency: price},
+                         track_stock, num_in_stock, num_allocated, net_stock_level}]
+                                                    ground truth: every sellable product (a variant or a
+                                                    standalone product: what order lines take as product_id)
+    set_stock(store, sku, num_in_stock) -> int       that many in stock (main location), nothing allocated
+    customers(store, email=None) -> [{id, email, first_name, last_name, phone_number, language,
+                                      accepts_marketing, tags}]      ground truth, newest first
+    payments(store) -> [{token, order, payment_method, status, return_url, payment_complete_url,
+                         postback_status, postback_error}]   redirect payments (PayPal), oldest first
+    approve_payment(url) / cancel_payment(url) -> {"status", "postback_status", "postback_error", "order"}
+        drive the buyer's payment page (`payment_complete_url` of an order paid with PayPal) with
+        `requests`: approve or cancel; the store then POSTs `response=<json>` to the order's
+        return URL (before this returns) and the answer says how that POST went
+
 After every test, stores whose faults or rate limit a test changed are reset (an autouse
 fixture in conftest.py), so tests stay independent.
 """
@@ -70,7 +84,7 @@ STORES = ["acme", "bergmann", "siam"]
 DEFAULT_RATE_LIMIT = 1000
 ALL_SCOPES = (
     "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
-    "exports:read exports:write webhooks:read webhooks:write"
+    "exports:read exports:write webhooks:read webhooks:write catalogue:read transactions:read"
 )
 TEST_REDIRECT_URI = "http://testserver/oauth/callback/"
 TEST_APP_URL = "http://testserver/oauth/app/"
@@ -189,6 +203,45 @@ class Sandbox:
 
     def export_download_url(self, store: str, export_id: int, age_seconds: float = 0) -> str:
         return self.control("POST", f"stores/{store}/exports/{export_id}/url/", {"age_seconds": age_seconds})["url"]
+
+    def products(self, store: str) -> list[dict]:
+        return self.control("GET", f"stores/{store}/products/")["products"]
+
+    def set_stock(self, store: str, sku: str, num_in_stock: int) -> int:
+        return self.control("POST", f"stores/{store}/stock/", {"sku": sku, "num_in_stock": num_in_stock})[
+            "net_stock_level"
+        ]
+
+    def customers(self, store: str, email: str | None = None) -> list[dict]:
+        return self.control("GET", f"stores/{store}/customers/", params={"email": email} if email else None)[
+            "customers"
+        ]
+
+    def payments(self, store: str) -> list[dict]:
+        return self.control("GET", f"stores/{store}/payments/")["payments"]
+
+    def approve_payment(self, url: str) -> dict:
+        return self._pay(url, "approve")
+
+    def cancel_payment(self, url: str) -> dict:
+        return self._pay(url, "cancel")
+
+    def _pay(self, url: str, action: str) -> dict:
+        """The buyer on the payment page: open it, press the button."""
+        if not url.startswith(self.base_url + "/"):
+            raise SandboxError(f"not a payment page of this sandbox: {url}")
+        buyer = requests.Session()
+        page = buyer.get(url, timeout=30)
+        if page.status_code != 200 or 'value="approve"' not in page.text:
+            raise SandboxError(f"no pending payment at {url}: {page.status_code} {page.text[:300]}")
+        form = _form(page.text)
+        form["action"] = action
+        answer = buyer.post(url, data=form, headers={"Referer": url}, timeout=60)
+        if answer.status_code != 200:
+            raise SandboxError(f"payment page answered {answer.status_code}: {answer.text[:300]}")
+        token = url.rstrip("/").rsplit("/", 1)[1]
+        store = url[len(self.base_url) + 1 :].split("/", 1)[0]
+        return next(p for p in self.payments(store) if p["token"] == token)
 
     def reset(self, store: str | None = None) -> None:
         for name in [store] if store else list(self._dirty):

@@ -18,6 +18,13 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     POST   /_control/stores/<store>/session-token/         {"email": ...} -> {"token", "url"} as "open app" does
     POST   /_control/stores/<store>/staff/                 {"email": ...} add a store user
     POST   /_control/stores/<store>/exports/<id>/url/      {"age_seconds": 0} a download URL signed that long ago
+    GET    /_control/stores/<store>/products/              ground truth: every sellable product (variant) with
+                                                           its prices and stock
+    POST   /_control/stores/<store>/stock/                 {"sku": ..., "num_in_stock": 3}: that many at the main
+                                                           location, none elsewhere, nothing allocated
+    GET    /_control/stores/<store>/customers/?email=      ground truth: customers (id, email, names, phone, ...)
+    GET    /_control/stores/<store>/payments/              redirect payments: token, order, status, return URL,
+                                                           how the return URL answered the postback
     POST   /_control/app/                                  {"add_redirect_uri": ..., "app_url": ...}
 """
 
@@ -36,7 +43,7 @@ from . import faults, requestlog
 from . import representations as rep
 from .api import filters
 from .api.throttling import reset_buckets
-from .models import AppSettings, Order, OrderLine, Store, WebhookAttempt
+from .models import AppSettings, Customer, Order, OrderLine, PaymentSession, Product, Store, WebhookAttempt
 from .partner_apps import add_redirect_uri, issue_access_token, revoke_store_tokens
 
 
@@ -284,6 +291,91 @@ def app_settings(request):
     )
 
 
+@csrf_exempt
+@require_http_methods(["GET"])
+def products(request, store):
+    store = _store(store)
+    result = []
+    sellable = (
+        Product.objects.filter(store=store)
+        .exclude(structure=Product.PARENT)
+        .prefetch_related("prices", "stockrecords")
+        .order_by("id")
+    )
+    for product in sellable:
+        records = list(product.stockrecords.all())
+        result.append(
+            {
+                "id": product.id,
+                "product_id": product.parent_id or product.id,
+                "structure": product.structure,
+                "title": product.title,
+                "variant_title": product.variant_title,
+                "sku": product.sku,
+                "price": rep.money(product.price),
+                "prices": {p.currency: rep.money(p.price) for p in product.prices.all()},
+                "track_stock": product.track_stock,
+                "num_in_stock": sum(r.num_in_stock for r in records),
+                "num_allocated": sum(r.num_allocated for r in records),
+                "net_stock_level": sum(r.net_stock_level for r in records),
+            }
+        )
+    return JsonResponse({"products": result})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def stock(request, store):
+    store = _store(store)
+    data = _body(request)
+    product = Product.objects.filter(store=store, sku=data.get("sku") or "").first()
+    if product is None:
+        raise Http404
+    records = list(product.stockrecords.order_by("id"))
+    for index, record in enumerate(records):
+        record.num_in_stock = int(data.get("num_in_stock") or 0) if index == 0 else 0
+        record.num_allocated = 0
+        record.save(update_fields=["num_in_stock", "num_allocated"])
+    return JsonResponse({"sku": product.sku, "net_stock_level": sum(r.net_stock_level for r in records)})
+
+
+@csrf_exempt
+@require_http_methods(["GET"])
+def customers(request, store):
+    store = _store(store)
+    queryset = Customer.objects.filter(store=store).order_by("-id")
+    if request.GET.get("email"):
+        queryset = queryset.filter(email__iexact=request.GET["email"])
+    fields = ["id", "email", "first_name", "last_name", "phone_number", "language", "accepts_marketing", "tags"]
+    return JsonResponse({"customers": list(queryset.values(*fields)[:500])})
+
+
+@csrf_exempt
+@require_http_methods(["GET"])
+def payments(request, store):
+    from .payments import payment_url
+
+    store = _store(store)
+    sessions = PaymentSession.objects.filter(store=store).select_related("order", "store").order_by("id")
+    return JsonResponse(
+        {
+            "payments": [
+                {
+                    "token": s.token,
+                    "order": str(s.order.number),
+                    "payment_method": s.payment_method,
+                    "status": s.status,
+                    "return_url": s.return_url,
+                    "payment_complete_url": payment_url(request, s),
+                    "postback_status": s.postback_status,
+                    "postback_error": s.postback_error,
+                }
+                for s in sessions
+            ]
+        }
+    )
+
+
 urlpatterns = [
     path("", overview),
     path("app/", app_settings),
@@ -299,4 +391,8 @@ urlpatterns = [
     path("stores/<store:store>/session-token/", session_token),
     path("stores/<store:store>/staff/", staff),
     path("stores/<store:store>/exports/<int:export_id>/url/", export_url),
+    path("stores/<store:store>/products/", products),
+    path("stores/<store:store>/stock/", stock),
+    path("stores/<store:store>/customers/", customers),
+    path("stores/<store:store>/payments/", payments),
 ]

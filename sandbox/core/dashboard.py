@@ -31,6 +31,8 @@ API_ACCESS_SCOPES = [
     "exports:write",
     "webhooks:read",
     "webhooks:write",
+    "catalogue:read",
+    "transactions:read",
     "admin:read",
     "admin:write",
 ]

@@ -118,17 +118,86 @@ class AppSettings(models.Model):
 
 
 class Product(models.Model):
+    """A product of the catalogue, as the platform (django-oscar underneath) structures it.
+
+    `standalone` products are sold as they are; a `parent` groups its `child` variants
+    and is never sold itself. Order lines point at a standalone product or a child.
+    `price` is the price in the store's currency, as the store shows it (tax included
+    when the store's prices include tax); `prices` holds it per currency.
+    """
+
+    STANDALONE, PARENT, CHILD = "standalone", "parent", "child"
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    structure = models.CharField(max_length=16, default=STANDALONE)
     title = models.CharField(max_length=255)
     variant_title = models.CharField(max_length=255, blank=True)
-    sku = models.CharField(max_length=64)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
-    cost = models.DecimalField(max_digits=12, decimal_places=2)
+    sku = models.CharField(max_length=64, blank=True)
+    upc = models.CharField(max_length=64, null=True, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     requires_shipping = models.BooleanField(default=True)
+    track_stock = models.BooleanField(default=True)
+    allow_backorders = models.BooleanField(default=False)
+    is_public = models.BooleanField(default=True)
     slug = models.SlugField(max_length=255)
+    date_created = models.DateTimeField(null=True, blank=True)
+    date_updated = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["store", "sku"])]
+
+    @property
+    def is_sellable(self) -> bool:
+        return self.structure != self.PARENT
+
+
+class ProductPrice(models.Model):
+    """A product's price in one currency (`/products/{id}/prices/`)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(max_length=3)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    retail = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["product", "currency"], name="price_unique_currency")]
+
+
+class Location(models.Model):
+    """A fulfillment location (warehouse) of a store."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=128)
+    address = models.JSONField(default=dict)
+    accept_return = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class StockRecord(models.Model):
+    """Stock of one sellable product at one location. `net_stock_level` is what can
+    still be sold: in stock minus allocated to orders not yet shipped."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stockrecords")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="stockrecords")
+    num_in_stock = models.IntegerField(default=0)
+    num_allocated = models.IntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(default=5)
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["product", "location"], name="stock_unique_location")]
+
+    @property
+    def net_stock_level(self) -> int:
+        return self.num_in_stock - self.num_allocated
 
 
 class Customer(models.Model):
@@ -235,6 +304,10 @@ class Order(models.Model):
     fulfillments = models.JSONField(default=list, blank=True)
     cancel_reason = models.CharField(max_length=255, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # Stock allocated to this order's lines (orders placed through the API once paid);
+    # canceling it gives the stock back.
+    stock_allocated = models.BooleanField(default=False)
     # Lower-cased number, customer name, email and phone: the `search_text` filter.
     search_blob = models.TextField(blank=True, default="")
     # Lower-cased shipping and billing address: the `address` filter.
@@ -273,6 +346,68 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class Transaction(models.Model):
+    """One payment transaction, as `/transactions/` lists it.
+
+    The order's `transactions` JSON is the source (the order representation embeds it);
+    these rows are kept in step with it (`services.transactions_sync`) so that the
+    list can be filtered and paginated. Ids are the ids in that JSON.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="transactions")
+    order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.CASCADE, related_name="transaction_rows")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    type = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    payment_method = models.CharField(max_length=32, blank=True)
+    gateway_id = models.IntegerField(null=True, blank=True)
+    is_external = models.BooleanField(default=False)
+    is_test = models.BooleanField(default=False)
+    is_3ds = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    auth_code = models.CharField(max_length=32, null=True, blank=True)
+    bankcard_first_six = models.CharField(max_length=6, null=True, blank=True)
+    bankcard_last_four = models.CharField(max_length=4, null=True, blank=True)
+    date_created = models.DateTimeField()
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["store", "-id"]), models.Index(fields=["store", "date_created"])]
+
+
+class PaymentSession(models.Model):
+    """A redirect payment (PayPal and the like) waiting for the buyer.
+
+    Created with the order; `payment_complete_url` is the sandbox's page for `token`,
+    where the buyer approves or cancels. The outcome is then POSTed, form-encoded as
+    `response=<json>`, to `return_url` (the order when paid, `{}` when not).
+    """
+
+    PENDING, APPROVED, CANCELED = "pending", "approved", "canceled"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="payment_sessions")
+    order = models.ForeignKey("Order", on_delete=models.CASCADE, related_name="payment_sessions")
+    token = models.CharField(max_length=64, unique=True)
+    payment_method = models.CharField(max_length=32)
+    return_url = models.URLField(max_length=1000)
+    status = models.CharField(max_length=16, default=PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    postback_status = models.PositiveIntegerField(null=True, blank=True)
+    postback_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(24)
 
 
 class OrderNote(models.Model):

@@ -8,7 +8,7 @@ one of these against the official document.
 import datetime as _dt
 from decimal import Decimal
 
-from .models import EXPORT_TYPES, Customer, Order, Store
+from .models import EXPORT_TYPES, Customer, Order, Product, Store
 
 API_VERSION = "2024-04-01"
 ZERO = Decimal("0.00")
@@ -317,7 +317,7 @@ def order_list_repr(order: Order) -> dict:
         "shipping_tax": money(order.shipping_tax),
         "total_tax": money(order.total_tax),
         "total_outstanding": money(order.total_outstanding),
-        "metadata": {},
+        "metadata": order.metadata or {},
         "user": user_inline(order.customer),
         **{k: money(v) for k, v in amounts.items()},
     }
@@ -583,3 +583,221 @@ def export_repr(export, url: str) -> dict:
 
 def export_types_repr() -> dict:
     return {"types": [{"code": code, "name": name} for code, name in EXPORT_TYPES.items()]}
+
+
+# --- catalogue -------------------------------------------------------------------------
+
+
+def _availability(product: Product, records) -> tuple[str, str]:
+    """(inventory_availability, purchase_availability) of a sellable product."""
+    if not product.track_stock:
+        return "untracked", "available"
+    net = sum(r.net_stock_level for r in records)
+    threshold = max((r.low_stock_threshold for r in records), default=0)
+    if net <= 0:
+        inventory = "out_of_stock"
+    elif net <= threshold:
+        inventory = "low_stock"
+    else:
+        inventory = "in_stock"
+    purchase = "available" if net > 0 or product.allow_backorders else "unavailable"
+    return inventory, purchase
+
+
+def variant_title(product: Product) -> str:
+    return f"{product.title} - {product.variant_title}" if product.variant_title else product.title
+
+
+def stockrecord_location_repr(record) -> dict:
+    return {
+        "id": record.id,
+        "location_id": record.location_id,
+        "num_in_stock": record.num_in_stock,
+        "num_allocated": record.num_allocated,
+        "low_stock_threshold": record.low_stock_threshold,
+    }
+
+
+def variant_repr(product: Product, prices=None, records=None) -> dict:
+    """`ProductVariant`: a sellable product (a child, or a standalone product as its own
+    only variant) with its prices per currency and its stock per location."""
+    if prices is None:
+        prices = list(product.prices.all())
+    if records is None:
+        records = list(product.stockrecords.all())
+    inventory, purchase = _availability(product, records)
+    return {
+        "id": product.id,
+        "product_id": product.parent_id or product.id,
+        "title": variant_title(product),
+        "sku": product.sku,
+        "upc": product.upc,
+        "prices": [
+            {
+                "currency": p.currency,
+                "price": money(p.price),
+                "retail": money(p.retail) if p.retail is not None else None,
+                "subscription": None,
+                "subscription_suggested_downsell": None,
+            }
+            for p in prices
+        ],
+        "stockrecords": [stockrecord_location_repr(r) for r in records],
+        "inventory_availability": inventory,
+        "purchase_availability": purchase,
+        "track_stock": product.track_stock,
+        "allow_backorders": product.allow_backorders,
+        "requires_shipping": product.requires_shipping,
+        "unit_cost": money(product.cost),
+        "images": "",
+        "metadata": {},
+        "variant_attribute_values": (
+            [{"code": "option", "name": "Option", "value": product.variant_title}] if product.variant_title else []
+        ),
+        "date_created": dt(product.date_created),
+        "date_updated": dt(product.date_updated),
+    }
+
+
+def product_list_repr(product: Product, variants: list[dict]) -> dict:
+    """`ProductList`: a parent with its variants, or a standalone product (one variant: itself)."""
+    store = product.store
+    values = [v["variant_attribute_values"][0]["value"] for v in variants if v["variant_attribute_values"]]
+    return {
+        "id": product.id,
+        "title": product.title,
+        "slug": product.slug,
+        "structure": product.structure,
+        "url": _product_url(store, product.slug),
+        "images": [],
+        "categories": [],
+        "rating": None,
+        "ranking": 0,
+        "is_public": product.is_public,
+        "is_discountable": True,
+        "enable_subscription": False,
+        "interval": None,
+        "interval_counts": None,
+        "external_tax_code": None,
+        "metadata": {},
+        "recommended_products": [],
+        "variant_attributes": [{"code": "option", "name": "Option", "values": values}] if values else [],
+        "variants": variants,
+        "date_created": dt(product.date_created),
+        "date_updated": dt(product.date_updated),
+    }
+
+
+def location_repr(location) -> dict:
+    address = location.address or {}
+    return {
+        "id": location.id,
+        "name": location.name,
+        "accept_return": location.accept_return,
+        "callback_url": None,
+        "address": {
+            "line1": address.get("line1", ""),
+            "line2": address.get("line2", ""),
+            "line3": "",
+            "line4": address.get("line4", ""),
+            "state": address.get("state", ""),
+            "postcode": address.get("postcode", ""),
+            "country": address.get("country", ""),
+            "phone_number": address.get("phone_number", ""),
+        },
+    }
+
+
+def stockrecord_repr(record) -> dict:
+    product = record.product
+    return {
+        "id": record.id,
+        "location": location_repr(record.location),
+        "low_stock_threshold": record.low_stock_threshold,
+        "net_stock_level": record.net_stock_level,
+        "num_allocated": record.num_allocated,
+        "num_in_stock": record.num_in_stock,
+        "product": {
+            "id": product.parent_id or product.id,
+            "variant_id": product.id,
+            "sku": product.sku,
+            "title": product.title,
+            "variant_title": product.variant_title,
+        },
+        "date_created": dt(record.date_created),
+        "date_updated": dt(record.date_updated),
+    }
+
+
+COUNTRY_NAMES = {
+    "US": "United States",
+    "CA": "Canada",
+    "GB": "United Kingdom",
+    "DE": "Germany",
+    "AT": "Austria",
+    "CH": "Switzerland",
+    "TH": "Thailand",
+    "SG": "Singapore",
+    "MY": "Malaysia",
+}
+
+
+def shipping_method_repr(method) -> dict:
+    return {
+        "id": method.id,
+        "name": method.name,
+        "code": method.code,
+        "description": method.description,
+        "delivery_time": method.delivery_time,
+        "is_public": True,
+        "countries": [{"code": c, "name": COUNTRY_NAMES.get(c, c)} for c in method.countries],
+        "prices": [{"currency": currency, "price_per_order": money(price)} for currency, price in method.prices],
+    }
+
+
+# --- transactions ------------------------------------------------------------------------
+
+NO_SUBSCRIPTION = {"id": 0, "billing_cycle": None}
+
+
+def transaction_repr(row, refundable=None) -> dict:
+    """`Transaction` (and `TransactionList`): a row with its order's customer and attribution."""
+    record = dict(row.data or {})
+    order = row.order
+    data = {
+        "id": row.id,
+        "type": row.type,
+        "status": row.status,
+        "amount": money(row.amount),
+        "amount_available_for_refund": money(refundable if refundable is not None else ZERO),
+        "currency": row.currency,
+        "date_created": dt(row.date_created),
+        "order": str(order.number) if order is not None else None,
+        "parent_id": record.get("parent_id"),
+        "payment_method": row.payment_method or None,
+        "response_code": record.get("response_code") or (100 if row.status == "succeeded" else 200),
+        "auth_code": row.auth_code,
+        "external_id": row.external_id,
+        "network_transaction_id": record.get("network_transaction_id"),
+        "is_disputed": bool(record.get("is_disputed")),
+        "is_external": row.is_external,
+        "is_test": row.is_test,
+        "statement_descriptor": record.get("statement_descriptor"),
+        "payment_details": record.get("payment_details")
+        or {
+            "bankcard_first_six": None,
+            "bankcard_last_four": None,
+            "card_token": "",
+            "gateway": {"id": 0, "name": "", "type": ""},
+            "is_3ds": False,
+            "optimized_3ds": False,
+            "paypal_vault_id": "",
+            "sca_flow": "",
+        },
+        "attribution": attribution_repr(order.attribution if order is not None else None),
+        "initiator": (record.get("initiator") or author_repr(None)),
+        "subscription": NO_SUBSCRIPTION,
+        "user": user_inline(order.customer if order is not None else None),
+        "report_values": {"amount": money(row.amount), "currency": row.currency},
+    }
+    return data

@@ -26,16 +26,20 @@ from .models import (
     Customer,
     CustomerAddress,
     CustomerNote,
+    Location,
     Order,
     OrderLine,
     OrderNote,
     Product,
+    ProductPrice,
     StaffUser,
+    StockRecord,
     Store,
     Ticket,
     TicketComment,
     TicketTag,
     TicketType,
+    Transaction,
 )
 
 BATCH = 2000
@@ -197,6 +201,17 @@ CATALOGUE = [
     ("Travel Pillow", "Memory foam", 35, 0.3),
 ]
 
+# Index in CATALOGUE -> units in stock (all at the main warehouse): low and out of stock.
+STOCK_LEVELS = {3: 2, 7: 0, 13: 3, 17: 0, 27: 0}
+# A second currency each store prices its catalogue in: (code, rate from USD).
+SECOND_CURRENCY = {"acme": ("CAD", 1.35), "bergmann": ("CHF", 0.9), "siam": ("USD", 1.0)}
+# The second fulfillment location: (city, state, postcode).
+SECOND_WAREHOUSE = {
+    "acme": ("Reno", "NV", "89502"),
+    "bergmann": ("Leipzig", "Sachsen", "04109"),
+    "siam": ("Chiang Mai", "Chiang Mai", "50200"),
+}
+
 STAFF_COUNT = 5
 ORDER_TAGS = ["vip", "gift", "wholesale", "priority", "fraud-review", "repeat-customer", "influencer"]
 COUPONS = [("WELCOME10", 10), ("SPRING15", 15), ("VIP20", 20), ("FREESHIP", 5)]
@@ -306,23 +321,113 @@ class StoreSeeder:
     # --- setup --------------------------------------------------------------------------
 
     def create_catalogue(self) -> None:
+        """The catalogue: a standalone product per CATALOGUE row, except titles listed
+        more than once, which become a parent with one child variant per row. Each
+        sellable product has a price in the store's currency and in SECOND_CURRENCY's,
+        and stock at both locations (STOCK_LEVELS: a few low, a few out of stock).
+
+        `self.products` (what orders are built from) is the sellable products in
+        CATALOGUE order, whatever the structure, so the orders do not depend on it.
+        """
+        store = self.store
+        now = self.anchor
+        counts: dict[str, int] = {}
+        for title, *_ in CATALOGUE:
+            counts[title] = counts.get(title, 0) + 1
+        parents = {}
+        for title, _variant, _usd, _share in CATALOGUE:
+            if counts[title] > 1 and title not in parents:
+                parents[title] = Product(
+                    store=store,
+                    structure=Product.PARENT,
+                    title=title,
+                    slug=ascii_slug(title),
+                    date_created=self.start,
+                    date_updated=now,
+                )
+        Product.objects.bulk_create(list(parents.values()))
         rows = []
         for title, variant, usd, cost_share in CATALOGUE:
             price = self.price(usd)
             slug = f"{ascii_slug(title)}-{ascii_slug(variant)}"
+            parent = parents.get(title)
             rows.append(
                 Product(
-                    store=self.store,
+                    store=store,
+                    parent=parent,
+                    structure=Product.CHILD if parent else Product.STANDALONE,
                     title=title,
                     variant_title=variant,
-                    sku=f"{self.store.subdomain[:3].upper()}-{slug[:10].upper()}-{len(rows) + 1:03d}",
+                    sku=f"{store.subdomain[:3].upper()}-{slug[:10].upper()}-{len(rows) + 1:03d}",
                     price=cents(price),
                     cost=cents(round(price * cost_share)),
                     slug=slug,
+                    date_created=self.start,
+                    date_updated=now,
                 )
             )
         self.products = Product.objects.bulk_create(rows)
         self.index_products()
+        second = SECOND_CURRENCY.get(store.subdomain)
+        prices = []
+        for product, (_, _, usd, _) in zip(self.products, CATALOGUE, strict=True):
+            prices.append(ProductPrice(product=product, currency=store.currency, price=product.price))
+            if second:
+                code, rate = second
+                prices.append(ProductPrice(product=product, currency=code, price=cents(round(usd * rate) * 100 - 1)))
+        ProductPrice.objects.bulk_create(prices)
+        self.create_stock()
+
+    def create_stock(self) -> None:
+        profile, store = self.profile, self.store
+        contact = profile.contact_address
+        city, state, postcode = SECOND_WAREHOUSE.get(store.subdomain, (contact["city"], "", ""))
+        main = Location.objects.create(
+            store=store,
+            name="Main warehouse",
+            address={
+                "line1": contact["line1"],
+                "line4": contact["city"],
+                "state": contact["state"],
+                "postcode": contact["postcode"],
+                "country": contact["country"],
+                "phone_number": contact["phone_number"],
+            },
+        )
+        other = Location.objects.create(
+            store=store,
+            name=f"{city} warehouse",
+            address={
+                "line1": "1 Depot Road",
+                "line4": city,
+                "state": state,
+                "postcode": postcode,
+                "country": contact["country"],
+            },
+            accept_return=False,
+        )
+        # Its own generator: stock levels do not shift the orders' random choices.
+        rng = random.Random(f"stock:{store.subdomain}")
+        records = []
+        for index, product in enumerate(self.products):
+            level = STOCK_LEVELS.get(index)
+            if level is None:
+                first, second = rng.randrange(20, 200), rng.randrange(0, 40)
+            else:
+                first, second = level, 0
+            for location, count in ((main, first), (other, second)):
+                records.append(
+                    StockRecord(
+                        product=product,
+                        location=location,
+                        num_in_stock=count,
+                        num_allocated=0,
+                        low_stock_threshold=5,
+                        date_created=self.start,
+                        date_updated=self.anchor,
+                    )
+                )
+        StockRecord.objects.bulk_create(records)
 
     def index_products(self) -> None:
         self.product_prices = {p.id: self.split_tax(int(p.price * 100)) for p in self.products}
@@ -614,6 +719,8 @@ class StoreSeeder:
             fulfillments=[],
             cancel_reason="",
             canceled_at=None,
+            metadata={},
+            stock_allocated=False,
             search_blob=" ".join(
                 [str(number), customer.first_name, customer.last_name, customer.email, customer.phone_number or ""]
             ).lower(),
@@ -730,6 +837,45 @@ class StoreSeeder:
         }
 
 
+@dataclass(frozen=True)
+class ShippingMethod:
+    id: int
+    code: str
+    name: str
+    description: str
+    delivery_time: str
+    countries: tuple
+    prices: tuple  # ((currency, Decimal), ...)
+
+
+def shipping_methods(store: Store) -> list[ShippingMethod]:
+    """The store's shipping methods (`/shipping-methods/`), from its profile: the first
+    is the default. Orders placed through the API pay `price_per_order` (no free
+    shipping threshold: that is a checkout offer)."""
+    profile = profile_for(store.subdomain)
+    countries = (profile.country, *[n[0] for n in profile.neighbours])
+    times = ("3-5 days", "1-2 days")
+    second = SECOND_CURRENCY.get(store.subdomain)
+    methods = []
+    for index, (code, name, price) in enumerate(profile.shipping):
+        prices = [(store.currency, cents(price))]
+        if second:
+            usd = price / 100 / profile.price_factor
+            prices.append((second[0], cents(round(usd * second[1]) * 100 - 1)))
+        methods.append(
+            ShippingMethod(
+                id=store.id * 100 + index + 1,
+                code=code,
+                name=name,
+                description=f"{name}, {times[index % 2]}",
+                delivery_time=times[index % 2],
+                countries=countries,
+                prices=tuple(prices),
+            )
+        )
+    return methods
+
+
 def ensure_staff(store: Store, email: str) -> StaffUser:
     existing = StaffUser.objects.filter(store=store, email__iexact=email).first()
     if existing:
@@ -765,8 +911,43 @@ ORDER_COLUMNS = [
     "shipping_excl_tax", "shipping_tax", "total_discount", "total_excl_tax", "total_tax", "total_incl_tax",
     "total_cost", "total_outstanding", "total_refunded", "payment_method", "coupon_code", "offer", "country",
     "fulfillment_location_id", "billing_address", "shipping_address", "attribution", "transactions",
-    "refunds", "fulfillments", "cancel_reason", "canceled_at", "search_blob", "address_blob",
+    "refunds", "fulfillments", "cancel_reason", "canceled_at", "metadata", "stock_allocated", "search_blob",
+    "address_blob",
 ]  # fmt: skip
+TRANSACTION_COLUMNS = [
+    "id", "store_id", "order_id", "customer_id", "type", "status", "amount", "currency", "payment_method",
+    "gateway_id", "is_external", "is_test", "is_3ds", "external_id", "auth_code", "bankcard_first_six",
+    "bankcard_last_four", "date_created", "data",
+]  # fmt: skip
+
+
+def transaction_row(order, record: dict) -> SimpleNamespace:
+    """The `Transaction` row of one entry of an order's `transactions` (model attnames)."""
+    details = record.get("payment_details") or {}
+    gateway = details.get("gateway") or {}
+    return SimpleNamespace(
+        id=record["id"],
+        store_id=order.store_id,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        type=record.get("type") or "",
+        status=record.get("status") or "",
+        amount=Decimal(str(record.get("amount") or "0")),
+        currency=record.get("currency") or order.currency,
+        payment_method=record.get("payment_method") or "",
+        gateway_id=gateway.get("id"),
+        is_external=bool(record.get("is_external")),
+        is_test=bool(record.get("is_test")),
+        is_3ds=bool(details.get("is_3ds")),
+        external_id=record.get("external_id"),
+        auth_code=record.get("auth_code"),
+        bankcard_first_six=details.get("bankcard_first_six"),
+        bankcard_last_four=details.get("bankcard_last_four"),
+        date_created=dt.datetime.fromisoformat(record["date_created"].replace("Z", "+00:00")),
+        data=record,
+    )
+
+
 LINE_COLUMNS = [
     "id", "order_id", "product_id", "title", "variant_title", "sku", "quantity", "refunded_quantity",
     "unit_price_excl_tax", "unit_tax", "unit_cost", "total_discount", "requires_shipping",
@@ -848,6 +1029,11 @@ def seed_store(subdomain: str, options: SeedOptions, log=print) -> Store:
             lines_per_order.append(lines)
         bulk.insert(Order, orders, ORDER_COLUMNS)
         bulk.insert(OrderLine, all_lines, LINE_COLUMNS)
+        bulk.insert(
+            Transaction,
+            [transaction_row(order, record) for order in orders for record in order.transactions],
+            TRANSACTION_COLUMNS,
+        )
         bulk.reset_sequences(Order, OrderLine)
 
         # Customer counters, as the platform keeps them.

@@ -4,7 +4,9 @@ the webhook event the platform would send (`order.updated`, `ticket.updated`, ..
 
 import datetime as dt
 import random
+import secrets
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -18,13 +20,17 @@ from .models import (
     Order,
     OrderLine,
     OrderNote,
+    PaymentSession,
+    Product,
     StaffUser,
+    StockRecord,
     Store,
     Ticket,
     TicketComment,
     TicketTag,
+    Transaction,
 )
-from .seed import FIRST_ORDER_NUMBER, StoreSeeder
+from .seed import FIRST_ORDER_NUMBER, StoreSeeder, cents, shipping_methods, transaction_row
 
 ZERO = Decimal("0.00")
 
@@ -94,7 +100,7 @@ def order_update(*, order: Order, tags=None, status=None) -> Order:
 
 def _seeder(store: Store) -> StoreSeeder:
     seeder = StoreSeeder(store, seed=random.randrange(1 << 30), anchor=timezone.now())
-    seeder.products = list(store.products.all())
+    seeder.products = list(store.products.exclude(structure=Product.PARENT))
     seeder.staff = list(store.staff.all())
     seeder.index_products()
     return seeder
@@ -184,7 +190,9 @@ def order_cancel(*, order: Order, reason: str, full_refund: bool = False, user: 
         order.cancel_reason = reason
         order.canceled_at = now
         order.updated_at = now
+        stock_release(order)
         order.save()
+        transactions_sync(order)
         recount_customer(order.customer_id)
         order_event(order)
     return order
@@ -338,6 +346,7 @@ def order_refund(
             line.save(update_fields=["refunded_quantity"])
         order.updated_at = timezone.now()
         order.save()
+        transactions_sync(order)
         recount_customer(order.customer_id)
         lines = _order_lines(order)
         order_event(order)
@@ -395,6 +404,7 @@ def orders_create_random(*, store: Store, count: int = 1, state: dict | None = N
                 values.pop("id", None)
                 values["order_id"] = order.id
                 OrderLine.objects.create(**values)
+            transactions_sync(order)
             recount_customer(customer.id)
             order = Order.objects.select_related("store", "customer").get(id=order.id)
             order_event(order, "order.created")
@@ -402,7 +412,93 @@ def orders_create_random(*, store: Store, count: int = 1, state: dict | None = N
     return created
 
 
+# --- transactions and stock -----------------------------------------------------------------
+
+
+def transactions_sync(order: Order) -> None:
+    """Keep the `Transaction` rows of an order in step with its `transactions` JSON."""
+    Transaction.objects.filter(order_id=order.id).delete()
+    Transaction.objects.bulk_create(
+        [Transaction(**vars(transaction_row(order, record))) for record in order.transactions or []]
+    )
+
+
+def stock_available(product: Product) -> int:
+    return sum(r.net_stock_level for r in product.stockrecords.all())
+
+
+def stock_allocate(order: Order) -> None:
+    """Allocate the order's quantities at the locations that have the most (net) stock;
+    what no location has is allocated at the first (a backorder)."""
+    if order.stock_allocated:
+        return
+    for line in OrderLine.objects.filter(order=order).select_related("product"):
+        if not line.product.track_stock:
+            continue
+        records = list(StockRecord.objects.select_for_update().filter(product_id=line.product_id).order_by("id"))
+        if not records:
+            continue
+        remaining = line.quantity
+        for record in sorted(records, key=lambda r: -r.net_stock_level):
+            take = min(max(record.net_stock_level, 0), remaining)
+            if take:
+                record.num_allocated += take
+                remaining -= take
+        if remaining:
+            records[0].num_allocated += remaining
+        now = timezone.now()
+        for record in records:
+            record.date_updated = now
+        StockRecord.objects.bulk_update(records, ["num_allocated", "date_updated"])
+    order.stock_allocated = True
+
+
+def stock_release(order: Order) -> None:
+    """Give back what `stock_allocate` took (a canceled order)."""
+    if not order.stock_allocated:
+        return
+    for line in OrderLine.objects.filter(order=order).select_related("product"):
+        remaining = line.quantity
+        records = StockRecord.objects.select_for_update().filter(product_id=line.product_id, num_allocated__gt=0)
+        for record in records.order_by("id"):
+            give = min(record.num_allocated, remaining)
+            record.num_allocated -= give
+            record.date_updated = timezone.now()
+            record.save(update_fields=["num_allocated", "date_updated"])
+            remaining -= give
+            if not remaining:
+                break
+    order.stock_allocated = False
+
+
 # --- customers -------------------------------------------------------------------------------
+
+
+def customer_create(*, store: Store, data: dict) -> Customer:
+    """A new customer (`POST /users/`, or a new `user` in `POST /orders/`): customer.created.
+
+    `data` is validated (serializers.CreateUserSerializer), e-mail uniqueness included.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        customer = Customer.objects.create(
+            store=store,
+            email=data["email"],
+            first_name=data.get("first_name") or "",
+            last_name=data.get("last_name") or "",
+            phone_number=data.get("phone_number") or None,
+            language=data.get("language") or None,
+            user_type="customer",
+            date_joined=now,
+            updated_at=now,
+            accepts_marketing=bool(data.get("accepts_marketing")),
+            tags=[str(t) for t in data.get("tags") or [] if t],
+            ip=data.get("ip"),
+            user_agent=data.get("user_agent"),
+            metadata=data.get("metadata") or {},
+        )
+        customer_event(customer, "customer.created")
+    return customer
 
 
 def customer_note_add(*, customer: Customer, message: str, author: StaffUser | None, app=None) -> CustomerNote:
@@ -494,3 +590,347 @@ def app_uninstall(*, store: Store, application) -> int:
             },
         )
     return revoked
+
+
+# --- orders placed through the API ------------------------------------------------------------
+
+REDIRECT_METHODS = {"paypal"}
+DIRECT_METHODS = {"card_token", "external"}
+# Sandbox card tokens: these succeed or are declined without touching a gateway.
+TEST_CARD_TOKENS = {"test_card": True, "test_card_declined": False}
+PAYPAL_GATEWAY = {"id": 2, "name": "PayPal", "type": "paypal"}
+CARD_GATEWAY = {"id": 1, "name": "Stripe", "type": "stripe"}
+
+
+class OrderInvalid(Exception):
+    """What the platform answers 400 to, as DRF field errors."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _address(data: dict | None, *, customer: Customer | None = None, saved=None) -> dict | None:
+    if saved is not None:
+        return {
+            "id": saved.id,
+            "first_name": saved.first_name or (customer.first_name if customer else ""),
+            "last_name": saved.last_name or (customer.last_name if customer else ""),
+            "line1": saved.line1,
+            "line2": saved.line2,
+            "line3": saved.line3,
+            "line4": saved.line4,
+            "state": saved.state,
+            "postcode": saved.postcode,
+            "country": saved.country,
+            "phone_number": saved.phone_number,
+        }
+    if not data:
+        return None
+    keys = ["first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode", "country"]
+    address = {"id": 0, **{key: str(data.get(key) or "") for key in keys}}
+    address["country"] = address["country"].upper()
+    address["phone_number"] = str(data.get("phone_number") or "")
+    return address
+
+
+def _order_customer(store: Store, user: dict | None, errors: dict) -> tuple[Customer | None, bool]:
+    """The order's customer: `user.id` names one; otherwise `user` is a new customer."""
+    if not user:
+        return None, False
+    if user.get("id"):
+        customer = Customer.objects.filter(store=store, id=user["id"]).first()
+        if customer is None:
+            errors["user"] = {"id": [f'Invalid pk "{user["id"]}" - object does not exist.']}
+        return customer, False
+    if not user.get("email"):
+        errors["user"] = {"email": ["This field is required."]}
+        return None, False
+    if Customer.objects.filter(store=store, email__iexact=user["email"]).exists():
+        errors["user"] = {"email": ["A customer with this email already exists."]}
+        return None, False
+    return None, True
+
+
+def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None, pay_url) -> tuple[Order, dict]:
+    """`POST /orders/`: an order placed through the Admin API, paid as `payment_method` says.
+
+    Returns the order and what the answer adds to it: `payment_complete_url` (a
+    redirect payment waiting for the buyer: `pay_url(token)`) and
+    `reference_transaction_id`. Refused (OrderInvalid) without changing anything:
+    unknown products, a currency without prices, not enough stock, a declined card.
+    """
+    errors: dict = {}
+    currency = (data.get("currency") or store.currency).upper()
+    method = data.get("payment_method")
+    details = data.get("payment_details") or {}
+    if not method:
+        errors["payment_method"] = ["This field is required."]
+    elif method not in REDIRECT_METHODS | DIRECT_METHODS:
+        errors["payment_method"] = [f'"{method}" is not available on this store.']
+    elif method in REDIRECT_METHODS and not details.get("payment_return_url"):
+        errors["payment_details"] = {"payment_return_url": [f"This field is required for {method} payments."]}
+    elif method == "card_token":
+        token = details.get("card_token") or ""
+        if not token:
+            errors["payment_details"] = {"card_token": ["This field is required for card_token payments."]}
+        elif token not in TEST_CARD_TOKENS and not token.startswith("tok_"):
+            errors["payment_details"] = {"card_token": ["Invalid card token."]}
+
+    with transaction.atomic():
+        customer, create_customer = _order_customer(store, data.get("user"), errors)
+        products = {
+            p.id: p
+            for p in Product.objects.filter(
+                store=store, id__in=[line["product_id"] for line in data["lines"]]
+            ).prefetch_related("prices", "stockrecords")
+        }
+        line_errors, wanted = [], {}
+        for line in data["lines"]:
+            product = products.get(line["product_id"])
+            if product is None:
+                line_errors.append(f"Product {line['product_id']} does not exist.")
+            elif not product.is_sellable:
+                line_errors.append(f"“{product.title}” has variants: order one of them (product_id of the variant).")
+            elif line.get("price") is None and not any(p.currency == currency for p in product.prices.all()):
+                line_errors.append(f"“{rep.variant_title(product)}” has no price in {currency}.")
+            else:
+                wanted[product.id] = wanted.get(product.id, 0) + line["quantity"]
+        for product_id, quantity in wanted.items():
+            product = products[product_id]
+            if not product.track_stock or product.allow_backorders:
+                continue
+            available = max(stock_available(product), 0)
+            if available < quantity:
+                name = f"“{rep.variant_title(product)}” ({product.sku})"
+                line_errors.append(
+                    f"{name} is out of stock."
+                    if available == 0
+                    else f"Only {available} of {name} in stock; {quantity} requested."
+                )
+        if line_errors:
+            errors["lines"] = line_errors
+
+        methods = {m.code: m for m in shipping_methods(store)}
+        requires_shipping = any(products[pid].requires_shipping for pid in wanted)
+        code = data.get("shipping_code") or next(iter(methods))
+        method_row = methods.get(code)
+        if method_row is None:
+            errors["shipping_code"] = [f"“{code}” is not a shipping method of this store."]
+        ship_price = data.get("shipping_price")
+        if ship_price is None and method_row is not None:
+            ship_price = dict(method_row.prices).get(currency)
+            if ship_price is None:
+                errors["shipping_code"] = [f"{method_row.name} has no price in {currency}."]
+
+        default_shipping = default_billing = None
+        if customer is not None:
+            saved = list(customer.addresses.all())
+            default_shipping = next((a for a in saved if a.is_default_for_shipping), saved[0] if saved else None)
+            default_billing = next((a for a in saved if a.is_default_for_billing), default_shipping)
+        shipping = _address(data.get("shipping_address"))
+        if shipping is None and data.get("use_default_shipping_address"):
+            if default_shipping is None:
+                errors["use_default_shipping_address"] = ["The customer has no saved address."]
+            shipping = _address(None, customer=customer, saved=default_shipping) if default_shipping else None
+        if shipping is None and requires_shipping and "shipping_address" not in errors:
+            errors.setdefault("shipping_address", ["A shipping address is required for items that ship."])
+        billing = _address(data.get("billing_address"))
+        if data.get("billing_same_as_shipping_address") or billing is None:
+            if data.get("use_default_billing_address") and default_billing is not None:
+                billing = _address(None, customer=customer, saved=default_billing)
+            else:
+                billing = dict(shipping) if shipping else None
+
+        if errors:
+            raise OrderInvalid(errors)
+
+        token = details.get("card_token") or ""
+        if method == "card_token" and TEST_CARD_TOKENS.get(token) is False:
+            raise OrderInvalid({"non_field_errors": ["Payment declined: the card was declined (Do Not Honor)."]})
+
+        if create_customer:
+            customer = customer_create(store=store, data=data["user"])
+        now = timezone.now()
+        seeder = _seeder(store)
+        number = (Order.objects.filter(store=store).aggregate(top=Max("number"))["top"] or FIRST_ORDER_NUMBER - 1) + 1
+        lines, lines_incl, lines_tax, total_cost = [], 0, 0, 0
+        for line in data["lines"]:
+            product = products[line["product_id"]]
+            if line.get("price") is not None:
+                shown = line["price"]
+            else:
+                shown = next(p.price for p in product.prices.all() if p.currency == currency)
+            excl, tax = seeder.split_tax(int((shown * 100).to_integral_value()))
+            quantity = line["quantity"]
+            lines.append(
+                OrderLine(
+                    product=product,
+                    title=product.title,
+                    variant_title=product.variant_title,
+                    sku=product.sku,
+                    quantity=quantity,
+                    unit_price_excl_tax=cents(excl),
+                    unit_tax=cents(tax),
+                    unit_cost=product.cost,
+                    requires_shipping=product.requires_shipping,
+                )
+            )
+            lines_incl += (excl + tax) * quantity
+            lines_tax += tax * quantity
+            total_cost += int(product.cost * 100) * quantity
+        ship_excl, ship_tax = seeder.split_tax(int((Decimal(ship_price) * 100).to_integral_value()))
+        total_incl = lines_incl + ship_excl + ship_tax
+        total_tax = lines_tax + ship_tax
+        attribution = {}
+        agent_id = (data.get("attribution") or {}).get("agent")
+        agent = store.staff.filter(id=agent_id).first() if agent_id else None
+        if agent is not None:
+            attribution["agent"] = rep.author_repr(agent)
+        for key, value in (data.get("attribution") or {}).items():
+            if key != "agent" and value not in (None, ""):
+                attribution[key] = value
+        tags = []
+        for tag in data.get("tags") or []:
+            if tag and str(tag) not in tags:
+                tags.append(str(tag))
+        contact = [str(number)]
+        if customer is not None:
+            contact += [customer.first_name, customer.last_name, customer.email, customer.phone_number or ""]
+        address_parts = [shipping.get(k, "") for k in ("line1", "line2", "line4", "state", "postcode", "country")]
+        order = Order.objects.create(
+            store=store,
+            number=number,
+            customer=customer,
+            status=data.get("status") or "open",
+            payment_status="pending",
+            fulfillment_status="unfulfilled" if requires_shipping else "not_required",
+            is_test=method == "card_token" and token.startswith("test_"),
+            source="admin_api",
+            currency=currency,
+            date_placed=data.get("date_placed") or now,
+            created_at=now,
+            updated_at=now,
+            tags=tags,
+            tags_index="|" + "|".join(tags) + "|" if tags else "",
+            shipping_method=method_row.name,
+            shipping_code=method_row.code,
+            shipping_excl_tax=cents(ship_excl),
+            shipping_tax=cents(ship_tax),
+            total_excl_tax=cents(total_incl - total_tax),
+            total_tax=cents(total_tax),
+            total_incl_tax=cents(total_incl),
+            total_cost=cents(total_cost),
+            total_outstanding=cents(total_incl),
+            payment_method=method,
+            country=(shipping or {}).get("country", ""),
+            billing_address=billing,
+            shipping_address={**shipping, "notes": str((data.get("shipping_address") or {}).get("notes") or "")}
+            if shipping
+            else None,
+            attribution=attribution,
+            metadata=data.get("metadata") or {},
+            search_blob=" ".join(contact).lower(),
+            address_blob=" ".join(address_parts).lower() if shipping else "",
+        )
+        for line in lines:
+            line.order = order
+        OrderLine.objects.bulk_create(lines)
+        order.store = store
+        extra = {"reference_transaction_id": None}
+        if method in REDIRECT_METHODS:
+            session = PaymentSession.objects.create(
+                store=store,
+                order=order,
+                token=PaymentSession.new_token(),
+                payment_method=method,
+                return_url=details["payment_return_url"],
+            )
+            extra["payment_complete_url"] = pay_url(session)
+        else:
+            external = method == "external"
+            record = _payment_transaction(
+                seeder,
+                order,
+                slot=2,
+                status="succeeded",
+                gateway={"id": 0, "name": details.get("external_payment_method") or "External", "type": "external"}
+                if external
+                else CARD_GATEWAY,
+            )
+            record["is_external"] = external
+            record["external_id"] = details.get("reference_transaction_id") or None
+            if external:
+                record["auth_code"] = None
+            if not external:
+                record["payment_details"].update(
+                    bankcard_first_six="424242", bankcard_last_four="4242", card_token=token
+                )
+            _mark_paid(order, record)
+        order.save()
+        transactions_sync(order)
+        recount_customer(order.customer_id)
+        order = Order.objects.select_related("store", "customer").get(id=order.id)
+        order_event(order, "order.created")
+    return order, extra
+
+
+def _payment_transaction(seeder: StoreSeeder, order: Order, *, slot: int, status: str, gateway: dict) -> dict:
+    """A sale of the order's total, in the shape seeded transactions have; `slot` keeps
+    its id unique within the order (number*10 + slot)."""
+    record = seeder.transaction(
+        order.number * 10 + order.store.id * 100_000_000 + slot,
+        SimpleNamespace(payment_method="card_token", currency=order.currency, is_disputed=False, is_test=order.is_test),
+        "sale",
+        status,
+        timezone.now(),
+        order.total_incl_tax,
+    )
+    record["payment_method"] = order.payment_method
+    record["payment_details"].update(
+        bankcard_first_six=None,
+        bankcard_last_four=None,
+        card_token="",
+        is_3ds=False,
+        paypal_vault_id="",
+        gateway=gateway,
+    )
+    return record
+
+
+def _mark_paid(order: Order, record: dict) -> None:
+    order.transactions = [*(order.transactions or []), record]
+    order.payment_status = "paid"
+    order.total_outstanding = ZERO
+    stock_allocate(order)
+
+
+def payment_complete(*, session: PaymentSession, approve: bool) -> Order:
+    """The buyer approved (paid) or canceled a redirect payment; order.updated either way."""
+    with transaction.atomic():
+        session = PaymentSession.objects.select_for_update().get(id=session.id)
+        if session.status != PaymentSession.PENDING:
+            raise Conflict(f"This payment was already {session.status}.")
+        order = Order.objects.select_for_update().select_related("store", "customer").get(id=session.order_id)
+        seeder = _seeder(order.store)
+        attempts = len([t for t in order.transactions or [] if t.get("type") == "sale"])
+        record = _payment_transaction(
+            seeder, order, slot=2 + attempts, status="succeeded" if approve else "failed", gateway=PAYPAL_GATEWAY
+        )
+        if approve:
+            record["payment_details"]["paypal_vault_id"] = f"PV-{secrets.token_hex(4).upper()}"
+            record["external_id"] = f"PAYID-{secrets.token_hex(8).upper()}"
+            _mark_paid(order, record)
+        else:
+            record["auth_code"] = None
+            record["response_code"] = 200
+            order.transactions = [*(order.transactions or []), record]
+        order.updated_at = timezone.now()
+        order.save()
+        transactions_sync(order)
+        recount_customer(order.customer_id)
+        session.status = PaymentSession.APPROVED if approve else PaymentSession.CANCELED
+        session.completed_at = timezone.now()
+        session.save(update_fields=["status", "completed_at"])
+        order_event(order)
+    return order

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarn
 STORE_OPS = {"storeDetail"}
 ORDER_OPS = {
     "ordersList",
+    "ordersCreate",
     "ordersRetrieve",
     "ordersPartialUpdate",
     "ordersNotesList",
@@ -29,6 +30,7 @@ ORDER_OPS = {
 }
 USER_OPS = {
     "usersList",
+    "usersCreate",
     "usersRetrieve",
     "usersOrdersRetrieve",
     "usersNotesList",
@@ -53,8 +55,17 @@ WEBHOOK_OPS = {
     "webhooksPartialUpdate",
     "webhooksDestroy",
 }
+CATALOGUE_OPS = {
+    "productsList",
+    "productsVariantsRetrieve",
+    "stockrecordsList",
+    "stockrecordsRetrieve",
+    "shippingMethodsList",
+    "shippingMethodsRetrieve",
+}
+TRANSACTION_OPS = {"transactionsList", "transactionsRetrieve"}
 # Every operation the sandbox implements; each test below checks it validated its share.
-IMPLEMENTED = STORE_OPS | ORDER_OPS | USER_OPS | TICKET_OPS | EXPORT_OPS | WEBHOOK_OPS
+IMPLEMENTED = STORE_OPS | ORDER_OPS | USER_OPS | TICKET_OPS | EXPORT_OPS | WEBHOOK_OPS | CATALOGUE_OPS | TRANSACTION_OPS
 
 
 class Contract:
@@ -149,6 +160,29 @@ def test_orders(acme, sandbox):
     )
     authorized = sandbox.create_orders("acme", payment_status="authorized")
     acme("POST", f"orders/{authorized[0]}/cancel/", json_body={"cancel_reason": "customer", "full_refund": False})
+    in_stock = next(p for p in sandbox.products("acme") if p["net_stock_level"] > 5)
+    customer = sandbox.customers("acme")[0]
+    address = {"first_name": "Ana", "last_name": "Lee", "line1": "1 Main St", "line4": "Boston", "country": "US"}
+    for payment in (
+        {"payment_method": "external", "payment_details": {"external_payment_method": "cash"}},
+        {"payment_method": "card_token", "payment_details": {"card_token": "test_card"}},
+        {"payment_method": "paypal", "payment_details": {"payment_return_url": "https://app.example.com/r/1/"}},
+    ):
+        created = acme(
+            "POST",
+            "orders/",
+            status=201,
+            json_body={
+                "lines": [{"product_id": in_stock["id"], "quantity": 1}],
+                "user": {"id": customer["id"]},
+                "shipping_address": address,
+                "shipping_code": "express",
+                "tags": ["contract"],
+                **payment,
+            },
+        )
+        assert created["source"] == "admin_api" and created["tags"] == ["contract"]
+    assert created["payment_complete_url"] and created["payment_status"] == "pending"
     # errors
     acme("GET", "orders/999999999/", status=404)
     acme("GET", "orders/", params={"status": "nope"}, status=400)
@@ -156,6 +190,13 @@ def test_orders(acme, sandbox):
     acme("POST", f"orders/{number}/notes/", json_body={}, status=400)
     acme("POST", f"orders/{authorized[0]}/cancel/", json_body={"cancel_reason": "again"}, status=400)
     acme("POST", f"orders/{paid}/refund/", json_body={"transactions": []}, status=400)
+    acme("POST", "orders/", json_body={"lines": []}, status=400)
+    acme(
+        "POST",
+        "orders/",
+        json_body={"lines": [{"product_id": in_stock["id"], "quantity": 1}], "payment_method": "paypal"},
+        status=400,
+    )
     acme("GET", "orders/", token=None, status=401)
     acme("GET", "orders/", token="revoked-or-wrong", status=401)
     acme("GET", "orders/", token=sandbox.issue_token("acme", "users:read"), status=403)
@@ -176,6 +217,10 @@ def test_users(acme):
     acme("GET", f"users/{buyer['id']}/addresses/")
     acme("POST", f"users/{buyer['id']}/notes/", json_body={"message": "Contract"})
     acme("GET", f"users/{buyer['id']}/notes/")
+    body = {"email": "contract.customer@example.com", "first_name": "Con", "last_name": "Tract", "language": "en"}
+    acme("POST", "users/", status=201, json_body={**body, "phone_number": "+1 212 555 0100"})
+    acme("POST", "users/", status=400, json_body=body)
+    acme("POST", "users/", status=400, json_body={"email": "x@example.com", "phone_number": "call me"})
     acme("GET", "users/0/", status=404)
     acme("GET", "users/", params={"language": "xx"}, status=400)
     acme("GET", "users/", token=None, status=401)
@@ -252,6 +297,46 @@ def test_webhooks(acme):
     assert acme.covered() == WEBHOOK_OPS
 
 
+def test_catalogue(acme, sandbox):
+    page = acme("GET", "products/")
+    parent = next(p for p in page["results"] if p["structure"] == "parent")
+    for params in ({"title": "shirt", "is_public": "true"}, {"sku": [parent["variants"][0]["sku"]]}, {"category": [1]}):
+        acme("GET", "products/", params=params)
+    acme("GET", f"products/variants/{parent['variants'][0]['id']}/")
+    records = acme("GET", "stockrecords/")
+    for params in (
+        {"search_text": "jacket", "location_id": ["1"]},
+        {"inventory_availability": "out_of_stock", "purchase_availability": "unavailable"},
+        {"sku": parent["variants"][0]["sku"]},
+    ):
+        acme("GET", "stockrecords/", params=params)
+    acme("GET", f"stockrecords/{records['results'][0]['id']}/")
+    methods = acme("GET", "shipping-methods/")
+    acme("GET", f"shipping-methods/{methods['results'][0]['id']}/")
+    acme("GET", f"products/variants/{parent['id']}/", status=404)
+    acme("GET", "stockrecords/", params={"inventory_availability": "plenty"}, status=400)
+    acme("GET", "products/", token=sandbox.issue_token("acme", "orders:read"), status=403)
+    assert acme.covered() == CATALOGUE_OPS
+
+
+def test_transactions(acme, sandbox):
+    page = acme("GET", "transactions/")
+    acme("GET", page["next"].split("/api/admin/")[1])
+    for params in (
+        {"type": "debit", "status": "succeeded", "amount_min": 10, "amount_max": 500, "currency": "USD"},
+        {"date_created_from": "2020-01-01", "date_created_to": "2100-01-01", "card_type": ["visa"]},
+        {"is_external": "false", "is_test": "false", "payment_method": "paypal", "gateway_id": 2},
+        {"utm_source": "google", "funnels": ["main-funnel"], "is_3ds": "true", "external_id": "x"},
+    ):
+        acme("GET", "transactions/", params=params)
+    for transaction in page["results"][:3]:
+        acme("GET", f"transactions/{transaction['id']}/")
+    acme("GET", "transactions/1/", status=404)
+    acme("GET", "transactions/", params={"type": "sale"}, status=400)
+    acme("GET", "transactions/", token=sandbox.issue_token("acme", "orders:read"), status=403)
+    assert acme.covered() == TRANSACTION_OPS
+
+
 def test_rate_limited_answers_follow_the_error_shape(acme, sandbox):
     sandbox.set_faults("acme", rate_limit_rate=1, limit=1)
     acme("GET", "orders/", status=429)
@@ -268,13 +353,20 @@ def test_every_implemented_operation_is_in_the_document():
         if method in ("get", "post", "put", "patch", "delete")
     }
     assert documented >= IMPLEMENTED
-    assert len(IMPLEMENTED) == 33
+    assert len(IMPLEMENTED) == 43
 
 
 def test_webhook_payloads_match_the_documented_events(sandbox):
     token = sandbox.issue_token("bergmann", ALL_SCOPES)
     headers = {"Authorization": f"Bearer {token}"}
-    events = ["order.created", "order.updated", "ticket.updated", "customer.updated", "export.created"]
+    events = [
+        "order.created",
+        "order.updated",
+        "ticket.updated",
+        "customer.created",
+        "customer.updated",
+        "export.created",
+    ]
     with WebhookReceiver() as receiver:
         webhook = requests.post(
             sandbox.api_url("bergmann", "webhooks/"),
@@ -304,7 +396,13 @@ def test_webhook_payloads_match_the_documented_events(sandbox):
             json={"type": "customer_list", "date_from": "2020-01-01T00:00:00Z", "date_to": "2100-01-01T00:00:00Z"},
             timeout=30,
         )
-        received = receiver.wait(5, timeout=20)
+        requests.post(
+            sandbox.api_url("bergmann", "users/"),
+            headers=headers,
+            json={"email": "webhook.contract@example.com", "first_name": "Web"},
+            timeout=30,
+        )
+        received = receiver.wait(6, timeout=20)
     requests.delete(sandbox.api_url("bergmann", f"webhooks/{webhook['id']}/"), headers=headers, timeout=30)
     seen = set()
     for _, body in received:

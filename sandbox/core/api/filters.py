@@ -375,3 +375,173 @@ def filter_webhooks(queryset, f: dict):
         ids = [pk for pk, events in queryset.values_list("id", "events") if names & set(events or [])]
         queryset = queryset.filter(id__in=ids)
     return queryset
+
+
+# --- catalogue --------------------------------------------------------------------------
+
+
+class ProductFilters(forms.Form):
+    title = _text()
+    category = ListField(item=int)
+    range = ListField(item=int)
+    is_public = _bool()
+    is_gift_card = _bool()
+    sku = ListField()
+
+
+def filter_products(queryset, f: dict):
+    """Parents and standalone products; `title` matches part of the title, `sku` a
+    variant's whole SKU (any case)."""
+    q = Q()
+    if f["title"]:
+        for part in f["title"].split():
+            q &= Q(title__icontains=part)
+    if f["sku"]:
+        skus = Q()
+        for sku in f["sku"]:
+            skus |= Q(sku__iexact=sku.strip()) | Q(children__sku__iexact=sku.strip())
+        q &= skus
+    if f["is_public"] is not None:
+        q &= Q(is_public=f["is_public"])
+    if f["is_gift_card"]:
+        q &= Q(pk__in=[])  # the sandbox sells no gift cards
+    if f["category"] or f["range"]:
+        q &= Q(pk__in=[])  # nor has categories or ranges
+    return queryset.filter(q).distinct()
+
+
+class StockRecordFilters(forms.Form):
+    search_text = _text()
+    location_id = ListField()
+    sku = _text()
+    inventory_availability = _choice(["in_stock", "low_stock", "out_of_stock", "untracked"])
+    purchase_availability = _choice(["available", "unavailable"])
+
+
+def filter_stockrecords(queryset, f: dict):
+    from django.db.models import F
+
+    q = Q()
+    if f["search_text"]:
+        text = f["search_text"].strip()
+        q &= (
+            Q(product__title__icontains=text)
+            | Q(product__variant_title__icontains=text)
+            | Q(product__sku__icontains=text)
+        )
+    if f["location_id"]:
+        q &= Q(location_id__in=[int(v) for v in f["location_id"] if is_number(v)] or [-1])
+    if f["sku"]:
+        q &= Q(product__sku__iexact=f["sku"].strip())
+    queryset = queryset.filter(q).annotate(net=F("num_in_stock") - F("num_allocated"))
+    availability = f["inventory_availability"]
+    if availability == "untracked":
+        queryset = queryset.filter(product__track_stock=False)
+    elif availability == "out_of_stock":
+        queryset = queryset.filter(product__track_stock=True, net__lte=0)
+    elif availability == "low_stock":
+        queryset = queryset.filter(product__track_stock=True, net__gt=0, net__lte=F("low_stock_threshold"))
+    elif availability == "in_stock":
+        queryset = queryset.filter(product__track_stock=True, net__gt=F("low_stock_threshold"))
+    if f["purchase_availability"] == "available":
+        queryset = queryset.filter(Q(net__gt=0) | Q(product__allow_backorders=True) | Q(product__track_stock=False))
+    elif f["purchase_availability"] == "unavailable":
+        queryset = queryset.filter(net__lte=0, product__allow_backorders=False, product__track_stock=True)
+    return queryset
+
+
+# --- transactions ------------------------------------------------------------------------
+
+TRANSACTION_TYPES = {
+    "authorize": ["authorization"],
+    "debit": ["sale", "capture"],
+    "refund": ["refund"],
+    "void": ["void"],
+}
+CARD_TYPES = ["american_express", "dankort", "diners_club", "discover", "jcb", "maestro", "mastercard", "visa"]
+CARD_PREFIXES = {"visa": ["4"], "mastercard": ["5", "2"], "american_express": ["34", "37"], "discover": ["6011", "65"]}
+
+
+class TransactionFilters(forms.Form):
+    external_id = _text()
+    date_created_from = _date()
+    date_created_to = _date()
+    type = _choice(list(TRANSACTION_TYPES))
+    card_type = ListField(choices=CARD_TYPES)
+    bankcard_first_six = _text()
+    bankcard_last_four = _text()
+    gateway_id = _int()
+    payment_method = _text()
+    amount_min = forms.DecimalField(required=False, max_digits=14, decimal_places=2)
+    amount_max = forms.DecimalField(required=False, max_digits=14, decimal_places=2)
+    currency = _text()
+    core_transaction_code = _text()
+    status = _choice(["failed", "succeeded"])
+    auth_code = _text()
+    network_transaction_id = _text()
+    is_3ds = _bool()
+    optimized_3ds = _bool()
+    is_initial_retry = _bool()
+    subscription_life_cycle = _choice(["non-recurring", "recurring"])
+    funnels = ListField()
+    is_external = _bool()
+    is_test = _bool()
+    utm_source = _text()
+    utm_campaign = _text()
+    utm_content = _text()
+    utm_term = _text()
+    affiliate = _text()
+    subaffiliate1 = _text()
+    subaffiliate2 = _text()
+    subaffiliate3 = _text()
+    subaffiliate4 = _text()
+    subaffiliate5 = _text()
+
+
+def filter_transactions(queryset, store, f: dict):
+    q = Q()
+    for name in ("external_id", "auth_code", "bankcard_first_six", "bankcard_last_four"):
+        if f[name]:
+            q &= Q(**{name: f[name].strip()})
+    q &= date_range("date_created", store, f["date_created_from"], f["date_created_to"])
+    if f["type"]:
+        q &= Q(type__in=TRANSACTION_TYPES[f["type"]])
+    if f["card_type"]:
+        cards = Q()
+        for card in f["card_type"]:
+            for prefix in CARD_PREFIXES.get(card, []):
+                cards |= Q(bankcard_first_six__startswith=prefix)
+        q &= cards if cards else Q(pk__in=[])
+    if f["gateway_id"] is not None:
+        q &= Q(gateway_id=f["gateway_id"])
+    if f["payment_method"]:
+        q &= Q(payment_method=f["payment_method"].strip())
+    if f["amount_min"] is not None:
+        q &= Q(amount__gte=f["amount_min"])
+    if f["amount_max"] is not None:
+        q &= Q(amount__lte=f["amount_max"])
+    if f["currency"]:
+        q &= Q(currency__iexact=f["currency"].strip())
+    if f["core_transaction_code"]:
+        code = f["core_transaction_code"].strip()
+        q &= Q(id=int(code)) if is_number(code) else Q(pk__in=[])
+    if f["status"]:
+        q &= Q(status=f["status"])
+    if f["network_transaction_id"] or f["is_initial_retry"]:
+        q &= Q(pk__in=[])  # the sandbox's gateways report neither
+    if f["is_3ds"] is not None:
+        q &= Q(is_3ds=f["is_3ds"])
+    if f["optimized_3ds"]:
+        q &= Q(pk__in=[])
+    if f["subscription_life_cycle"]:
+        q &= Q(order__subscription_lifecycle=f["subscription_life_cycle"])
+    if f["funnels"]:
+        q &= Q(order__attribution__funnel__in=f["funnels"])
+    if f["is_external"] is not None:
+        q &= Q(is_external=f["is_external"])
+    if f["is_test"] is not None:
+        q &= Q(is_test=f["is_test"])
+    for name in ATTRIBUTION_FILTERS:
+        if f[name]:
+            q &= Q(**{f"order__attribution__{name}": f[name]})
+    return queryset.filter(q)

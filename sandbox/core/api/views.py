@@ -15,7 +15,20 @@ from rest_framework.views import APIView
 
 from .. import exports, services
 from .. import representations as rep
-from ..models import Customer, Export, Order, OrderLine, Ticket, TicketComment, TicketType, Webhook
+from ..models import (
+    Customer,
+    Export,
+    Order,
+    OrderLine,
+    Product,
+    StockRecord,
+    Ticket,
+    TicketComment,
+    TicketType,
+    Transaction,
+    Webhook,
+)
+from ..seed import shipping_methods
 from . import filters, serializers
 from .exceptions import InvalidRequest
 
@@ -99,6 +112,24 @@ class OrderListView(StoreAPIView):
             return rep.order_list_repr(order)
 
         return self.paginated(queryset, render)
+
+    def post(self, request, **kwargs):
+        """Place an order (`CreateOrder`): 201 with the order; a redirect payment adds
+        `payment_complete_url`, where the buyer pays (see payments.py)."""
+        from .. import payments
+
+        data = self.valid(serializers.CreateOrderSerializer)
+        try:
+            order, extra = services.order_create(
+                store=self.store,
+                data=data,
+                staff=request.user,
+                app=self.app,
+                pay_url=lambda session: payments.payment_url(request._request, session),
+            )
+        except services.OrderInvalid as exc:
+            raise ValidationError(exc.errors) from exc
+        return Response({**rep.order_repr(order, order_lines(order)), **extra}, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(StoreAPIView):
@@ -192,6 +223,11 @@ class UserListView(StoreAPIView):
             filters.bind(filters.UserFilters, request),
         )
         return self.paginated(queryset, rep.customer_repr)
+
+    def post(self, request, **kwargs):
+        data = self.valid(serializers.CreateUserSerializer)
+        customer = services.customer_create(store=self.store, data=data)
+        return Response(rep.customer_repr(customer, []), status=status.HTTP_201_CREATED)
 
 
 class UserDetailView(StoreAPIView):
@@ -454,6 +490,131 @@ class ExportDownloadView(StoreAPIView):
         if export.status != Export.AVAILABLE:
             raise InvalidRequest("This export is not available yet.")
         return Response({"url": request.build_absolute_uri(exports.signed_path(export))})
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+def _variants(product: Product) -> list[dict]:
+    sellable = list(product.children.all()) if product.structure == Product.PARENT else [product]
+    return [rep.variant_repr(p, list(p.prices.all()), list(p.stockrecords.all())) for p in sellable]
+
+
+class ProductListView(StoreAPIView):
+    """Parents and standalone products with their variants, prices and stock."""
+
+    scope_resource = "catalogue"
+
+    def get(self, request, **kwargs):
+        store = self.store
+        f = filters.bind(filters.ProductFilters, request)
+        queryset = filters.filter_products(
+            Product.objects.filter(store=store).exclude(structure=Product.CHILD),
+            f,
+        ).prefetch_related(
+            "prices",
+            "stockrecords",
+            Prefetch("children", queryset=Product.objects.prefetch_related("prices", "stockrecords").order_by("id")),
+        )
+
+        def render(product):
+            product.store = store
+            return rep.product_list_repr(product, _variants(product))
+
+        return self.paginated(queryset, render)
+
+
+class ProductVariantView(StoreAPIView):
+    """One sellable product (a child, or a standalone product) as a `ProductVariant`."""
+
+    scope_resource = "catalogue"
+
+    def get(self, request, id, **kwargs):
+        product = (
+            Product.objects.filter(store=self.store, id=_id(id))
+            .exclude(structure=Product.PARENT)
+            .prefetch_related("prices", "stockrecords")
+            .first()
+        )
+        if product is None:
+            raise Http404
+        return Response(rep.variant_repr(product))
+
+
+def stockrecord_queryset(store):
+    return StockRecord.objects.filter(product__store=store).select_related("product", "location")
+
+
+class StockRecordListView(StoreAPIView):
+    scope_resource = "catalogue"
+
+    def get(self, request, **kwargs):
+        f = filters.bind(filters.StockRecordFilters, request)
+        return self.paginated(filters.filter_stockrecords(stockrecord_queryset(self.store), f), rep.stockrecord_repr)
+
+
+class StockRecordDetailView(StoreAPIView):
+    scope_resource = "catalogue"
+
+    def get(self, request, id, **kwargs):
+        record = stockrecord_queryset(self.store).filter(id=_id(id)).first()
+        if record is None:
+            raise Http404
+        return Response(rep.stockrecord_repr(record))
+
+
+class ShippingMethodListView(StoreAPIView):
+    """The document asks for no particular scope here: any token of the store will do."""
+
+    scope_resource = None
+
+    def get(self, request, **kwargs):
+        methods = shipping_methods(self.store)
+        return Response({"next": None, "previous": None, "results": [rep.shipping_method_repr(m) for m in methods]})
+
+
+class ShippingMethodDetailView(StoreAPIView):
+    scope_resource = None
+
+    def get(self, request, id, **kwargs):
+        method = next((m for m in shipping_methods(self.store) if m.id == id), None)
+        if method is None:
+            raise Http404
+        return Response(rep.shipping_method_repr(method))
+
+
+# --- transactions ------------------------------------------------------------------------------------
+
+
+def transaction_queryset(store):
+    return Transaction.objects.filter(store=store).select_related("order", "order__customer")
+
+
+def render_transaction(row):
+    refundable = None
+    if row.order is not None and row.type in ("sale", "capture") and row.status == "succeeded":
+        amounts = {t["id"]: amount for t, amount in services.refundable_transactions(row.order)}
+        refundable = amounts.get(row.id)
+    return rep.transaction_repr(row, refundable)
+
+
+class TransactionListView(StoreAPIView):
+    scope_resource = "transactions"
+
+    def get(self, request, **kwargs):
+        store = self.store
+        f = filters.bind(filters.TransactionFilters, request)
+        return self.paginated(filters.filter_transactions(transaction_queryset(store), store, f), render_transaction)
+
+
+class TransactionDetailView(StoreAPIView):
+    scope_resource = "transactions"
+
+    def get(self, request, id, **kwargs):
+        row = transaction_queryset(self.store).filter(id=_id(id)).first()
+        if row is None:
+            raise Http404
+        return Response(render_transaction(row))
 
 
 def not_found(request, **kwargs):
