@@ -113,8 +113,10 @@ class StoreClient:
         policy: RetryPolicy | None = None,
         timeout: tuple[float, float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.store = store
+        self.clock = clock
         self.priority = priority
         self.session = session or shared_session()
         # A store row not saved yet (a token being checked while connecting): no
@@ -228,13 +230,13 @@ class StoreClient:
             headers = self._headers()
             used_ciphertext = self.store.access_token_encrypted
             self.limiter.acquire(self.priority)
-            started = time.monotonic()
+            started = self.clock()
             try:
                 response = self.session.request(
                     method, url, params=params, json=json, headers=headers, timeout=self.timeout
                 )
             except requests.RequestException as exc:
-                waited += time.monotonic() - started
+                waited += self.clock() - started
                 sent = _request_was_sent(exc)
                 delay = self.policy.backoff(attempt)
                 logger.warning(
@@ -250,7 +252,7 @@ class StoreClient:
                 raise StoreUnavailable(f"No answer from the store ({type(exc).__name__}).", store=subdomain) from None
             status = response.status_code
             logger.info(
-                "%s %s on store %s: %d in %.0f ms", method, path, subdomain, status, (time.monotonic() - started) * 1000
+                "%s %s on store %s: %d in %.0f ms", method, path, subdomain, status, (self.clock() - started) * 1000
             )
 
             if status == 401 and not refreshed and not self.transient:
