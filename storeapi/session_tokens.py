@@ -39,15 +39,18 @@ class SessionTokenError(Exception):
 
 
 def _issuer_matches(issuer, subdomain: str) -> bool:
-    """`iss` names the same store: its network domain, or an origin for it."""
-    if not isinstance(issuer, str):
+    """`iss` names the same store: its network domain, or a URL on it (the platform
+    uses `https://<store>.29next.store/dashboard`)."""
+    if not isinstance(issuer, str) or not issuer:
         return False
-    issuer = issuer.strip().rstrip("/")
     domain = network_domain(subdomain)
-    if issuer in (domain, f"https://{domain}", store_base_url(subdomain)):
+    if issuer == domain:
         return True
     parts = urlsplit(issuer)
-    return parts.scheme == "https" and parts.netloc == domain and not parts.path
+    if parts.scheme == "https" and parts.netloc == domain:
+        return True
+    base = store_base_url(subdomain)
+    return issuer == base or issuer.startswith(base + "/")
 
 
 def session_token_verify(*, token: str, subdomain: str) -> dict:

@@ -208,3 +208,25 @@ def test_a_token_for_another_operator_replaces_the_current_session(client, ana):
     client.force_login(other)
     assert open_app(client, make_token()).status_code == 302
     assert signed_in_as(client) == ana
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    ["acme.29next.store", "https://acme.29next.store", "https://acme.29next.store/dashboard"],
+)
+def test_issuers_naming_the_store_are_accepted(client, ana, issuer):
+    assert open_app(client, make_token(iss=issuer)).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "https://bergmann.29next.store/dashboard",
+        "https://acme.29next.store.evil.com/dashboard",
+        "https://acme.29next.store@evil.com/",
+        "http://evil.com/acme.29next.store",
+        "",
+    ],
+)
+def test_issuers_naming_something_else_are_refused(client, ana, issuer):
+    assert open_app(client, make_token(iss=issuer)).status_code == 400
