@@ -287,3 +287,23 @@ def test_app_uninstalled_wipes_the_tokens_and_disconnects(acme):
     assert acme.access_token_encrypted == "" and acme.webhook_secret_encrypted == ""
     entry = AuditEntry.objects.get(store=acme, action="store.disconnected")
     assert entry.details == {"reason": "app_uninstalled"}
+
+
+@pytest.mark.django_db
+def test_old_event_ids_are_forgotten(acme, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from storeapi.tasks import webhook_events_prune
+
+    settings.STOREAPI_WEBHOOK_EVENT_RETENTION_DAYS = 30
+    old = WebhookEvent.objects.create(store=acme, event_id="old", event_type="order.created")
+    WebhookEvent.objects.filter(pk=old.pk).update(
+        received_at=timezone.now() - timedelta(days=31), processed_at=timezone.now() - timedelta(days=31)
+    )
+    recent = WebhookEvent.objects.create(
+        store=acme, event_id="recent", event_type="order.created", processed_at=timezone.now()
+    )
+    assert webhook_events_prune() == {"deleted": 1, "requeued": 0}
+    assert list(WebhookEvent.objects.values_list("pk", flat=True)) == [recent.pk]
