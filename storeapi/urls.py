@@ -10,4 +10,6 @@ urlpatterns = [
     path("stores/connect/", views.store_connect, name="store_connect"),
     path("s/<slug:store>/connection/", views.store_connection, name="store_connection"),
     path("s/<slug:store>/connection/disconnect/", views.store_disconnect_view, name="store_disconnect"),
+    # What the dashboard's "Reconnect" buttons link to.
+    path("s/<slug:store>/reconnect/", views.store_reconnect, name="store_reconnect"),
 ]

@@ -196,6 +196,13 @@ def store_connection(request, store):
     return render(request, "storeapi/connection.html", _connection_context(request, store))
 
 
+@require_GET
+@store_view(Perm.MANAGE_CONNECTION)
+def store_reconnect(request, store):
+    """The dashboard's "Reconnect" buttons land on the connection page's reconnect form."""
+    return redirect(reverse("store_connection", kwargs={"store": store.subdomain}) + "#reconnect")
+
+
 @require_POST
 @store_view(Perm.MANAGE_CONNECTION)
 def store_disconnect_view(request, store):

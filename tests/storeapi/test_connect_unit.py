@@ -447,6 +447,7 @@ def test_only_owners_see_or_use_the_connection_page(client, connected, role):
     member = MembershipFactory(store=connected, role=role).operator
     client.force_login(member)
     assert client.get(reverse("store_connection", kwargs={"store": "acme"})).status_code == 403
+    assert client.get(reverse("store_reconnect", kwargs={"store": "acme"})).status_code == 403
     response = client.post(reverse("store_disconnect", kwargs={"store": "acme"}), {"confirm": "on"})
     assert response.status_code == 403
     connected.refresh_from_db()
@@ -455,9 +456,15 @@ def test_only_owners_see_or_use_the_connection_page(client, connected, role):
     assert reverse("store_connection", kwargs={"store": "acme"}) not in overview
 
 
+def test_the_reconnect_link_leads_owners_to_the_connection_page(owner_client, connected):
+    response = owner_client.get(reverse("store_reconnect", kwargs={"store": "acme"}))
+    assert response.url == reverse("store_connection", kwargs={"store": "acme"}) + "#reconnect"
+
+
 def test_non_members_get_404(client, connected):
     client.force_login(OperatorFactory())
     assert client.get(reverse("store_connection", kwargs={"store": "acme"})).status_code == 404
+    assert client.get(reverse("store_reconnect", kwargs={"store": "acme"})).status_code == 404
     assert client.post(reverse("store_disconnect", kwargs={"store": "acme"}), {"confirm": "on"}).status_code == 404
 
 
