@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from . import cache as object_cache
 from . import signals
+from .crypto import DecryptionError
 from .events import new_count_bump
 from .models import Store, WebhookEvent
 
@@ -58,7 +59,11 @@ def signature_valid(*, secret: str, body: bytes, signature: str) -> bool:
 
 def webhook_accept(*, store: Store, body: bytes, signature: str) -> tuple[WebhookEvent, bool]:
     """Verify and record one delivery. Returns the event and whether it is new."""
-    secret = store.webhook_secret() if store.webhook_secret_encrypted else ""
+    try:
+        secret = store.webhook_secret() if store.webhook_secret_encrypted else ""
+    except DecryptionError:
+        logger.error("The webhook secret of store %s does not decrypt (TOKEN_ENCRYPTION_KEYS?).", store.subdomain)
+        secret = ""
     if not signature_valid(secret=secret, body=body, signature=signature):
         raise WebhookRejected(401, "bad signature")
     try:
