@@ -33,6 +33,18 @@ SITE = "http://storedesk.localhost"
 FEW_SCOPES = "store:read orders:read users:read tickets:read"
 
 
+@pytest.fixture(autouse=True)
+def _remove_webhooks_afterwards(sandbox):
+    """Webhooks a test registered at the sandbox go with it, so that no later event is
+    delivered to a Storedesk that is gone."""
+    yield
+    for store in sandbox.stores:
+        headers = {"Authorization": f"Bearer {sandbox.issue_token(store)}", "X-29Next-Api-Version": "2024-04-01"}
+        hooks = requests.get(sandbox.api_url(store, "webhooks/"), headers=headers, timeout=30).json()["results"]
+        for hook in hooks:
+            requests.delete(sandbox.api_url(store, f"webhooks/{hook['id']}/"), headers=headers, timeout=30)
+
+
 @pytest.fixture
 def site(settings, sandbox):
     settings.SITE_URL = SITE
