@@ -184,7 +184,10 @@ def main() -> int:
         # acme and bergmann through the paste-token path; siam is left for the newcomer
         # to connect through the sandbox's consent screen (README, "Connecting stores").
         for store in DEMO_CONNECTED_STORES:
-            connect_demo_store(store, values, env=env)
+            try:
+                connect_demo_store(store, values, env=env)
+            except subprocess.CalledProcessError as exc:
+                say(f"Could not connect {store} ({exc.stderr or 'see above'}); connect it from the web page.")
     if wait_for(WEB_URL + "/accounts/login/"):
         print(
             "\n"
