@@ -580,3 +580,28 @@ def test_an_install_for_a_forged_store_is_refused(owner_client, store):
         assert len(mocked.calls) == 0
     assert response.status_code == 400
     assert response["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(
+    "token_setup",
+    [
+        pytest.param({"token_status": 500, "token_body": "<html>oops</html>"}, id="5xx"),
+        pytest.param({"token_status": 200, "token_json": {"token_type": "Bearer"}}, id="empty"),
+        pytest.param({"token_status": 400, "token_json": {"error": "invalid_grant"}}, id="4xx"),
+    ],
+)
+@responses.activate
+def test_a_failed_reconnect_leaves_the_stored_credentials_untouched(owner_client, connected, token_setup):
+    before = (connected.access_token_encrypted, connected.refresh_token_encrypted, connected.webhook_secret_encrypted)
+    fake_store(**token_setup)
+    state = start(owner_client)
+    response = callback(owner_client, code="c", state=state, store="acme.29next.store")
+    assert response.status_code in (400, 502)
+    connected.refresh_from_db()
+    assert (
+        connected.access_token_encrypted,
+        connected.refresh_token_encrypted,
+        connected.webhook_secret_encrypted,
+    ) == before
+    assert connected.status == Store.Status.CONNECTED
+    assert not AuditEntry.objects.filter(store=connected, action="store.connected").exists()
