@@ -9,8 +9,8 @@ def _fast_password_hashing(settings):
 
 
 # --- a real Celery worker for the webhook tests ------------------------------------------------
-# A small stand-in until the shared `celery_worker` fixture (tests/celery_worker.py, from
-# the jobs branch) is on main; then this part can go.
+# The shared `celery_worker` fixture (tests/conftest.py) when there is one; otherwise a
+# small worker of our own, started once per session.
 
 
 def _database_url(db: dict) -> str:
@@ -71,11 +71,16 @@ def _storeapi_worker_process(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def celery_worker(_storeapi_worker_process, transactional_db):
-    """The session's worker; the test's data must be committed (transactional_db). Each
-    test flushes Redis, which drops the broker's queue binding: declare it again."""
+def storeapi_celery_worker(request, transactional_db):
+    """A worker for this test; its data must be committed (transactional_db)."""
+    try:
+        return request.getfixturevalue("celery_worker")
+    except pytest.FixtureLookupError:
+        pass
     from config.celery import app
 
+    queue = request.getfixturevalue("_storeapi_worker_process")
+    # Each test flushes Redis, which drops the broker's queue binding: declare it again.
     with app.connection_for_write() as conn:
-        app.amqp.queues[_storeapi_worker_process](conn.default_channel).declare()
-    return _storeapi_worker_process
+        app.amqp.queues[queue](conn.default_channel).declare()
+    return queue
