@@ -1,13 +1,6 @@
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """These tests create many operators; hashing their passwords with PBKDF2 took about
-    half a second each. What is tested here is not the hasher (Django's advice)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- a real Celery worker for the webhook tests ------------------------------------------------
 # The shared `celery_worker` fixture (tests/conftest.py) when there is one; otherwise a
 # small worker of our own, started once per session.
