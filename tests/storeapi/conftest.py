@@ -1,6 +1,5 @@
 import pytest
 
-
 # --- a real Celery worker for the webhook tests ------------------------------------------------
 # The shared `celery_worker` fixture (tests/conftest.py) when there is one; otherwise a
 # small worker of our own, started once per session.
