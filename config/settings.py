@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "storeapi.context_processors.operator_stores",
+                "dashboard.context_processors.payment_notices",
             ],
         },
     },
@@ -173,7 +174,7 @@ STOREAPI_SCOPES = env.str(
     "STOREAPI_SCOPES",
     default=(
         "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
-        "exports:read exports:write webhooks:read webhooks:write"
+        "exports:read exports:write webhooks:read webhooks:write catalogue:read transactions:read"
     ),
 )
 STOREAPI_RATE_LIMIT_PER_SECOND = env.float("STOREAPI_RATE_LIMIT_PER_SECOND", default=4.0)

@@ -6,3 +6,4 @@ class DashboardConfig(AppConfig):
 
     def ready(self):
         from . import audit  # noqa: F401  (connects the audit log's signal receivers)
+        from .services import phone_orders  # noqa: F401  (verifies payments on order.updated)

@@ -1,3 +1,4 @@
 from .audit import AuditEntry
+from .phone_orders import PhoneOrder
 
-__all__ = ["AuditEntry"]
+__all__ = ["AuditEntry", "PhoneOrder"]
