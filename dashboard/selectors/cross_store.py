@@ -118,6 +118,31 @@ def _valid_entry(entry) -> list | None:
     return None
 
 
+def merge_newest_first(
+    *, windows: dict[str, list[dict]], has_next: dict[str, bool], sort_key: str, page_size: int
+) -> tuple[list[tuple[str, dict]], dict[str, int]]:
+    """Merge each store's rows (each list newest first) into one list, newest first.
+
+    Returns the rows taken (with their store) and how many of each store's rows were
+    used. Stops at `page_size` rows, or as soon as a store that has more pages has no
+    fetched rows left: its next page could hold rows newer than what is left elsewhere.
+    """
+    used = dict.fromkeys(windows, 0)
+    taken: list[tuple[str, dict]] = []
+
+    def blocked() -> bool:
+        return any(used[sub] >= len(rows) and has_next.get(sub) for sub, rows in windows.items())
+
+    while len(taken) < page_size and not blocked():
+        heads = [(sub, rows[used[sub]]) for sub, rows in windows.items() if used[sub] < len(rows)]
+        if not heads:
+            break
+        sub, row = max(heads, key=lambda item: _sort_moment(item[1], sort_key))
+        taken.append((sub, row))
+        used[sub] += 1
+    return taken, used
+
+
 def merged_list_page(
     *, stores: list, path: str, params: dict, sort_key: str, cursor: str | None = None, page_size: int = 50
 ) -> MergedPage:
@@ -135,20 +160,13 @@ def merged_list_page(
         if store.pk in pages:
             skip = int(state[store.subdomain][1] or 0)
             windows[store.subdomain] = pages[store.pk].results[skip:]
-    taken: list[StoreRow] = []
-    used = dict.fromkeys(windows, 0)
-
-    def blocked() -> bool:
-        # A store with more pages whose fetched rows are all used: stop here.
-        return any(used[sub] >= len(rows) and pages[by_sub[sub].pk].has_next for sub, rows in windows.items())
-
-    while len(taken) < page_size and not blocked():
-        heads = [(sub, rows[used[sub]]) for sub, rows in windows.items() if used[sub] < len(rows)]
-        if not heads:
-            break
-        sub, row = max(heads, key=lambda item: _sort_moment(item[1], sort_key))
-        taken.append(StoreRow(by_sub[sub], row))
-        used[sub] += 1
+    picked, used = merge_newest_first(
+        windows=windows,
+        has_next={sub: pages[by_sub[sub].pk].has_next for sub in windows},
+        sort_key=sort_key,
+        page_size=page_size,
+    )
+    taken = [StoreRow(by_sub[sub], row) for sub, row in picked]
 
     new_state: dict[str, list | None] = {}
     for sub, value in state.items():

@@ -78,7 +78,8 @@ def customer_detail(request, store, customer_id):
         page, error = attempt(PANELS[panel], store=store, customer_id=customer_id, cursor=cursor)
         extra = {f"{panel}_page": page, f"{panel}_error": error, f"{panel}_loaded": True, "cursor": cursor}
         if is_partial(request):
-            context = {"store": store, "customer_id": customer_id, **extra}
+            customer, _ = attempt(customer_get, store=store, customer_id=customer_id)  # cached by the page
+            context = {"store": store, "customer_id": customer_id, "customer": customer, **extra}
             return render_page(request, DETAIL, context, partial=f"{panel}_rows" if cursor else panel)
     context = _customer_context(store, customer_id, **extra)
     return render_page(request, DETAIL, context)
