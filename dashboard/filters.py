@@ -143,8 +143,8 @@ class FilterForm(forms.Form):
 
     def _display(self, name, value) -> str:
         field = self.fields[name]
-        choices = dict(getattr(field, "choices", ()) or ())
-        return str(choices.get(value, value))
+        choices = {str(key): label for key, label in getattr(field, "choices", ()) or ()}
+        return str(choices.get(str(value), value))
 
     def chips(self, query: QueryDict) -> list[Chip]:
         chips = []

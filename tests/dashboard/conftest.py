@@ -1,0 +1,66 @@
+"""Fixtures of the dashboard's tests: stores connected to the sandbox, members by role.
+
+    acme = connect_store("acme")                  # a Store row with a fresh sandbox token
+    client = login_as(acme, Role.AGENT)           # a member with that role, signed in
+
+Tests here that need the sandbox ask for `connect_store` (or `acme`), which starts it.
+"""
+
+import pytest
+
+from storeapi.models import Store
+from storeapi.roles import Role
+from tests.factories import MembershipFactory, OperatorFactory
+
+# The sandbox's seeded stores, as Storedesk knows them once connected.
+SANDBOX_STORES = {
+    "acme": ("Acme Outfitters", "USD", "America/New_York"),
+    "bergmann": ("Bergmann Haushaltswaren", "EUR", "Europe/Berlin"),
+    "siam": ("Siam Silk", "THB", "Asia/Bangkok"),
+}
+ALL_SCOPES = (
+    "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
+    "exports:read exports:write webhooks:read webhooks:write"
+)
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings):
+    # Operators are created in nearly every test: hash their passwords cheaply. The
+    # platform's rate limit is the sandbox's business here (tests of it set one there).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STOREAPI_RATE_LIMIT_PER_SECOND = 1000
+
+
+@pytest.fixture
+def connect_store(db, sandbox):
+    def connect(subdomain: str = "acme", *, scopes: str = ALL_SCOPES) -> Store:
+        name, currency, zone = SANDBOX_STORES[subdomain]
+        store, _ = Store.objects.get_or_create(
+            subdomain=subdomain, defaults={"name": name, "currency": currency, "timezone": zone}
+        )
+        store.set_tokens(access_token=sandbox.issue_token(subdomain, scopes=scopes))
+        store.status = Store.Status.CONNECTED
+        store.scopes = scopes
+        store.save()
+        return store
+
+    return connect
+
+
+@pytest.fixture
+def acme(connect_store):
+    return connect_store("acme")
+
+
+@pytest.fixture
+def login_as(client):
+    def login(store: Store, role: str = Role.VIEWER, operator=None):
+        operator = operator or OperatorFactory()
+        MembershipFactory(operator=operator, store=store, role=role)
+        client.force_login(operator)
+        client.operator = operator
+        return client
+
+    return login
