@@ -94,6 +94,16 @@ def times(amount, quantity):
 
 
 @register.filter
+def percent(rate):
+    """A tax rate as the platform gives it (0.0725) in percent: "7.25%"."""
+    try:
+        value = Decimal(str(rate)) * 100
+    except (InvalidOperation, ValueError):
+        return rate
+    return f"{value.normalize():f}%"
+
+
+@register.filter
 def dictget(mapping, key):
     """mapping[key] in a template, or None."""
     try:
