@@ -75,10 +75,8 @@ def test_the_ticket_page_thread_first_sidebar_after(acme, login_as, sandbox):
     url = reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})
     html = client.get(url).content.decode()
     for comment in ticket["comments"]:
-        assert (
-            f'id="comment-{comment["id"]}" class="thread-item card mb-2 {"thread-public" if comment["is_public"] else "thread-internal"}"'
-            in html
-        )
+        css = "thread-public" if comment["is_public"] else "thread-internal"
+        assert f'id="comment-{comment["id"]}" class="thread-item card mb-2 {css}"' in html
     assert "Add internal note" in html and "Send public reply" in html
     assert "?panel=sidebar" in html and f"/s/acme/orders/{ticket['order']}/" not in html
     sidebar = client.get(url, {"panel": "sidebar"}, **HX).content.decode()
