@@ -101,7 +101,7 @@ class ChoicesDropdown(forms.CheckboxSelectMultiple):
 class Chip:
     label: str
     value: str
-    remove_query: str  # the query string without this filter ("?a=b" or "")
+    remove_query: str  # the query string without this filter ("?a=b", or "" for none)
 
 
 class FilterForm(forms.Form):
@@ -161,7 +161,7 @@ class FilterForm(forms.Form):
                 else:
                     remaining.pop(name, None)
                 encoded = remaining.urlencode()
-                chips.append(Chip(label, self._display(name, single), f"?{encoded}" if encoded else "?"))
+                chips.append(Chip(label, self._display(name, single), f"?{encoded}" if encoded else ""))
         return chips
 
     def _raw_values(self, query: QueryDict, name: str) -> list[str]:
@@ -281,7 +281,7 @@ class StoresFilterMixin:
             remaining.pop("cursor", None)
             remaining.setlist("stores", [s for s in query.getlist("stores") if s != subdomain])
             encoded = remaining.urlencode()
-            chips.append(Chip("Store", self._display("stores", subdomain), f"?{encoded}" if encoded else "?"))
+            chips.append(Chip("Store", self._display("stores", subdomain), f"?{encoded}" if encoded else ""))
         return chips
 
 
