@@ -116,3 +116,14 @@ def test_cross_store_pages_show_only_my_stores(client, connect_store, sandbox):
     number = sandbox.order_numbers("siam")[0]
     html = client.get(reverse("search"), {"q": number}).content.decode()
     assert "/s/siam/" not in html
+
+
+def test_search_text_is_escaped(client, three_stores):
+    html = client.get(reverse("search"), {"q": '<img src=x onerror=alert(1)> hx-get="//evil"'}).content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_forged_cursor_starts_over_instead_of_failing(client, three_stores):
+    response = client.get(reverse("all_tickets"), {"cursor": "forged"}, **HX)
+    assert response.status_code == 200
+    assert {store for store, _ in rows(response.content.decode())} == {"acme", "bergmann", "siam"}

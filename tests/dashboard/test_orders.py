@@ -140,3 +140,9 @@ def test_a_viewer_cannot_add_notes(acme, login_as, sandbox):
         == 403
     )
     assert "Add note" not in client.get(detail_url(number)).content.decode()
+
+
+def test_a_garbage_cursor_is_a_message_not_a_500(acme, login_as):
+    response = login_as(acme).get(list_url(), {"cursor": "garbage"})
+    assert response.status_code == 200
+    assert "data-store-error" in response.content.decode()
