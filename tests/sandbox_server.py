@@ -358,3 +358,57 @@ def stop(process: subprocess.Popen, files: list[Path]) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+
+class WebhookReceiver:
+    """A tiny HTTP server in the test process that records webhook deliveries.
+
+    with WebhookReceiver(answers=[500, 500]) as receiver:   # then 200 for the rest
+        ...register receiver.url as a webhook target...
+        (headers, body), = receiver.wait(1)
+    """
+
+    def __init__(self, answers: list[int] | None = None, default: int = 200):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.answers = list(answers or [])
+        self.default = default
+        self.received: list[tuple[dict, bytes]] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver._lock:
+                    receiver.received.append((dict(self.headers), body))
+                    status = receiver.answers.pop(0) if receiver.answers else receiver.default
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhooks/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait(self, count: int = 1, timeout: float = 15, predicate=None) -> list[tuple[dict, bytes]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [r for r in self.received if predicate is None or predicate(r)]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)

@@ -1,6 +1,7 @@
 """The sandbox's Admin API over real HTTP: auth, scopes, tenancy, errors, lists and filters."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -239,13 +240,12 @@ def test_request_log_sees_every_api_request(sandbox):
 def test_a_burst_is_rate_limited_with_retry_after(sandbox):
     token = sandbox.issue_token("acme", "orders:read")
     sandbox.set_rate_limit("acme", 4)
-    statuses, retry_after = [], set()
-    for _ in range(12):
-        response = get(sandbox, "acme", "orders/", token)
-        statuses.append(response.status_code)
-        if response.status_code == 429:
-            retry_after.add(response.headers["Retry-After"])
-    assert statuses.count(200) >= 4 and statuses.count(429) >= 4
+    # Twenty requests at once, as a burst really arrives: the bucket holds four.
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(lambda _: get(sandbox, "acme", "orders/", token), range(20)))
+    statuses = [r.status_code for r in responses]
+    retry_after = {r.headers["Retry-After"] for r in responses if r.status_code == 429}
+    assert statuses.count(200) >= 4 and statuses.count(429) >= 10
     assert all(value.isdigit() and int(value) >= 1 for value in retry_after)
 
 

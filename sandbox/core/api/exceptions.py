@@ -5,6 +5,14 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class InvalidRequest(exceptions.APIException):
+    """A 400 about the request as a whole: `{"detail": "..."}`."""
+
+    status_code = 400
+    default_detail = "Invalid request."
+    default_code = "invalid"
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

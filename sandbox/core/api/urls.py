@@ -7,6 +7,9 @@ urlpatterns = [
     path("orders/", views.OrderListView.as_view()),
     path("orders/<str:number>/", views.OrderDetailView.as_view()),
     path("orders/<str:number>/notes/", views.OrderNotesView.as_view()),
+    path("orders/<str:number>/cancel/", views.OrderCancelView.as_view()),
+    path("orders/<str:number>/refund/", views.OrderRefundView.as_view()),
+    path("orders/<str:number>/refund/calculate/", views.OrderRefundCalculateView.as_view()),
     path("users/", views.UserListView.as_view()),
     path("users/<int:id>/", views.UserDetailView.as_view()),
     path("users/<int:id>/orders/", views.UserOrdersView.as_view()),
@@ -17,6 +20,12 @@ urlpatterns = [
     path("tickets/<int:id>/comments/", views.TicketCommentsView.as_view()),
     path("tickettypes/", views.TicketTypeListView.as_view()),
     path("tickettypes/<int:id>/", views.TicketTypeDetailView.as_view()),
+    path("webhooks/", views.WebhookListView.as_view()),
+    path("webhooks/<int:id>/", views.WebhookDetailView.as_view()),
+    path("exports/", views.ExportListView.as_view()),
+    path("exports/types/", views.ExportTypesView.as_view()),
+    path("exports/<int:id>/", views.ExportDetailView.as_view()),
+    path("exports/<int:id>/download/", views.ExportDownloadView.as_view()),
     # Anything else under the API answers in the API's shape, not with an HTML page.
     re_path(r"^.*$", views.not_found),
 ]
