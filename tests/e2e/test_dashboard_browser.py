@@ -91,7 +91,7 @@ def test_add_a_note_to_an_order(page, operator, sign_in, sandbox, sandbox_writes
     sign_in(page, operator)
     number = sandbox.order_numbers("acme")[1]
     page.goto(f"/s/acme/orders/{number}/")
-    page.get_by_label("Note").fill("Called the customer: all fine")
+    page.get_by_role("textbox", name="Note").fill("Called the customer: all fine")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("#order-note-list")).to_contain_text("Called the customer: all fine")
     expect(page.locator("#order-notes")).to_contain_text("Note added.")
