@@ -33,8 +33,10 @@ def url(name, number):
     return reverse(name, kwargs={"store": "acme", "number": number})
 
 
-def an_open_paid_order(sandbox, skip=0):
-    return sandbox.orders("acme", status="open", payment_status="paid")[skip]["number"]
+def an_open_paid_order(sandbox):
+    """A new order (open, not fulfilled): one the store lets us cancel and refund, and
+    that no other test has touched."""
+    return sandbox.create_orders("acme", count=1)[0]
 
 
 def test_tags_added_and_removed_in_place(acme, login_as, sandbox, sandbox_writes):
@@ -72,7 +74,7 @@ def test_cancel_asks_first_and_needs_a_reason(acme, login_as, sandbox):
 
 def test_cancel(acme, login_as, sandbox, sandbox_writes):
     client = login_as(acme, Role.MANAGER)
-    number = an_open_paid_order(sandbox, skip=1)
+    number = an_open_paid_order(sandbox)
     response = client.post(
         url("order_cancel", number),
         {"cancel_reason": "Customer asked"},
@@ -89,7 +91,7 @@ def test_cancel(acme, login_as, sandbox, sandbox_writes):
 
 def test_refund_calculates_then_refunds_the_confirmed_amount(acme, login_as, sandbox, sandbox_writes):
     client = login_as(acme, Role.MANAGER)
-    number = an_open_paid_order(sandbox, skip=2)
+    number = an_open_paid_order(sandbox)
     order = api(sandbox, f"orders/{number}/")
     line = order["lines"][0]
     form = client.get(url("order_refund", number), **HX).content.decode()
@@ -107,7 +109,7 @@ def test_refund_calculates_then_refunds_the_confirmed_amount(acme, login_as, san
 
 def test_a_refund_whose_amount_changed_is_not_made(acme, login_as, sandbox, sandbox_writes):
     client = login_as(acme, Role.MANAGER)
-    number = an_open_paid_order(sandbox, skip=3)
+    number = an_open_paid_order(sandbox)
     line = api(sandbox, f"orders/{number}/")["lines"][0]
     data = {f"line_{line['id']}": "1", "restock_type": "no_restock", "step": "confirm", "confirmed_amount": "0.01"}
     html = client.post(url("order_refund", number), data, **HX).content.decode()
@@ -139,3 +141,12 @@ def test_without_javascript_cancel_and_refund_are_pages(acme, login_as, sandbox)
     for name in ("order_cancel", "order_refund"):
         html = client.get(url(name, number)).content.decode()
         assert "<html" in html and f"#{number}" in html
+
+
+def test_what_the_store_refuses_is_shown_in_plain_words(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.MANAGER)
+    number = sandbox.orders("acme", status="open", fulfillment_status="fulfilled")[0]["number"]
+    html = client.post(url("order_cancel", number), {"cancel_reason": "too late"}, **HX).content.decode()
+    assert "The store refused this: A fulfilled order cannot be canceled" in html
+    assert 'value="too late"' in html  # the reason is kept
+    assert not AuditEntry.objects.exists()

@@ -133,3 +133,38 @@ def test_the_all_stores_inbox_shows_every_store_and_survives_one_failing(page, o
     expect(page.locator('[data-store-error="unavailable"]')).to_have_count(0)
     badges = page.locator("#all-ticket-results tr.ticket-row").evaluate_all("rows => rows.map(r => r.dataset.store)")
     assert set(badges) == {"acme", "bergmann", "siam"}
+
+
+def test_ticket_properties_change_in_place(page, operator, sign_in, sandbox, sandbox_writes):
+    sign_in(page, operator)
+    page.goto("/s/acme/tickets/?status=pending")
+    page.locator("#ticket-rows tr.ticket-row").first.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/s/acme/tickets/\d+/$"))
+    priority = page.locator("#ticket-properties").get_by_label("Priority")
+    other = "low" if priority.input_value() != "low" else "high"
+    priority.select_option(other)
+    expect(page.locator("#ticket-properties")).to_contain_text("Saved.")
+    expect(page.locator("#ticket-badges")).to_contain_text(other.capitalize())  # the header follows
+    page.locator("#ticket-properties").get_by_label("Status").select_option("solved")
+    expect(page.locator("#ticket-badges")).to_contain_text("Solved")
+    page.reload()
+    expect(page.locator("#ticket-properties").get_by_label("Status")).to_have_value("solved")
+
+
+def test_cancel_an_order_in_place_after_confirming(page, operator, sign_in, sandbox, sandbox_writes):
+    sign_in(page, operator)
+    number = sandbox.create_orders("acme", count=1)[0]
+    page.goto(f"/s/acme/orders/{number}/")
+    page.get_by_role("link", name="Cancel order…").click()
+    expect(page.locator("#order-action")).to_contain_text("cannot be undone")
+    expect(page.get_by_role("heading", name=f"Cancel order #{number}")).to_be_focused()
+    page.get_by_role("link", name="Keep the order").click()  # closes the box, stays on the page
+    expect(page.locator("#order-action")).to_be_empty()
+    page.get_by_role("link", name="Cancel order…").click()
+    page.get_by_role("button", name=f"Cancel order #{number}").click()
+    expect(page.locator("#order-cancel")).to_contain_text("This field is required.")
+    page.get_by_label("Reason").fill("Duplicate order")
+    page.get_by_role("button", name=f"Cancel order #{number}").click()
+    expect(page.locator("#order-body")).to_contain_text(f"Order #{number} was canceled.")
+    expect(page.locator("#order-body .badge").first).to_have_text("Canceled")
+    assert number in sandbox.order_numbers("acme", status="canceled")
