@@ -113,19 +113,14 @@ def order_refund_calculate(*, store, number: str, lines: dict[int, int], refund_
 
 
 def refund_amount(calculation: dict) -> Decimal:
-    """The total the store will refund, from a calculation."""
+    """The total the store will refund: what the calculation takes from the payments.
+    Zero when no payment can be refunded (nothing captured yet)."""
     total = Decimal("0")
-    transactions = calculation.get("transactions") or []
-    for transaction in transactions:
+    for transaction in calculation.get("transactions") or []:
         try:
             total += Decimal(str(transaction.get("amount") or "0"))
         except (InvalidOperation, AttributeError):
             continue
-    if not transactions:
-        try:
-            total = Decimal(str(calculation.get("amount_incl_tax") or "0"))
-        except InvalidOperation:
-            total = Decimal("0")
     return total
 
 

@@ -220,7 +220,7 @@ def order_refund_view(request, store, number):
             calculation = order_refund_calculate(store=store, number=number, **args)
             amount = refund_amount(calculation)
             confirmed = form.cleaned_data.get("confirmed_amount")
-            if step == "confirm" and confirmed is not None and Decimal(confirmed) == amount:
+            if step == "confirm" and amount > 0 and confirmed is not None and Decimal(confirmed) == amount:
                 order_refund(
                     operator=request.user,
                     store=store,

@@ -34,9 +34,21 @@ def url(name, number):
 
 
 def an_open_paid_order(sandbox):
-    """A new order (open, not fulfilled): one the store lets us cancel and refund, and
-    that no other test has touched."""
-    return sandbox.create_orders("acme", count=1)[0]
+    """A new paid order (open, not fulfilled): one the store lets us cancel and refund,
+    and that no other test has touched. New orders' payments vary, as at checkout."""
+    for _ in range(20):
+        number = sandbox.create_orders("acme", count=1)[0]
+        if api(sandbox, f"orders/{number}/")["payment_status"] == "paid":
+            return number
+    raise AssertionError("the sandbox placed no paid order in 20 tries")
+
+
+def an_order_without_a_payment(sandbox):
+    for _ in range(40):
+        number = sandbox.create_orders("acme", count=1)[0]
+        if api(sandbox, f"orders/{number}/")["payment_status"] in ("pending", "authorized"):
+            return number
+    raise AssertionError("the sandbox placed no unpaid order in 40 tries")
 
 
 def test_tags_added_and_removed_in_place(acme, login_as, sandbox, sandbox_writes):
@@ -150,3 +162,12 @@ def test_what_the_store_refuses_is_shown_in_plain_words(acme, login_as, sandbox,
     assert "The store refused this: A fulfilled order cannot be canceled" in html
     assert 'value="too late"' in html  # the reason is kept
     assert not AuditEntry.objects.exists()
+
+
+def test_an_order_with_nothing_captured_offers_no_refund(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.MANAGER)
+    number = an_order_without_a_payment(sandbox)
+    line = api(sandbox, f"orders/{number}/")["lines"][0]
+    data = {f"line_{line['id']}": "1", "restock_type": "no_restock", "step": "calculate"}
+    html = client.post(url("order_refund", number), data, **HX).content.decode()
+    assert "Nothing can be refunded" in html and 'value="confirm"' not in html
