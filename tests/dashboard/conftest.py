@@ -28,9 +28,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture(autouse=True)
 def _fast_tests(settings):
-    # Operators are created in nearly every test: hash their passwords cheaply. The
-    # platform's rate limit is the sandbox's business here (tests of it set one there).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The platform's rate limit is the sandbox's business here (tests of it set one there).
     settings.STOREAPI_RATE_LIMIT_PER_SECOND = 1000
 
 

@@ -3,7 +3,8 @@ live server (a real HTTP server in a thread, on a transactional test database).
 
 Reusable fixtures:
 
-    browser                   one Chromium for the session (never downloads a browser)
+    browser                   one Chromium per test module (never downloads a browser; one
+                              Playwright at a time, so modules with their own can coexist)
     page                      a fresh browser context and page, its base URL the live server
     sign_in(page, operator)   signs in through the real sign-in form
 
@@ -35,7 +36,14 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """These tests create many operators; hashing their passwords with PBKDF2 took about
+    half a second each. What is tested here is not the hasher (Django's advice)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
