@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from storeapi.errors import InvalidRequest, RateLimited, StoreAPIError
+from storeapi.events import new_counts, new_counts_reset
 from storeapi.roles import Perm
 
 
@@ -37,6 +38,9 @@ def render_page(request, template: str, context: dict, *, partial: str | None = 
     if membership is not None:
         context.setdefault("can", permissions(membership))
         context.setdefault("membership", membership)
+        if not is_partial(request):
+            # "3 new tickets" beside the navigation, from webhooks (storeapi.events).
+            context.setdefault("new_counts", new_counts(membership.store))
     name = f"{template}#{partial}" if partial and is_partial(request) else template
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
@@ -57,6 +61,13 @@ def target_partial(request, *, prefix: str, allowed: tuple[str, ...], default: s
     if target.startswith(f"{prefix}-") and target[len(prefix) + 1 :] in allowed:
         return target[len(prefix) + 1 :]
     return default
+
+
+def seen_new(request, store, kind: str) -> None:
+    """The operator opened the list of `kind` ("orders", "customers", "tickets"): what
+    webhooks announced is no longer new. Only the list's first page, as a page."""
+    if not is_partial(request) and not request.GET.get("cursor"):
+        new_counts_reset(store, kind)
 
 
 def list_partial(request, *, prefix: str) -> str:

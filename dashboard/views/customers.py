@@ -22,7 +22,7 @@ from ..selectors.customers import (
     customer_tickets_page,
 )
 from ..services.customers import customer_note_add
-from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page
+from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page, seen_new
 
 LIST = "dashboard/customers/list.html"
 DETAIL = "dashboard/customers/detail.html"
@@ -32,6 +32,7 @@ PANELS = {"orders": customer_orders_page, "tickets": customer_tickets_page}
 @require_GET
 @store_view(Perm.VIEW)
 def customer_list(request, store):
+    seen_new(request, store, "customers")
     form = CustomerFilterForm(request.GET)
     cursor = clean_cursor(request)
     page, error = attempt(customer_list_page, store=store, params=form.upstream_params(), cursor=cursor)

@@ -28,7 +28,16 @@ from ..services.orders import (
     refund_amount,
 )
 from ..templatetags.storedesk import format_money
-from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page, target_partial
+from .common import (
+    add_store_errors,
+    attempt,
+    clean_cursor,
+    is_partial,
+    list_partial,
+    render_page,
+    seen_new,
+    target_partial,
+)
 
 LIST = "dashboard/orders/list.html"
 DETAIL = "dashboard/orders/detail.html"
@@ -43,6 +52,7 @@ def _detail_url(store, number) -> str:
 @require_GET
 @store_view(Perm.VIEW)
 def order_list(request, store):
+    seen_new(request, store, "orders")
     form = OrderFilterForm(request.GET)
     cursor = clean_cursor(request)
     page, error = attempt(order_list_page, store=store, params=form.upstream_params(), cursor=cursor)

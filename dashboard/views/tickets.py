@@ -19,7 +19,7 @@ from ..selectors.orders import order_get
 from ..selectors.overview import OPEN_TICKET_STATUSES, ticket_status_counts
 from ..selectors.tickets import ticket_get, ticket_list_page, ticket_types_list
 from ..services.tickets import ticket_reply, ticket_update
-from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page
+from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page, seen_new
 
 LIST = "dashboard/tickets/list.html"
 DETAIL = "dashboard/tickets/detail.html"
@@ -62,6 +62,7 @@ def ticket_list(request, store):
             )
     else:
         counts, counts_error = None, None
+    seen_new(request, store, "tickets")
     types = ticket_types_list(store=store)
     form = TicketFilterForm(request.GET, ticket_types=types)
     cursor = clean_cursor(request)

@@ -30,6 +30,9 @@ HX = {"HTTP_HX_REQUEST": "true"}
 def _fast_tests(settings):
     # The platform's rate limit is the sandbox's business here (tests of it set one there).
     settings.STOREAPI_RATE_LIMIT_PER_SECOND = 1000
+    # A store that failed is not marked down for a while: tests here make a store fail,
+    # then show that Retry works once it answers again (storeapi's tests cover the mark).
+    settings.STOREAPI_CIRCUIT_OPEN_SECONDS = 0
 
 
 @pytest.fixture

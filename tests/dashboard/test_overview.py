@@ -57,3 +57,18 @@ def test_a_failing_panel_does_not_take_the_others_down(acme, login_as, sandbox):
     assert 'id="overview-recent_orders"' in html
     sandbox.clear_faults("acme")
     assert "Recent orders" in client.get(url(), {"panel": "recent_orders"}, **HX).content.decode()
+
+
+def test_new_items_from_webhooks_show_in_the_navigation_until_the_list_is_opened(acme, login_as):
+    from storeapi.events import new_count_bump, new_counts
+
+    client = login_as(acme)
+    new_count_bump(acme, "tickets", 3)
+    new_count_bump(acme, "orders", 1)
+    html = client.get(url()).content.decode()
+    assert re.search(r">Tickets <span[^>]*>3 new</span>", html) and re.search(r">Orders <span[^>]*>1 new</span>", html)
+    client.get(reverse("ticket_list", kwargs={"store": "acme"}), {"status": "new"}, **HX)  # a partial: not looked yet
+    assert new_counts(acme)["tickets"] == 3
+    client.get(reverse("ticket_list", kwargs={"store": "acme"}))
+    assert new_counts(acme) == {"orders": 1, "customers": 0, "tickets": 0}
+    assert "3 new" not in client.get(url()).content.decode()
