@@ -137,6 +137,10 @@ class FilterForm(forms.Form):
                 params[name] = str(value)
         return params
 
+    # The name the exports code (dashboard/jobs) asks for.
+    def filter_params(self) -> dict:
+        return self.upstream_params()
+
     @property
     def is_filtered(self) -> bool:
         return bool(self.upstream_params())
