@@ -109,13 +109,23 @@ def order_detail(request, store, number):
     return render_page(request, DETAIL, context, partial=target_partial(request, prefix="order", allowed=("body",)))
 
 
-def _after_change(request, store, number, message: str, partial: str, **extra):
-    """A change succeeded: the refreshed part in place (htmx), or back to the order."""
-    if is_partial(request):
-        context = _order_context(request, store, number, flash=message, flash_for=partial, **extra)
-        return render_page(request, DETAIL, context, partial=partial)
-    messages.success(request, message)
-    return redirect(_detail_url(store, number))
+def _after_change(request, store, number, message: str, partial: str, *, order: dict | None = None):
+    """A change succeeded: the refreshed part in place (htmx), or back to the order.
+
+    In place, only what that part shows is read again: the notes after a note, nothing
+    after a tag change (the store answered with the order)."""
+    if not is_partial(request):
+        messages.success(request, message)
+        return redirect(_detail_url(store, number))
+    context = {"store": store, "number": number, "flash": message, "flash_for": partial}
+    if partial == "notes":
+        context["notes"], context["notes_error"] = attempt(order_notes_page, store=store, number=number)
+        context["note_form"] = NoteForm()
+    elif isinstance(order, dict) and "tags" in order:
+        context.update(order=order, tag_form=TagForm())
+    else:
+        context = _order_context(request, store, number, flash=message, flash_for=partial)
+    return render_page(request, DETAIL, context, partial=partial)
 
 
 @require_POST
@@ -140,13 +150,13 @@ def _tag_change(request, store, number, service, done: str):
     if form.is_valid():
         tag = form.cleaned_data["tag"]
         try:
-            service(operator=request.user, store=store, number=number, tag=tag)
+            order = service(operator=request.user, store=store, number=number, tag=tag)
         except NotFound:
             raise Http404("No such order in this store.") from None
         except StoreAPIError as error:
             add_store_errors(form, error)
         else:
-            return _after_change(request, store, number, done.format(tag=tag), "tags")
+            return _after_change(request, store, number, done.format(tag=tag), "tags", order=order)
     context = _order_context(request, store, number, tag_form=form)
     return render_page(request, DETAIL, context, partial="tags")
 
