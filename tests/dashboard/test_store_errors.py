@@ -60,6 +60,16 @@ def test_token_revoked_marks_the_store_and_shows_the_banner(acme, login_as, sand
     assert Store.objects.get(pk=acme.pk).status == Store.Status.NEEDS_RECONNECT
     page = client.get(reverse("store_overview", kwargs={"store": "acme"})).content.decode()
     assert "Reconnect the store to keep working in it." in page
+    assert f'href="{reverse("store_reconnect", kwargs={"store": "acme"})}"' in page  # owners get the button
+
+
+def test_agents_are_told_an_owner_must_reconnect(acme, login_as, sandbox):
+    client = login_as(acme, Role.AGENT)
+    sandbox.revoke_tokens("acme")
+    orders_partial(client)
+    page = client.get(reverse("store_overview", kwargs={"store": "acme"})).content.decode()
+    assert "An owner of the store must reconnect it." in page
+    assert reverse("store_reconnect", kwargs={"store": "acme"}) not in page
 
 
 def test_malformed_answers_are_a_plain_message(acme, login_as, sandbox):
@@ -95,3 +105,14 @@ def test_a_write_the_store_refuses_keeps_the_text(acme, login_as, sandbox, sandb
     ).content.decode()
     assert "keep me" in html  # in the textarea, to try again
     assert "not answering" in html
+
+
+def test_a_disconnected_store_says_so_everywhere_it_is_asked(acme, login_as, sandbox):
+    acme.status = Store.Status.DISCONNECTED
+    acme.save()
+    client = login_as(acme, Role.VIEWER)
+    sandbox.clear_request_log("acme")
+    html = client.get(reverse("order_list", kwargs={"store": "acme"})).content.decode()
+    assert 'data-store-error="not_connected"' in html and "This store is not connected." in html
+    assert "An owner of the store can connect it." in html  # the banner, for a viewer
+    assert sandbox.request_log("acme") == []  # nothing was sent
