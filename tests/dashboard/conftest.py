@@ -82,3 +82,27 @@ def sandbox_writes(sandbox):
     if response.status_code == 405:
         pytest.skip("The sandbox does not take writes yet (sandbox milestone 2).")
     return True
+
+
+def api_get(sandbox, store: str, path: str, **params):
+    """What the sandbox's API answers, read with a token of our own (ground truth)."""
+    token = sandbox.issue_token(store)
+    response = requests.get(
+        sandbox.api_url(store, path),
+        params=params,
+        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def new_paid_order(sandbox, store: str = "acme") -> str:
+    """A new, paid, unfulfilled order that no other test has touched: one the store lets
+    us cancel and refund. (New orders' payments vary, as at checkout; a canceled order
+    without a payment would surprise other suites sharing the sandbox.)"""
+    for _ in range(20):
+        number = sandbox.create_orders(store, count=1)[0]
+        if api_get(sandbox, store, f"orders/{number}/")["payment_status"] == "paid":
+            return number
+    raise AssertionError("the sandbox placed no paid order in 20 tries")

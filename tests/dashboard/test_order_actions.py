@@ -11,7 +11,7 @@ from django.urls import reverse
 from dashboard.models import AuditEntry
 from storeapi.roles import Role
 
-from .conftest import HX
+from .conftest import HX, new_paid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,7 @@ def url(name, number):
 
 
 def an_open_paid_order(sandbox):
-    """A new paid order (open, not fulfilled): one the store lets us cancel and refund,
-    and that no other test has touched. New orders' payments vary, as at checkout."""
-    for _ in range(20):
-        number = sandbox.create_orders("acme", count=1)[0]
-        if api(sandbox, f"orders/{number}/")["payment_status"] == "paid":
-            return number
-    raise AssertionError("the sandbox placed no paid order in 20 tries")
+    return new_paid_order(sandbox)
 
 
 def an_order_without_a_payment(sandbox):

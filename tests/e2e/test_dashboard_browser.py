@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from storeapi.roles import Role
+from tests.dashboard.conftest import new_paid_order
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -153,7 +154,7 @@ def test_ticket_properties_change_in_place(page, operator, sign_in, sandbox, san
 
 def test_cancel_an_order_in_place_after_confirming(page, operator, sign_in, sandbox, sandbox_writes):
     sign_in(page, operator)
-    number = sandbox.create_orders("acme", count=1)[0]
+    number = new_paid_order(sandbox)
     page.goto(f"/s/acme/orders/{number}/")
     page.get_by_role("link", name="Cancel order…").click()
     expect(page.locator("#order-action")).to_contain_text("cannot be undone")
