@@ -34,6 +34,7 @@ LANGUAGES = [
 PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 PHONE = re.compile(r"^\+?[0-9]{7,15}$")
 MAX_LINES = 50
+RADIO = forms.RadioSelect(attrs={"class": "form-check-input"})
 MAX_QUANTITY = 999
 
 
@@ -156,9 +157,9 @@ class OrderForm(forms.Form):
     key = forms.UUIDField(widget=forms.HiddenInput)
     customer_id = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     shipping_code = forms.ChoiceField(label="Shipping", choices=[], required=False)
-    shipping_choice = forms.ChoiceField(label="Ship to", choices=[], widget=forms.RadioSelect, required=False)
+    shipping_choice = forms.ChoiceField(label="Ship to", choices=[], widget=RADIO, required=False)
     billing_same = forms.BooleanField(label="Billing address is the shipping address", required=False)
-    billing_choice = forms.ChoiceField(label="Bill to", choices=[], widget=forms.RadioSelect, required=False)
+    billing_choice = forms.ChoiceField(label="Bill to", choices=[], widget=RADIO, required=False)
     tags = forms.CharField(
         label="Tags",
         max_length=500,
@@ -172,7 +173,7 @@ class OrderForm(forms.Form):
             (PhoneOrder.Payment.LINK, "Send a payment link (PayPal)"),
             (PhoneOrder.Payment.EXTERNAL, "Paid outside the store (cash, bank transfer…)"),
         ],
-        widget=forms.RadioSelect,
+        widget=RADIO,
         initial=PhoneOrder.Payment.LINK,
     )
     external_method = forms.ChoiceField(label="Paid by", choices=EXTERNAL_METHODS, required=False)

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import audit, cross_store, customers, members, orders, overview, search, stores, tickets
+from .views import (
+    audit,
+    cross_store,
+    customers,
+    members,
+    orders,
+    overview,
+    payments,
+    phone_orders,
+    search,
+    stores,
+    tickets,
+)
 
 urlpatterns = [
     path("", stores.home, name="home"),
@@ -8,20 +20,37 @@ urlpatterns = [
     path("orders/", cross_store.all_orders, name="all_orders"),
     path("tickets/", cross_store.all_tickets, name="all_tickets"),
     path("search/", search.search, name="search"),
+    path("notices/payments/", phone_orders.payment_notice, name="payment_notice"),
+    # Where stores post the outcome of a payment link (public; see views/payments.py)
+    path("payments/return/<str:token>/", payments.payment_return, name="payment_return"),
     # One store
     path("s/<slug:store>/", overview.store_overview, name="store_overview"),
     path("s/<slug:store>/orders/", orders.order_list, name="order_list"),
+    path("s/<slug:store>/orders/new/", phone_orders.order_new, name="order_new"),
     path("s/<slug:store>/orders/<slug:number>/", orders.order_detail, name="order_detail"),
+    path("s/<slug:store>/orders/<slug:number>/payment/", phone_orders.order_payment, name="order_payment"),
+    path(
+        "s/<slug:store>/orders/<slug:number>/payment/check/",
+        phone_orders.order_payment_check,
+        name="order_payment_check",
+    ),
+    path(
+        "s/<slug:store>/orders/<slug:number>/payment/email/",
+        phone_orders.order_payment_email,
+        name="order_payment_email",
+    ),
     path("s/<slug:store>/orders/<slug:number>/notes/", orders.order_note_add_view, name="order_note_add"),
     path("s/<slug:store>/orders/<slug:number>/tags/add/", orders.order_tag_add_view, name="order_tag_add"),
     path("s/<slug:store>/orders/<slug:number>/tags/remove/", orders.order_tag_remove_view, name="order_tag_remove"),
     path("s/<slug:store>/orders/<slug:number>/cancel/", orders.order_cancel_view, name="order_cancel"),
     path("s/<slug:store>/orders/<slug:number>/refund/", orders.order_refund_view, name="order_refund"),
     path("s/<slug:store>/customers/", customers.customer_list, name="customer_list"),
+    path("s/<slug:store>/customers/new/", phone_orders.customer_new, name="customer_new"),
     path("s/<slug:store>/customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
     path(
         "s/<slug:store>/customers/<int:customer_id>/notes/", customers.customer_note_add_view, name="customer_note_add"
     ),
+    path("s/<slug:store>/transactions/", phone_orders.transaction_list, name="transaction_list"),
     path("s/<slug:store>/tickets/", tickets.ticket_list, name="ticket_list"),
     path("s/<slug:store>/tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket_detail"),
     path("s/<slug:store>/tickets/<int:ticket_id>/reply/", tickets.ticket_reply_view, name="ticket_reply"),

@@ -39,6 +39,7 @@ from storeapi.errors import StoreAPIError, StoreUnavailable, UnexpectedResponse
 
 from ..audit import audit_record
 from ..models import PhoneOrder
+from ..selectors.overview import resource_changed
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def customer_create(*, operator, store, data: dict) -> dict:
     customer = StoreClient.for_store(store).post("users/", body)
     if not isinstance(customer, dict) or not isinstance(customer.get("id"), int):
         raise UnexpectedResponse("The store did not answer with the new customer.")
-    _resource_changed(store, "customers")
+    resource_changed(store=store, resource="users")
     audit_record(
         operator=operator,
         store=store,
@@ -300,7 +301,7 @@ def _record_created(phone_order: PhoneOrder, order: dict, *, operator, draft: Or
         client.invalidate("products", variant_id)
     if phone_order.customer_id:
         client.invalidate("users", phone_order.customer_id)
-    _resource_changed(store, "orders")
+    resource_changed(store=store, resource="orders")
     how = (
         "with a payment link"
         if link
@@ -439,7 +440,7 @@ def phone_order_payment_verify(*, phone_order: PhoneOrder, source: str, operator
         ),
         details={"source": source, "key": str(phone_order.key), **detail},
     )
-    _resource_changed(store, "orders")
+    resource_changed(store=store, resource="orders")
     transaction.on_commit(lambda: _email_operator(phone_order))
     return True
 
@@ -494,15 +495,6 @@ def phone_order_link_email(*, operator, phone_order: PhoneOrder) -> None:
         summary=f"E-mailed the payment link of order #{phone_order.order_number} to {phone_order.customer_email}",
         details={"to": phone_order.customer_email},
     )
-
-
-def _resource_changed(store, resource: str) -> None:
-    """Tell the dashboard's counts that a list changed (when the dashboard has them)."""
-    try:
-        from ..selectors.overview import resource_changed
-    except ImportError:  # pragma: no cover - before the dashboard's overview exists
-        return
-    resource_changed(store=store, resource=resource)
 
 
 # --- webhooks: a second way to learn how a payment ended ----------------------------------------

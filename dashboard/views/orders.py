@@ -18,6 +18,7 @@ from storeapi.roles import Perm
 from ..filters import OrderFilterForm
 from ..forms import CancelOrderForm, NoteForm, RefundForm, TagForm
 from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
+from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (
     order_cancel,
     order_note_add,
@@ -84,6 +85,8 @@ def _order_context(request, store, number: str, **extra) -> dict:
         "notes_error": notes_error,
         "note_form": NoteForm(),
         "tag_form": TagForm(),
+        # The payment link of an order placed by phone (phone_orders.py), if any.
+        "phone_order": phone_order_for(store=store, number=number),
     }
     context.update(extra)
     return context

@@ -19,11 +19,12 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
@@ -40,7 +41,7 @@ from ..order_forms import (
     saved_address,
 )
 from ..selectors.catalogue import Variant, product_search, shipping_methods, variant_get
-from ..selectors.phone_orders import customer_for_order, customer_search, phone_order_for
+from ..selectors.phone_orders import customer_for_order, customer_search, phone_order_for, phone_order_notices_take
 from ..selectors.transactions import transaction_list_page
 from ..services.phone_orders import (
     OrderDraft,
@@ -57,10 +58,17 @@ CUSTOMER_NEW = "dashboard/customers/new.html"
 ORDER_NEW = "dashboard/orders/new.html"
 PAYMENT_PANEL = "dashboard/orders/payment_panel.html"
 TRANSACTIONS = "dashboard/transactions/list.html"
+NOTICE = "dashboard/phone_orders/notice.html"
 
 
 def _order_url(store, number) -> str:
     return reverse("order_detail", kwargs={"store": store.subdomain, "number": number})
+
+
+def _refused(request) -> int:
+    """The status of a form shown again with its errors: 400, or 200 for htmx, which
+    swaps only successful answers into the page."""
+    return 200 if is_partial(request) else 400
 
 
 # --- a new customer ---------------------------------------------------------------------------
@@ -79,7 +87,7 @@ def customer_new(request, store):
             messages.success(request, f"Customer {customer.get('email')} created.")
             url = reverse("customer_detail", kwargs={"store": store.subdomain, "customer_id": customer["id"]})
             return HttpResponseClientRedirect(url) if is_partial(request) else redirect(url)
-    status = 400 if request.method == "POST" else 200
+    status = _refused(request) if request.method == "POST" else 200
     return render_page(request, CUSTOMER_NEW, {"store": store, "form": form}, partial="form", status=status)
 
 
@@ -165,10 +173,13 @@ def _posted(data, form_class, prefix: str | None = None) -> dict:
     """A form's values from the POST, as `initial`: an action that is not "place" shows
     what was typed without judging it yet."""
     values = {}
+    shown = data.getlist("shown")
     for name, form_field in form_class.base_fields.items():
         key = f"{prefix}-{name}" if prefix else name
         if isinstance(form_field, forms.BooleanField):
-            values[name] = key in data
+            # An unchecked box sends nothing: it counts only where the page showed it.
+            if key in shown:
+                values[name] = key in data
         elif key in data:
             values[name] = data.get(key)
     return values
@@ -225,6 +236,9 @@ def _load_page(request, store, *, action: str) -> OrderPage:
     if bind:
         form_data = data.copy()
         form_data["key"], form_data["customer_id"] = str(key), str(customer_id or "")
+        for name in ("billing_same", "send_receipt"):
+            if name not in data.getlist("shown") and initial.get(name):
+                form_data[name] = "on"
         form = OrderForm(form_data, shipping_methods=methods, addresses=addresses)
     else:
         form = OrderForm(initial=initial, shipping_methods=methods, addresses=addresses)
@@ -248,7 +262,7 @@ def _load_page(request, store, *, action: str) -> OrderPage:
         page.product_query = (data.get("product_q") or "").strip()[:100]
     source = None if picked else data
     ship_new = bind and (data.get("shipping_choice") or "new") == "new"
-    bill_new = bind and "billing_same" not in data and (data.get("billing_choice") or "new") == "new"
+    bill_new = bind and not form.data.get("billing_same") and (data.get("billing_choice") or "new") == "new"
     page.ship_form = _address_form(source, "ship", customer, bind=ship_new)
     page.bill_form = _address_form(source, "bill", customer, bind=bill_new)
     page.new_customer_form = CustomerForm(data if action == "new_customer" else None, prefix="new")
@@ -369,7 +383,7 @@ def order_new(request, store):
                 customer = customer_create(operator=request.user, store=store, data=form.api_data())
             except StoreAPIError as error:
                 add_store_errors(form, error)
-                status = 400
+                status = _refused(request)
             else:
                 data = request.POST.copy()
                 data["customer_id"] = str(customer["id"])
@@ -377,7 +391,7 @@ def order_new(request, store):
                 page = _load_page(request, store, action=f"pick:{customer['id']}")
                 page.new_customer_form = CustomerForm(prefix="new")
         else:
-            status = 400
+            status = _refused(request)
         partial = "customer"
     elif verb == "place":
         draft = _draft(page)
@@ -401,7 +415,7 @@ def order_new(request, store):
                     + (": send the customer the payment link." if phone_order.payment_url else "."),
                 )
                 return HttpResponseClientRedirect(url) if is_partial(request) else redirect(url)
-        status = 400
+        status = _refused(request)
         partial = "form"
     elif verb in ("pick", "clear"):
         partial = "customer"
@@ -427,15 +441,20 @@ def _phone_order_or_404(store, number) -> PhoneOrder:
 
 
 def _payment_panel(request, store, phone_order, *, flash: str = "", error=None, status: int = 200):
-    context = {"store": store, "phone_order": phone_order, "flash": flash, "payment_error": error}
+    context = {"store": store, "phone_order": phone_order, "payment_flash": flash, "payment_error": error}
     return render_page(request, PAYMENT_PANEL, context, status=status)
 
 
 @require_GET
 @store_view(Perm.VIEW)
 def order_payment(request, store, number):
-    """The order page's payment-link panel (polled while the buyer has not paid)."""
-    return _payment_panel(request, store, _phone_order_or_404(store, number))
+    """The order page's payment-link panel, polled while the buyer has not paid. When
+    the payment has ended since, the whole order page is loaded again (its status,
+    outstanding amount and transactions changed too)."""
+    phone_order = _phone_order_or_404(store, number)
+    if is_partial(request) and request.GET.get("was") == "awaiting" and phone_order.payment_ended:
+        return HttpResponseClientRefresh()
+    return _payment_panel(request, store, phone_order)
 
 
 @require_POST
@@ -471,6 +490,17 @@ def order_payment_email(request, store, number):
         messages.success(request, flash)
         return redirect(_order_url(store, number))
     return _payment_panel(request, store, phone_order, flash=flash)
+
+
+# --- the operator's notices ---------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def payment_notice(request):
+    """The small "the buyer paid" area of every page (polled while a link waits)."""
+    notices = phone_order_notices_take(operator=request.user)
+    return render(request, NOTICE, {"payment_notice": notices})
 
 
 # --- transactions -------------------------------------------------------------------------------------

@@ -1,0 +1,178 @@
+"""Payment links: the sandbox's buyer page, then the store's POST back to Storedesk.
+
+Storedesk runs as Django's live server here and `SITE_URL` is its URL, so the return
+URL the order carries is reachable by the sandbox: approving or canceling on the
+sandbox's payment page makes the sandbox POST `response=<json>` to it, server to
+server, before the page answers.
+"""
+
+import json
+import uuid
+
+import pytest
+import requests
+from django.core import mail
+from django.urls import reverse
+
+from dashboard.models import AuditEntry, PhoneOrder
+from storeapi import signals
+from storeapi.roles import Role
+from tests.dashboard.test_phone_orders import PHONE_SCOPES, Api, in_stock, new_url, order_form, unique_email
+
+
+@pytest.fixture
+def site(live_server, settings):
+    settings.SITE_URL = live_server.url
+    return live_server.url
+
+
+@pytest.fixture
+def shop(connect_store):
+    return connect_store("acme", scopes=PHONE_SCOPES)
+
+
+@pytest.fixture
+def manager(shop, login_as):
+    return login_as(shop, Role.MANAGER)
+
+
+@pytest.fixture
+def api(sandbox):
+    return Api(sandbox)
+
+
+@pytest.fixture
+def link_order(site, shop, manager, sandbox, api):
+    """An order placed with a payment link, waiting for the buyer."""
+    buyer = api("POST", "users/", json={"email": unique_email("link"), "first_name": "Lin", "last_name": "Kay"})
+    response = manager.post(new_url(), order_form(buyer, [(in_stock(sandbox)["id"], 1)], payment="link"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    phone_order = PhoneOrder.objects.get()
+    assert phone_order.payment_status == "awaiting" and phone_order.payment_url
+    return phone_order
+
+
+def receiver_url(site, phone_order) -> str:
+    return f"{site}/payments/return/{phone_order.return_token}/"
+
+
+def test_approved_on_the_payment_page_the_order_shows_paid_and_the_operator_is_told(link_order, manager, sandbox, api):
+    outcome = sandbox.approve_payment(link_order.payment_url)
+    assert (outcome["status"], outcome["postback_status"]) == ("approved", 200)
+    link_order.refresh_from_db()
+    assert link_order.payment_status == "paid"
+    assert link_order.payment_detail["payment_status"] == "paid" and link_order.payment_detail["gateway"] == "PayPal"
+    assert api("GET", f"orders/{link_order.order_number}/")["payment_status"] == "paid"
+    entry = AuditEntry.objects.get(action="order.payment_confirmed")
+    assert entry.object_id == link_order.order_number and entry.details["source"] == "return"
+    (message,) = mail.outbox
+    assert message.to == [manager.operator.email] and "payment received" in message.subject
+    order_url = reverse("order_detail", kwargs={"store": "acme", "number": link_order.order_number})
+    detail = manager.get(order_url).content.decode()
+    assert 'data-payment-status="paid"' in detail and "The buyer paid with PayPal" in detail
+    # The notice area of the operator's next page says it, once.
+    notice = detail[detail.index('id="payment-notice"') :]
+    assert f"Order #{link_order.order_number}" in notice and "the buyer paid." in notice
+    assert 'id="payment-notice"' not in manager.get(reverse("home")).content.decode()
+    # An order page still polling as "awaiting" is told to load again.
+    panel = reverse("order_payment", kwargs={"store": "acme", "number": link_order.order_number})
+    assert manager.get(panel, {"was": "awaiting"}, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+
+
+def test_canceled_on_the_payment_page_the_attempt_is_marked_failed(link_order, manager, sandbox):
+    outcome = sandbox.cancel_payment(link_order.payment_url)
+    assert (outcome["status"], outcome["postback_status"]) == ("canceled", 200)
+    link_order.refresh_from_db()
+    assert link_order.payment_status == "failed" and link_order.payment_detail["transaction_status"] == "failed"
+    assert AuditEntry.objects.filter(action="order.payment_failed", object_id=link_order.order_number).exists()
+    assert "payment failed" in mail.outbox[0].subject
+    detail = manager.get(reverse("order_detail", kwargs={"store": "acme", "number": link_order.order_number}))
+    assert "The payment failed or the buyer canceled it" in detail.content.decode()
+
+
+def test_a_forged_post_that_the_api_does_not_confirm_changes_nothing(link_order, site, api):
+    number = link_order.order_number
+    claimed = {**api("GET", f"orders/{number}/"), "payment_status": "paid", "total_outstanding": "0.00"}
+    for body in (json.dumps(claimed), "{}", "not json", ""):
+        answer = requests.post(receiver_url(site, link_order), data={"response": body}, timeout=30)
+        assert answer.status_code == 200
+    link_order.refresh_from_db()
+    assert link_order.payment_status == "awaiting"
+    assert not AuditEntry.objects.filter(action__startswith="order.payment_").exists()
+    assert mail.outbox == []
+    assert api("GET", f"orders/{number}/")["payment_status"] == "pending"
+
+
+def test_the_receiver_only_knows_its_own_tokens_and_takes_only_posts(link_order, site):
+    assert (
+        requests.post(f"{site}/payments/return/{uuid.uuid4().hex}/", data={"response": "{}"}, timeout=30).status_code
+        == 404
+    )
+    assert requests.get(receiver_url(site, link_order), timeout=30).status_code == 405
+    link_order.refresh_from_db()
+    assert link_order.payment_status == "awaiting"
+
+
+def test_the_store_webhook_confirms_a_payment_whose_postback_was_lost(link_order, sandbox, settings, shop):
+    # The store cannot reach Storedesk: its POST to the return URL fails...
+    PhoneOrder.objects.filter(pk=link_order.pk).update(return_token="gone-" + link_order.return_token[5:])
+    outcome = sandbox.approve_payment(link_order.payment_url)
+    assert outcome["postback_status"] == 404
+    link_order.refresh_from_db()
+    assert link_order.payment_status == "awaiting"
+    # ...then its signed order.updated webhook arrives (processed by storeapi, which
+    # sends `webhook_received`): Storedesk asks the API and records the payment.
+    signals.webhook_received.send(
+        sender=None, store=shop, event_type="order.updated", data={"number": link_order.order_number}
+    )
+    link_order.refresh_from_db()
+    assert link_order.payment_status == "paid"
+    assert AuditEntry.objects.get(action="order.payment_confirmed").details["source"] == "webhook"
+
+
+def test_the_operator_can_check_the_payment_now(link_order, manager, sandbox):
+    PhoneOrder.objects.filter(pk=link_order.pk).update(return_token="moved-" + link_order.return_token[6:])
+    sandbox.approve_payment(link_order.payment_url)
+    url = reverse("order_payment_check", kwargs={"store": "acme", "number": link_order.order_number})
+    answer = manager.post(url, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200 and "The store says: paid." in answer.content.decode()
+    link_order.refresh_from_db()
+    assert link_order.payment_status == "paid"
+    assert AuditEntry.objects.get(action="order.payment_confirmed").operator == manager.operator
+
+
+def test_a_concurrent_double_submit_creates_one_order(site, shop, manager, sandbox, api):
+    """Two requests with the same form at the same time: one order, both land on it."""
+    import threading
+
+    buyer = api("POST", "users/", json={"email": unique_email("race"), "first_name": "Ra", "last_name": "Ce"})
+    data = order_form(buyer, [(in_stock(sandbox)["id"], 1)])
+    browser = requests.Session()
+    browser.cookies.update({k: v.value for k, v in manager.cookies.items()})
+    browser.get(f"{site}{new_url()}", timeout=30)
+    token = browser.cookies.get("csrftoken")
+    answers = []
+
+    def submit():
+        answers.append(
+            browser.post(
+                f"{site}{new_url()}",
+                data=data,
+                headers={"X-CSRFToken": token, "Referer": f"{site}{new_url()}"},
+                allow_redirects=False,
+                timeout=60,
+            )
+        )
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    orders = api("GET", f"users/{buyer['id']}/orders/")
+    assert len(orders) == 1
+    assert [a.status_code for a in answers] == [302, 302]
+    assert {a.headers["Location"] for a in answers} == {
+        reverse("order_detail", kwargs={"store": "acme", "number": orders[0]["number"]})
+    }
+    assert PhoneOrder.objects.count() == 1
