@@ -31,7 +31,7 @@ DEMO_CLIENT_ID = "storedesk-demo"
 DEMO_CONNECTED_STORES = ("acme", "bergmann")
 DEMO_SCOPES = (
     "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
-    "exports:read exports:write webhooks:read webhooks:write"
+    "exports:read exports:write webhooks:read webhooks:write catalogue:read transactions:read"
 )
 
 

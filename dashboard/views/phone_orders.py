@@ -134,7 +134,6 @@ class OrderPage:
     new_customer_form: CustomerForm | None = None
     ship_form: AddressForm | None = None
     bill_form: AddressForm | None = None
-    store_error: StoreAPIError | None = None
     in_progress: bool = False
 
     @property
@@ -202,6 +201,7 @@ def _address_form(data, prefix: str, customer: dict | None, *, bind: bool) -> Ad
 
 
 def _load_page(request, store, *, action: str) -> OrderPage:
+    """The page's state from the POST (or an empty order for a GET), after `action`."""
     data = request.POST if request.method == "POST" else None
     bind = action == "place"
     methods, methods_error = attempt(shipping_methods, store=store)
@@ -385,11 +385,7 @@ def order_new(request, store):
                 add_store_errors(form, error)
                 status = _refused(request)
             else:
-                data = request.POST.copy()
-                data["customer_id"] = str(customer["id"])
-                request.POST = data
                 page = _load_page(request, store, action=f"pick:{customer['id']}")
-                page.new_customer_form = CustomerForm(prefix="new")
         else:
             status = _refused(request)
         partial = "customer"
@@ -405,7 +401,6 @@ def order_new(request, store):
             except PhoneOrderInProgress:
                 page.in_progress = True
             except StoreAPIError as error:
-                page.store_error = error
                 add_store_errors(page.form, error)
             else:
                 url = _order_url(store, phone_order.order_number)
@@ -425,8 +420,6 @@ def order_new(request, store):
         _search(page, customers=True, products=True)
         target = request.htmx.target if is_partial(request) else ""
         partial = {"customer-results": "customer_results", "product-results": "product_results"}.get(target, "form")
-    if partial == "form" and verb == "search":
-        _search(page, customers=True, products=True)
     return render_page(request, ORDER_NEW, page.context(), partial=partial, status=status)
 
 

@@ -352,7 +352,7 @@ class Transaction(models.Model):
     """One payment transaction, as `/transactions/` lists it.
 
     The order's `transactions` JSON is the source (the order representation embeds it);
-    these rows are kept in step with it (`services.transactions_sync`) so that the
+    these rows index it (`services.transactions_sync` keeps them in step) so that the
     list can be filtered and paginated. Ids are the ids in that JSON.
     """
 
@@ -374,11 +374,18 @@ class Transaction(models.Model):
     bankcard_first_six = models.CharField(max_length=6, null=True, blank=True)
     bankcard_last_four = models.CharField(max_length=4, null=True, blank=True)
     date_created = models.DateTimeField()
-    data = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["store", "-id"]), models.Index(fields=["store", "date_created"])]
+
+    @property
+    def record(self) -> dict:
+        """This transaction in its order's `transactions` JSON."""
+        for record in (self.order.transactions if self.order_id else None) or []:
+            if record.get("id") == self.id:
+                return record
+        return {}
 
 
 class PaymentSession(models.Model):

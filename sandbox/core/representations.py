@@ -762,7 +762,7 @@ NO_SUBSCRIPTION = {"id": 0, "billing_cycle": None}
 
 def transaction_repr(row, refundable=None) -> dict:
     """`Transaction` (and `TransactionList`): a row with its order's customer and attribution."""
-    record = dict(row.data or {})
+    record = row.record
     order = row.order
     data = {
         "id": row.id,

@@ -219,6 +219,7 @@ OFFERS = ["Bundle & Save 10%", "Second item half price"]
 PAYMENT_METHODS = [("card_token", 70), ("paypal", 18), ("apple_pay", 8), ("google_pay", 4)]
 GATEWAYS = {"card_token": (1, "Stripe", "stripe"), "paypal": (2, "PayPal", "paypal")}
 GATEWAYS["apple_pay"] = GATEWAYS["google_pay"] = GATEWAYS["card_token"]
+GATEWAYS["external"] = (0, "External", "external")  # orders placed through the API
 UTM = [
     (None, None, None, 40),
     ("google", "cpc", "brand-search", 20),
@@ -917,7 +918,7 @@ ORDER_COLUMNS = [
 TRANSACTION_COLUMNS = [
     "id", "store_id", "order_id", "customer_id", "type", "status", "amount", "currency", "payment_method",
     "gateway_id", "is_external", "is_test", "is_3ds", "external_id", "auth_code", "bankcard_first_six",
-    "bankcard_last_four", "date_created", "data",
+    "bankcard_last_four", "date_created",
 ]  # fmt: skip
 
 
@@ -944,7 +945,6 @@ def transaction_row(order, record: dict) -> SimpleNamespace:
         bankcard_first_six=details.get("bankcard_first_six"),
         bankcard_last_four=details.get("bankcard_last_four"),
         date_created=dt.datetime.fromisoformat(record["date_created"].replace("Z", "+00:00")),
-        data=record,
     )
 
 

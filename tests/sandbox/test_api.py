@@ -215,7 +215,8 @@ def test_search_text_finds_a_customer_by_email(sandbox, token):
 
 
 def test_order_detail_by_number(sandbox, token):
-    number = sandbox.order_numbers("acme")[3]
+    # A paid one: other suites add orders, some waiting for a payment (no transaction yet).
+    number = sandbox.order_numbers("acme", payment_status="paid")[3]
     order = get(sandbox, "acme", f"orders/{number}/", token).json()
     assert order["number"] == number
     assert order["lines"] and order["transactions"]
@@ -225,7 +226,7 @@ def test_order_detail_by_number(sandbox, token):
 def test_users_and_their_orders(sandbox):
     token = sandbox.issue_token("bergmann", "users:read orders:read")
     customers, _ = walk(sandbox, "bergmann", "users/", token)
-    assert len(customers) == 80
+    assert len(customers) == len(sandbox.customers("bergmann")) >= 80  # seeded, and those other tests created
     buyer = next(c for c in customers if c["orders_count"] > 1)
     orders = get(sandbox, "bergmann", f"users/{buyer['id']}/orders/", token).json()
     assert len(orders) >= buyer["orders_count"]

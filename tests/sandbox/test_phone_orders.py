@@ -325,6 +325,22 @@ def test_the_customer_default_address_can_be_used(sandbox, api):
     assert order["billing_address"]["line1"] == default["line1"]
 
 
+def test_an_order_paid_externally_can_be_refunded(sandbox, api, customer):
+    order = api("POST", "orders/", json=order_body(customer, in_stock(sandbox), payment_method="external")).json()
+    calc = api("POST", f"orders/{order['number']}/refund/calculate/", json={"refund_shipping": {"full_refund": True}})
+    (transaction,) = calc.json()["transactions"]
+    refund = api(
+        "POST",
+        f"orders/{order['number']}/refund/",
+        json={"transactions": [{"id": transaction["id"], "amount": transaction["amount"]}], "note": "phone"},
+    )
+    assert refund.status_code == 200, refund.text
+    fresh = api("GET", f"orders/{order['number']}/").json()
+    assert fresh["payment_status"] == "partially_refunded"
+    assert fresh["transactions"][-1]["type"] == "refund"
+    assert fresh["transactions"][-1]["payment_details"]["gateway"]["type"] == "external"
+
+
 def test_canceling_a_paid_api_order_gives_the_stock_back(sandbox, api, customer):
     product = in_stock(sandbox)
     before = net_stock(sandbox, product["id"])
@@ -434,3 +450,9 @@ def test_order_and_customer_webhooks(sandbox, api):
     assert [e for e, _ in events][:3] == ["customer.created", "order.created", "order.updated"]
     assert events[0][1]["id"] == created["id"]
     assert events[2][1]["number"] == order["number"] and events[2][1]["payment_status"] == "paid"
+
+
+def test_orders_placed_on_demand_skip_customers_without_an_address(sandbox, api):
+    for _ in range(3):
+        api("POST", "users/", json={"email": new_email("Bare")})
+    assert len(sandbox.create_orders("acme", count=5)) == 5
