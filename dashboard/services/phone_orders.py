@@ -283,7 +283,9 @@ def _record_created(phone_order: PhoneOrder, order: dict, *, operator, draft: Or
     phone_order.order_number = number
     phone_order.total = _money(order.get("total_incl_tax"))
     phone_order.currency = str(order.get("currency") or phone_order.currency)[:3]
-    phone_order.payment_url = str(order.get("payment_complete_url") or "")[:1000] if link else ""
+    url = str(order.get("payment_complete_url") or "") if link else ""
+    # Shown to copy and e-mailed to a buyer: only a web address, whatever the answer says.
+    phone_order.payment_url = url if url.startswith(("https://", "http://")) and len(url) <= 1000 else ""
     phone_order.error = ""
     if link and not phone_order.payment_url:
         # Found again after a lost answer: the link was only in that answer.

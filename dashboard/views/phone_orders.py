@@ -420,7 +420,9 @@ def order_new(request, store):
         _search(page, customers=True, products=True)
         target = request.htmx.target if is_partial(request) else ""
         partial = {"customer-results": "customer_results", "product-results": "product_results"}.get(target, "form")
-    return render_page(request, ORDER_NEW, page.context(), partial=partial, status=status)
+    # Focus moves to the customer just chosen; otherwise it stays where the operator is.
+    focus = "customer" if verb in ("pick", "new_customer") and page.customer else ""
+    return render_page(request, ORDER_NEW, page.context(focus=focus), partial=partial, status=status)
 
 
 # --- the payment link on the order page -------------------------------------------------------------

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from dashboard.models import PhoneOrder
 from storeapi.roles import Role
 from tests.dashboard.test_phone_orders import PHONE_SCOPES, Api, unique_email
 from tests.factories import MembershipFactory, OperatorFactory
@@ -46,6 +47,14 @@ def test_a_phone_order_with_a_payment_link_from_search_to_paid(page, sign_in, si
     page.locator("[name=ship-postcode]").fill("04101")
     page.locator("[name=ship-country]").fill("US")
 
+    # Enter in a search box searches (the whole form round-trips, nothing is placed).
+    page.get_by_label("Product name or SKU").fill(jacket["sku"])
+    page.get_by_label("Product name or SKU").press("Enter")
+    expect(page.locator(f'#product-results tr[data-sku="{jacket["sku"]}"]')).to_have_count(1)
+    expect(page.locator("[name=ship-line1]")).to_have_value("12 Harbor Road")
+    expect(page.get_by_label("Product name or SKU")).to_be_focused()
+    assert not PhoneOrder.objects.exists()
+    page.get_by_label("Product name or SKU").fill("")
     page.get_by_label("Product name or SKU").press_sequentially("rain jack", delay=30)
     hit = page.locator(f'#product-results tr[data-sku="{jacket["sku"]}"]')
     expect(hit).to_contain_text(f"${jacket['price']}")
