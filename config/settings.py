@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "storeapi.context_processors.operator_stores",
+                "dashboard.context_processors.job_notices",
             ],
         },
     },
@@ -204,7 +205,28 @@ CELERY_TASK_TIME_LIMIT = 60 * 60 * 6
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 60 * 6 - 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 7}
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Bulk jobs (dashboard.tasks): delete export files past their retention, and find
+    # jobs whose task message was lost (Redis restarted, a worker killed) again.
+    "jobs-expire-files": {"task": "dashboard.tasks.jobs_expire_files", "schedule": 60 * 60},
+    "jobs-sweep": {"task": "dashboard.tasks.jobs_sweep", "schedule": 60},
+}
+
+# --- Bulk jobs: exports and bulk actions (dashboard.jobs) ------------------------------
+
+# Days an export file is kept before beat deletes it and marks the job expired.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# Where the per-store intermediate files of running jobs are written. Resuming after
+# a worker died is fastest when every worker sees the same directory; a worker that
+# cannot see the partial file restarts that store's part from its first page.
+EXPORT_WORK_DIR = env.path("EXPORT_WORK_DIR", default=BASE_DIR / "var" / "exports-work")
+# A running part renews its lease after every page; another worker takes the part
+# over once the lease has run out (or at once when its holder's process is gone).
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
+# Runs of one part without any progress before the job fails (a poison job stops).
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+# A part queued for longer than this without starting is enqueued again by the sweep.
+JOB_REQUEUE_AFTER_SECONDS = env.int("JOB_REQUEUE_AFTER_SECONDS", default=300)
 
 # --- Files ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#storages

@@ -1,0 +1,261 @@
+"""Forms of the exports page and of the bulk actions.
+
+`OrderFilterForm` carries the orders list's filters; its field names are the
+platform's query parameters. It is the one place to swap for the orders list's own
+filter form once that exists (`orders_filter_form_class`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django import forms
+
+from ..models import Job
+from . import columns as cols
+
+ORDER_STATUSES = [("open", "Open"), ("canceled", "Canceled"), ("archived", "Archived")]
+PAYMENT_STATUSES = [
+    (s, s.replace("_", " ").capitalize())
+    for s in (
+        "authorized",
+        "paid",
+        "partially_paid",
+        "partially_refunded",
+        "refunded",
+        "pending",
+        "voided",
+        "partially_voided",
+        "expired",
+        "expiring",
+    )
+]
+FULFILLMENT_STATUSES = [
+    (s, s.replace("_", " ").capitalize())
+    for s in (
+        "unfulfilled",
+        "processing",
+        "partially_fulfilled",
+        "fulfilled",
+        "on_hold",
+        "not_required",
+        "rejected",
+        "incomplete",
+    )
+]
+TICKET_STATUSES = [("new", "New"), ("open", "Open"), ("pending", "Pending"), ("solved", "Solved"), ("closed", "Closed")]
+ORDER_FILTER_FIELDS = (
+    "status",
+    "payment_status",
+    "fulfillment_status",
+    "date_placed_from",
+    "date_placed_to",
+    "search_text",
+    "tags",
+    "is_test",
+)
+
+
+def _multi(choices, label):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+
+
+class OrderFilterForm(forms.Form):
+    search_text = forms.CharField(label="Search", required=False, max_length=200)
+    status = _multi(ORDER_STATUSES, "Status")
+    payment_status = _multi(PAYMENT_STATUSES, "Payment status")
+    fulfillment_status = _multi(FULFILLMENT_STATUSES, "Fulfillment status")
+    date_placed_from = forms.DateField(
+        label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_placed_to = forms.DateField(label="Placed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    tags = forms.CharField(label="Tags", required=False, max_length=500, help_text="Comma separated; any of them.")
+    is_test = forms.NullBooleanField(
+        label="Test orders",
+        required=False,
+        widget=forms.Select(choices=[("unknown", "Included"), ("true", "Only test orders"), ("false", "Excluded")]),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_placed_from"), data.get("date_placed_to")
+        if start and end and start > end:
+            self.add_error("date_placed_to", "The end date is before the start date.")
+        return data
+
+    def filter_params(self) -> dict:
+        """The platform's query parameters for the valid, non-empty filters."""
+        data = self.cleaned_data
+        params = {}
+        for name in ORDER_FILTER_FIELDS:
+            value = data.get(name)
+            if name == "tags":
+                value = [t.strip() for t in (value or "").split(",") if t.strip()]
+            if value in (None, "", []):
+                continue
+            params[name] = value
+        return params
+
+
+orders_filter_form_class = OrderFilterForm
+
+
+def filters_as_query(params: dict) -> list[tuple[str, str]]:
+    """Filters (as saved on a job) back to query-string pairs, for links."""
+    pairs = []
+    for key, value in params.items():
+        if key == "tags" and isinstance(value, list):
+            pairs.append((key, ", ".join(value)))
+        elif isinstance(value, list):
+            pairs.extend((key, str(v)) for v in value)
+        else:
+            pairs.append((key, str(value)))
+    return pairs
+
+
+class ExportForm(orders_filter_form_class):
+    stores = forms.MultipleChoiceField(
+        label="Stores", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one store."}
+    )
+    resource = forms.ChoiceField(
+        label="What to export",
+        choices=[
+            (Job.Resource.ORDERS, "Orders (one row per order)"),
+            (Job.Resource.ORDER_LINES, "Order lines (one row per line)"),
+        ],
+        initial=Job.Resource.ORDERS,
+        widget=forms.RadioSelect,
+    )
+    format = forms.ChoiceField(
+        label="Format", choices=Job.Format.choices, initial=Job.Format.CSV, widget=forms.RadioSelect
+    )
+    columns = forms.MultipleChoiceField(
+        label="Columns",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for the default set. Dates are in each store's timezone; money is a number "
+        "with a currency column.",
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    field_order = ["stores", "resource", "format"]
+
+    def __init__(self, *args, stores=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed_stores = {s.subdomain: s for s in stores}
+        self.fields["stores"].choices = [(s.subdomain, s.display_name) for s in stores]
+        seen, choices = set(), []
+        for resource in (Job.Resource.ORDERS, Job.Resource.ORDER_LINES):
+            for key, label in cols.column_choices(resource):
+                if key not in seen:
+                    seen.add(key)
+                    choices.append((key, label))
+        self.fields["columns"].choices = choices
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+            if len(stores) == 1:
+                self.initial.setdefault("stores", [stores[0].subdomain])
+
+    def clean_idempotency_key(self):
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
+
+    def clean(self):
+        data = super().clean()
+        resource = data.get("resource")
+        chosen = data.get("columns") or []
+        if resource and chosen:
+            valid = {c.key for c in cols.COLUMNS_BY_RESOURCE[resource]}
+            data["columns"] = [c for c in chosen if c in valid]
+            if not data["columns"]:
+                self.add_error("columns", "None of these columns exist for this kind of export.")
+        return data
+
+    def chosen_stores(self) -> list:
+        return [self.allowed_stores[s] for s in self.cleaned_data["stores"]]
+
+
+def _parse_ids(raw: list[str], *, numeric: bool) -> list[str]:
+    ids = []
+    for chunk in raw:
+        for value in re.split(r"[\s,]+", chunk or ""):
+            if not value:
+                continue
+            if not re.fullmatch(r"[0-9]{1,20}" if numeric else r"[A-Za-z0-9_-]{1,64}", value):
+                raise forms.ValidationError(f"“{value[:30]}” is not a valid id.")
+            ids.append(value)
+    return ids
+
+
+class _BulkForm(forms.Form):
+    ids = forms.CharField(required=False, widget=forms.HiddenInput)
+    all_matching = forms.BooleanField(required=False, label="All matching this filter")
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    MAX_IDS = 10_000
+
+    def __init__(self, data=None, *args, **kwargs):
+        self._raw_ids = data.getlist("ids") if data is not None and hasattr(data, "getlist") else []
+        super().__init__(data, *args, **kwargs)
+
+    def clean_ids(self):
+        ids = _parse_ids(self._raw_ids or [self.cleaned_data.get("ids") or ""], numeric=True)
+        if len(ids) > self.MAX_IDS:
+            raise forms.ValidationError(f"At most {self.MAX_IDS} at once; use “all matching this filter”.")
+        return ids
+
+    def clean_idempotency_key(self):
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("all_matching") and not data.get("ids") and "ids" not in self.errors:
+            raise forms.ValidationError("Select at least one row, or “all matching this filter”.")
+        return data
+
+
+class BulkOrdersForm(_BulkForm, orders_filter_form_class):
+    action = forms.ChoiceField(
+        choices=[(a, Job.Action(a).label) for a in (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE, Job.Action.NOTE_ADD)]
+    )
+    value = forms.CharField(label="Tag or note", max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        action, value = data.get("action"), (data.get("value") or "").strip()
+        if action in (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE) and (len(value) > 100 or "," in value):
+            self.add_error("value", "A tag is at most 100 characters, without commas.")
+        data["value"] = value
+        return data
+
+
+class BulkTicketsForm(_BulkForm):
+    action = forms.ChoiceField(
+        choices=[(a, Job.Action(a).label) for a in (Job.Action.TICKET_STATUS, Job.Action.TICKET_ASSIGNEE)]
+    )
+    value = forms.CharField(required=False, max_length=20, help_text="A status, or an assignee's id (empty: nobody).")
+    # The inbox's filters (the platform's parameter names).
+    status = forms.MultipleChoiceField(choices=TICKET_STATUSES, required=False)
+    filter_text = forms.CharField(required=False, max_length=200)
+    priority = forms.ChoiceField(
+        choices=[("", ""), ("low", "low"), ("medium", "medium"), ("high", "high")], required=False
+    )
+    assignee = forms.IntegerField(required=False, min_value=0)
+
+    def clean(self):
+        data = super().clean()
+        action, value = data.get("action"), (data.get("value") or "").strip()
+        if action == Job.Action.TICKET_STATUS and value not in dict(TICKET_STATUSES):
+            self.add_error("value", "Choose a ticket status.")
+        if action == Job.Action.TICKET_ASSIGNEE and value and not value.isdigit():
+            self.add_error("value", "Choose an assignee.")
+        data["value"] = value
+        return data
+
+    def filter_params(self) -> dict:
+        data = self.cleaned_data
+        params = {k: data.get(k) for k in ("status", "filter_text", "priority", "assignee")}
+        return {k: v for k, v in params.items() if v not in (None, "", [])}
