@@ -30,3 +30,29 @@ def membership_factory(db):
 def signed_in(client, operator):
     client.force_login(operator)
     return client
+
+
+# --- a real Celery worker (tests/celery_worker.py) ------------------------------------------
+
+from tests import celery_worker as _celery_worker  # noqa: E402
+
+_celery_worker.use_session_queue()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """One `celery worker` subprocess for the session, on the test database and a queue
+    of its own. Stopped before the test database is dropped."""
+    with django_db_blocker.unblock():
+        worker = _celery_worker.WorkerProcess().start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, transactional_db):
+    """The session's worker, ready for this test: use with committed data (transactional_db)."""
+    _celery_worker.declare_queue()
+    return celery_worker_process
