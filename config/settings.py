@@ -205,6 +205,8 @@ CELERY_TASK_TIME_LIMIT = 60 * 60 * 6
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 60 * 6 - 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 7}
 CELERY_TASK_ALWAYS_EAGER = False
+# The queue tasks are sent to and workers consume by default (tests use one per session).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     # Bulk jobs (dashboard.tasks): delete export files past their retention, and find
     # jobs whose task message was lost (Redis restarted, a worker killed) again.

@@ -63,6 +63,11 @@ def worker_env(**overrides) -> dict:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "EXPORT_WORK_DIR": str(settings.EXPORT_WORK_DIR),
         "PYTHONUNBUFFERED": "1",
+        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
+        # The sandbox runs with a high limit in tests (not the platform's 4/s), and so
+        # does the worker's client; the limit itself is tested in tests/storeapi and
+        # measured by `make bench`.
+        "STOREAPI_RATE_LIMIT_PER_SECOND": "200",
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return env
