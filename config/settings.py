@@ -97,7 +97,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker started by the tests sees the same
     # test database; WAL lets the web process read while the worker writes.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test_storedesk.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
+    # (web and Celery workers) wait for each other instead of failing with "database is
+    # locked" when a read lock cannot be upgraded.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

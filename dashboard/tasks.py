@@ -7,6 +7,7 @@ its saved cursor; assembly does nothing for a job that already has its file.
 """
 
 from celery import shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 
 from .jobs import services
@@ -21,11 +22,17 @@ def job_part_run(self, part_id: int) -> str:
         # Bounded by the part's attempts in the database, not by Celery.
         JobPart.objects.filter(pk=part_id).update(enqueued_at=timezone.now())
         raise self.retry(countdown=exc.countdown, exc=None) from None
+    except DatabaseError as exc:
+        # The database was briefly unavailable or busy before the part could be claimed.
+        raise self.retry(countdown=5, exc=exc, max_retries=20) from exc
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def job_assemble(job_id: str) -> str:
-    return services.job_assemble(job_id=job_id)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def job_assemble(self, job_id: str) -> str:
+    try:
+        return services.job_assemble(job_id=job_id)
+    except DatabaseError as exc:
+        raise self.retry(countdown=5, exc=exc, max_retries=20) from exc
 
 
 @shared_task

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import shutil
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +37,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -454,35 +456,89 @@ def _export_pages(part: JobPart, client: StoreClient, holder: str) -> None:
             out.open_at(0)
         if part.pages_done and not part.cursor:
             return  # every page is in (killed before the part was marked done)
-        cursor = part.cursor or None
-        rows_written, pages_done = part.rows_written, part.pages_done
-        while True:
-            page = client.list_page(path, job.filters, cursor=cursor)
-            rows = []
-            for order in page.results:
-                lines = None
-                if job.resource == Job.Resource.ORDER_LINES:
-                    detail = client.get(f"orders/{order['number']}/")
-                    lines = detail.get("lines") or []
-                rows.extend(cols.rows_for_order(columns, order, part.store, lines))
-            offset = out.append_rows(rows)
-            rows_written += len(rows)
-            pages_done += 1
-            dates = [o.get("date_placed") for o in page.results if o.get("date_placed")]
-            changes = {
-                "cursor": page.next_cursor or "",
-                "pages_done": pages_done,
-                "rows_written": rows_written,
-                "byte_offset": offset,
-            }
-            if dates:
-                changes["last_date"] = dates[-1]
-                if not part.first_date:
-                    part.first_date = changes["first_date"] = dates[0]
-            _save_progress(part, holder, **changes)
-            if not page.has_next:
+        # Pages are fetched by a thread a few pages ahead of the writing, so that the
+        # store's rate limit, not our own work (fsync, the progress transaction), sets
+        # the pace. A fetched page whose progress was never saved is fetched again on
+        # resume; memory stays bounded by the queue's few pages.
+        fetcher = _PageFetcher(client, path, job.filters, part.cursor or None)
+        try:
+            _write_pages(part, client, holder, out, columns, fetcher)
+        finally:
+            fetcher.close()
+
+
+class _PageFetcher:
+    DEPTH = 3
+
+    def __init__(self, client: StoreClient, path: str, filters: dict, cursor: str | None):
+        self.client, self.path, self.filters, self.cursor = client, path, filters, cursor
+        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="export-pages", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        cursor = self.cursor
+        try:
+            while not self.stopping.is_set():
+                page = self.client.list_page(self.path, self.filters, cursor=cursor)
+                self._put((page, None))
+                if not page.has_next:
+                    return
+                cursor = page.next_cursor
+        except BaseException as exc:  # handed to the writing thread
+            self._put((None, exc))
+        finally:
+            connection.close()  # this thread's own connection, if a call opened one (a token refresh)
+
+    def _put(self, item) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.queue.put(item, timeout=0.5)
                 return
-            cursor = page.next_cursor
+            except queue.Full:
+                continue
+
+    def next(self):
+        page, error = self.queue.get()
+        if error is not None:
+            raise error
+        return page
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=settings.STOREAPI_READ_TIMEOUT * 2)
+
+
+def _write_pages(part, client, holder, out, columns, fetcher: _PageFetcher) -> None:
+    job = part.job
+    rows_written, pages_done = part.rows_written, part.pages_done
+    while True:
+        page = fetcher.next()
+        rows = []
+        for order in page.results:
+            lines = None
+            if job.resource == Job.Resource.ORDER_LINES:
+                detail = client.get(f"orders/{order['number']}/")
+                lines = detail.get("lines") or []
+            rows.extend(cols.rows_for_order(columns, order, part.store, lines))
+        offset = out.append_rows(rows)
+        rows_written += len(rows)
+        pages_done += 1
+        dates = [o.get("date_placed") for o in page.results if o.get("date_placed")]
+        changes = {
+            "cursor": page.next_cursor or "",
+            "pages_done": pages_done,
+            "rows_written": rows_written,
+            "byte_offset": offset,
+        }
+        if dates:
+            changes["last_date"] = dates[-1]
+            if not part.first_date:
+                part.first_date = changes["first_date"] = dates[0]
+        _save_progress(part, holder, **changes)
+        if not page.has_next:
+            return
 
 
 def _remove_work_if_ended(job_id) -> None:
