@@ -123,7 +123,17 @@ def main() -> int:
     if sandbox_present:
         say("Preparing the sandbox store (first run seeds about 6,000 orders)")
         manage("sandbox_migrate", env=env)
-        manage("seed_sandbox", "--if-empty", "--client-secret", values["STOREAPI_CLIENT_SECRET"], env=env)
+        manage(
+            "seed_sandbox",
+            "--if-empty",
+            "--client-id",
+            values["STOREAPI_CLIENT_ID"],
+            "--client-secret",
+            values["STOREAPI_CLIENT_SECRET"],
+            "--staff-email",
+            values["DEMO_EMAIL"],
+            env=env,
+        )
     manage("demo_operator", "--email", values["DEMO_EMAIL"], "--password", values["DEMO_PASSWORD"], env=env)
 
     say(

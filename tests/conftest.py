@@ -32,6 +32,29 @@ def signed_in(client, operator):
     return client
 
 
+@pytest.fixture(scope="session")
+def sandbox():
+    """The sandbox store, running as a real server for the whole session (tests/sandbox_server.py)."""
+    from tests import sandbox_server
+
+    server, process, files = sandbox_server.start()
+    try:
+        yield server
+    finally:
+        sandbox_server.stop(process, files)
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_hygiene():
+    """Stores whose faults or rate limit a test changed are reset after it."""
+    yield
+    from tests import sandbox_server
+
+    server = sandbox_server.running()
+    if server is not None and server._dirty:
+        server.reset()
+
+
 # --- a real Celery worker (tests/celery_worker.py) ------------------------------------------
 
 from tests import celery_worker as _celery_worker  # noqa: E402

@@ -1,0 +1,359 @@
+"""The query-string filters of each list, as the OpenAPI document lists them.
+
+Each is a form bound to the query string; an invalid value (an unknown status, a date
+that is not YYYY-MM-DD) is a 400 with field errors, as on the platform. List
+parameters are repeated keys (`status=open&status=canceled`). Date ranges are whole
+days in the store's timezone, both ends included.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.db.models import Q
+from rest_framework.exceptions import ValidationError
+
+from ..models import WEBHOOK_EVENTS
+
+
+class ListField(forms.Field):
+    """A repeated query parameter: `?tags=a&tags=b` -> ["a", "b"]."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, item=str, choices=None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.item = item
+        self.choices = choices
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        result = []
+        for raw in value:
+            if self.choices is not None and raw not in self.choices:
+                raise forms.ValidationError(f"Select a valid choice. {raw} is not one of the available choices.")
+            try:
+                result.append(self.item(raw))
+            except (TypeError, ValueError):
+                raise forms.ValidationError("Enter a whole number.") from None
+        return result
+
+
+def _text(**kwargs):
+    return forms.CharField(required=False, **kwargs)
+
+
+def _bool():
+    return forms.NullBooleanField(required=False)
+
+
+def _date():
+    return forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+def _int():
+    return forms.IntegerField(required=False)
+
+
+def _choice(choices):
+    return forms.ChoiceField(required=False, choices=[("", "")] + [(c, c) for c in choices])
+
+
+def bind(form_class, request):
+    form = form_class(request.query_params)
+    if not form.is_valid():
+        raise ValidationError(
+            {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
+        )
+    return form.cleaned_data
+
+
+def day_start(store, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(store.timezone))
+
+
+def date_range(field: str, store, start: dt.date | None, end: dt.date | None) -> Q:
+    query = Q()
+    if start:
+        query &= Q(**{f"{field}__gte": day_start(store, start)})
+    if end:
+        query &= Q(**{f"{field}__lt": day_start(store, end + dt.timedelta(days=1))})
+    return query
+
+
+def _any_icontains(field: str, values) -> Q:
+    query = Q()
+    for value in values:
+        query |= Q(**{f"{field}__icontains": value})
+    return query
+
+
+# --- orders ---------------------------------------------------------------------------
+
+ORDER_STATUSES = ["archived", "canceled", "open"]
+FULFILLMENT_STATUSES = [
+    "fulfilled",
+    "incomplete",
+    "not_required",
+    "on_hold",
+    "partially_fulfilled",
+    "processing",
+    "rejected",
+    "unfulfilled",
+]
+DELIVERY_STATUSES = [
+    "attempted_delivery",
+    "delayed",
+    "delivered",
+    "failed_delivery",
+    "in_transit",
+    "out_for_delivery",
+    "tracking_added",
+]
+PAYMENT_STATUSES = [
+    "authorized",
+    "expired",
+    "expiring",
+    "paid",
+    "partially_paid",
+    "partially_refunded",
+    "partially_voided",
+    "pending",
+    "refunded",
+    "voided",
+]
+SOURCES = ["admin_api", "checkout", "dashboard", "subscription"]
+
+
+class OrderFilters(forms.Form):
+    search_text = _text()
+    address = _text()
+    order_number = _text()
+    name = _text()
+    product = ListField(item=int)
+    location_id = ListField(item=int)
+    sku = ListField()
+    status = ListField(choices=ORDER_STATUSES)
+    payment_method = ListField()
+    currency = _text()
+    fulfillment_status = ListField(choices=FULFILLMENT_STATUSES)
+    delivery_status = ListField(choices=DELIVERY_STATUSES)
+    payment_status = ListField(choices=PAYMENT_STATUSES)
+    subscription_lifecycle = _choice(["non-recurring", "recurring"])
+    date_placed_from = _date()
+    date_placed_to = _date()
+    coupon_code = ListField()
+    tags = ListField()
+    offers = ListField()
+    countries = ListField()
+    funnels = ListField()
+    sources = ListField(choices=SOURCES)
+    agents = ListField()
+    utm_source = _text()
+    utm_campaign = _text()
+    utm_term = _text()
+    utm_content = _text()
+    affiliate = _text()
+    subaffiliate1 = _text()
+    subaffiliate2 = _text()
+    subaffiliate3 = _text()
+    subaffiliate4 = _text()
+    subaffiliate5 = _text()
+    is_disputed = _bool()
+    has_outstanding_balance = _bool()
+    has_split_fulfillment = _bool()
+    is_test = _bool()
+
+
+ATTRIBUTION_FILTERS = ["utm_source", "utm_campaign", "utm_term", "utm_content", "affiliate"] + [
+    f"subaffiliate{i}" for i in range(1, 6)
+]
+
+
+def filter_orders(queryset, store, f: dict):
+    q = Q()
+    if f["search_text"]:
+        q &= Q(search_blob__icontains=f["search_text"].strip().lower())
+    if f["address"]:
+        q &= Q(address_blob__icontains=f["address"].strip().lower())
+    if f["order_number"]:
+        q &= Q(number__in=[int(n) for n in f["order_number"].replace(",", " ").split() if n.isdigit()] or [-1])
+    if f["name"]:
+        for part in f["name"].split():
+            q &= Q(customer__first_name__icontains=part) | Q(customer__last_name__icontains=part)
+    if f["product"]:
+        q &= Q(id__in=_lines_matching(product_id__in=f["product"]))
+    if f["sku"]:
+        q &= Q(id__in=_lines_matching(sku__in=f["sku"]))
+    if f["location_id"]:
+        q &= Q(fulfillment_location_id__in=f["location_id"])
+    for name in ("status", "payment_status", "fulfillment_status", "delivery_status", "payment_method"):
+        if f[name]:
+            q &= Q(**{f"{name}__in": f[name]})
+    if f["sources"]:
+        q &= Q(source__in=f["sources"])
+    if f["currency"]:
+        q &= Q(currency__iexact=f["currency"])
+    if f["subscription_lifecycle"]:
+        q &= Q(subscription_lifecycle=f["subscription_lifecycle"])
+    q &= date_range("date_placed", store, f["date_placed_from"], f["date_placed_to"])
+    if f["coupon_code"]:
+        q &= Q(coupon_code__in=f["coupon_code"])
+    if f["offers"]:
+        q &= Q(offer__in=f["offers"])
+    if f["tags"]:
+        q &= _any_icontains("tags_index", [f"|{tag}|" for tag in f["tags"]])
+    if f["countries"]:
+        q &= Q(country__in=[c.upper() for c in f["countries"]])
+    if f["funnels"]:
+        q &= Q(attribution__funnel__in=f["funnels"])
+    if f["agents"]:
+        q &= Q(attribution__agent__email__in=f["agents"])
+    for name in ATTRIBUTION_FILTERS:
+        if f[name]:
+            q &= Q(**{f"attribution__{name}": f[name]})
+    if f["is_disputed"] is not None:
+        q &= Q(is_disputed=f["is_disputed"])
+    if f["has_outstanding_balance"] is not None:
+        q &= Q(total_outstanding__gt=0) if f["has_outstanding_balance"] else Q(total_outstanding__lte=0)
+    if f["has_split_fulfillment"]:
+        q &= Q(pk__in=[])  # the sandbox never splits a fulfillment
+    if f["is_test"] is not None:
+        q &= Q(is_test=f["is_test"])
+    return queryset.filter(q)
+
+
+def _lines_matching(**lookup):
+    from ..models import OrderLine
+
+    return OrderLine.objects.filter(**lookup).values("order_id")
+
+
+# --- customers ------------------------------------------------------------------------
+
+LANGUAGES = ["da", "de", "en", "es", "fi", "fr", "it", "nl", "no", "pt", "sv", "th"]
+
+
+class UserFilters(forms.Form):
+    email = _text()
+    name = _text()
+    phone_number = _text()
+    language = _choice(LANGUAGES)
+    user_type = _text()
+    date_joined_from = _date()
+    date_joined_to = _date()
+    is_blocked = _bool()
+    accepts_marketing = _bool()
+
+
+def filter_users(queryset, store, f: dict):
+    q = Q()
+    if f["email"]:
+        q &= Q(email__icontains=f["email"].strip())
+    if f["name"]:
+        for part in f["name"].split():
+            q &= Q(first_name__icontains=part) | Q(last_name__icontains=part)
+    if f["phone_number"]:
+        q &= Q(phone_number__icontains=f["phone_number"].strip())
+    if f["language"]:
+        q &= Q(language=f["language"])
+    if f["user_type"]:
+        q &= Q(user_type=f["user_type"])
+    q &= date_range("date_joined", store, f["date_joined_from"], f["date_joined_to"])
+    if f["is_blocked"] is not None:
+        q &= Q(is_blocked=f["is_blocked"])
+    if f["accepts_marketing"] is not None:
+        q &= Q(accepts_marketing=f["accepts_marketing"])
+    return queryset.filter(q)
+
+
+# --- tickets --------------------------------------------------------------------------
+
+
+class TicketFilters(forms.Form):
+    filter_text = _text()
+    id = _int()
+    subject = _text()
+    status = ListField(choices=["closed", "new", "open", "pending", "solved"])
+    requester = _int()
+    assignee = _int()
+    order_number = _text()
+    product = ListField(item=int)
+    tags = ListField(item=int)
+    ticket_type = _int()
+    priority = _choice(["high", "low", "medium"])
+    channel = _choice(["api", "customer_account", "dashboard", "email", "follow_up"])
+    created_from = _date()
+    created_to = _date()
+
+
+def filter_tickets(queryset, store, f: dict):
+    q = Q()
+    if f["filter_text"]:
+        text = f["filter_text"].strip()
+        match = Q(subject__icontains=text) | Q(requester__email__icontains=text) | Q(from_email__icontains=text)
+        if text.isdigit():
+            match |= Q(id=int(text))
+        q &= match
+    if f["id"] is not None:
+        q &= Q(id=f["id"])
+    if f["subject"]:
+        q &= Q(subject__icontains=f["subject"])
+    if f["status"]:
+        q &= Q(status__in=f["status"])
+    if f["requester"] is not None:
+        q &= Q(requester_id=f["requester"])
+    if f["assignee"] is not None:
+        q &= Q(assignee_id=f["assignee"])
+    if f["order_number"]:
+        number = f["order_number"].strip()
+        q &= Q(order__number=int(number)) if number.isdigit() else Q(pk__in=[])
+    if f["tags"]:
+        q &= Q(tags__id__in=f["tags"])
+    if f["ticket_type"] is not None:
+        q &= Q(ticket_type_id=f["ticket_type"])
+    if f["priority"]:
+        q &= Q(priority=f["priority"])
+    if f["channel"]:
+        q &= Q(channel=f["channel"])
+    q &= date_range("created_at", store, f["created_from"], f["created_to"])
+    queryset = queryset.filter(q)
+    if f["tags"]:
+        queryset = queryset.distinct()
+    if f["product"]:
+        wanted = set(f["product"])
+        ids = [pk for pk, products in queryset.values_list("id", "products") if wanted & set(products or [])]
+        queryset = queryset.filter(id__in=ids)
+    return queryset
+
+
+class TicketTypeFilters(forms.Form):
+    name = _text()
+
+
+class ExportFilters(forms.Form):
+    type = _text()
+    date_created_from = _date()
+    date_created_to = _date()
+
+
+class WebhookFilters(forms.Form):
+    name = _text()
+    events = ListField(item=int)
+    active = _bool()
+
+
+def filter_webhooks(queryset, f: dict):
+    if f["name"]:
+        queryset = queryset.filter(name__icontains=f["name"])
+    if f["active"] is not None:
+        queryset = queryset.filter(active=f["active"])
+    if f["events"]:
+        names = {WEBHOOK_EVENTS[i - 1] for i in f["events"] if 0 < i <= len(WEBHOOK_EVENTS)}
+        ids = [pk for pk, events in queryset.values_list("id", "events") if names & set(events or [])]
+        queryset = queryset.filter(id__in=ids)
+    return queryset

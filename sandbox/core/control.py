@@ -1,0 +1,276 @@
+"""The control endpoint (`/_control/`): what tests and failure demos need from the sandbox.
+
+Mounted only when SANDBOX_CONTROL_ENABLED (off by default, never on in the demo). No
+authentication and no rate limit: it is a test harness on localhost. JSON in, JSON out.
+
+    GET    /_control/                                      stores and the partner app
+    POST   /_control/stores/<store>/tokens/                {"scopes": "...", "app": false} -> {"access_token", "id"}
+    POST   /_control/stores/<store>/tokens/revoke/         revoke every token of the store
+    POST   /_control/stores/<store>/rate-limit/            {"per_second": 4}
+    GET|POST|DELETE /_control/stores/<store>/faults/       see faults.py
+    GET|DELETE /_control/stores/<store>/requests/          the request log
+    GET    /_control/stores/<store>/orders/?<filters>      ground truth: every matching order (OrderList + tags)
+    POST   /_control/stores/<store>/orders/create/         {"count": 1} new orders placed now (order.created)
+    GET    /_control/stores/<store>/deliveries/            webhook delivery attempts
+    POST   /_control/stores/<store>/uninstall/             uninstall the partner app (revoke + app.uninstalled)
+    POST   /_control/stores/<store>/session-token/         {"email": ...} -> {"token", "url"} as "open app" does
+    POST   /_control/stores/<store>/staff/                 {"email": ...} add a store user
+    POST   /_control/app/                                  {"add_redirect_uri": ..., "app_url": ...}
+"""
+
+import json
+
+from django.http import Http404, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from oauth2_provider.models import Application
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+from . import faults, requestlog
+from . import representations as rep
+from .api import filters
+from .api.throttling import reset_buckets
+from .models import AppSettings, Order, Store, WebhookAttempt
+from .partner_apps import add_redirect_uri, issue_access_token, revoke_store_tokens
+
+
+def _store(subdomain: str) -> Store:
+    store = Store.objects.filter(subdomain=subdomain).first()
+    if store is None:
+        raise Http404
+    return store
+
+
+def _body(request) -> dict:
+    if not request.body:
+        return {}
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _app() -> Application | None:
+    return Application.objects.filter(sandbox__isnull=False).order_by("id").first()
+
+
+@csrf_exempt
+@require_http_methods(["GET"])
+def overview(request):
+    app = _app()
+    return JsonResponse(
+        {
+            "stores": [
+                {
+                    "subdomain": s.subdomain,
+                    "network_domain": s.network_domain,
+                    "currency": s.currency,
+                    "timezone": s.timezone,
+                    "page_size": s.effective_page_size(),
+                    "rate_limit_per_second": s.effective_rate_limit(),
+                    "faults": s.faults,
+                    "orders": s.orders.count(),
+                }
+                for s in Store.objects.all()
+            ],
+            "app": {
+                "client_id": app.client_id,
+                "redirect_uris": app.redirect_uris.split(),
+                "app_url": app.sandbox.app_url,
+            }
+            if app
+            else None,
+        }
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def tokens(request, store):
+    store = _store(store)
+    data = _body(request)
+    application = _app() if data.get("app") else None
+    token = issue_access_token(store=store, scopes=data.get("scopes") or "", application=application)
+    return JsonResponse({"access_token": token.raw_token, "id": token.id, "scope": token.scope}, status=201)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def revoke_tokens(request, store):
+    count = revoke_store_tokens(_store(store))
+    return JsonResponse({"revoked": count})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def rate_limit(request, store):
+    store = _store(store)
+    value = _body(request).get("per_second")
+    store.rate_limit_per_second = None if value is None else float(value)
+    store.save(update_fields=["rate_limit_per_second"])
+    reset_buckets()
+    return JsonResponse({"rate_limit_per_second": store.effective_rate_limit()})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST", "DELETE"])
+def store_faults(request, store):
+    store = _store(store)
+    if request.method != "GET":
+        config = {} if request.method == "DELETE" else _body(request)
+        try:
+            faults.validate(config)
+        except ValueError as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
+        store.faults = config
+        store.save(update_fields=["faults"])
+        faults.reset_budget(store.id, config)
+    return JsonResponse({"faults": store.faults})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "DELETE"])
+def requests_log(request, store):
+    store = _store(store)
+    if request.method == "DELETE":
+        requestlog.clear(store.subdomain)
+        return JsonResponse({"requests": []})
+    return JsonResponse({"requests": requestlog.entries(store.subdomain)})
+
+
+@csrf_exempt
+@require_http_methods(["GET"])
+def orders(request, store):
+    """Every order matching the API's filters, straight from the database, newest first."""
+    store = _store(store)
+    try:
+        cleaned = filters.bind(filters.OrderFilters, Request(request))
+    except ValidationError as exc:
+        return JsonResponse(exc.detail, status=400)
+    queryset = filters.filter_orders(
+        Order.objects.filter(store=store).select_related("customer"), store, cleaned
+    ).order_by("-number")
+    results = []
+    for order in queryset.iterator(chunk_size=2000):
+        order.store = store
+        results.append({**rep.order_list_repr(order), "tags": list(order.tags or [])})
+    return JsonResponse({"count": len(results), "results": results})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def create_orders(request, store):
+    from .services import orders_create_random
+
+    store = _store(store)
+    count = int(_body(request).get("count") or 1)
+    created = orders_create_random(store=store, count=count)
+    return JsonResponse({"numbers": [str(o.number) for o in created]}, status=201)
+
+
+@csrf_exempt
+@require_http_methods(["GET"])
+def deliveries(request, store):
+    store = _store(store)
+    attempts = (
+        WebhookAttempt.objects.filter(delivery__store=store)
+        .select_related("delivery", "delivery__webhook")
+        .order_by("id")
+    )
+    result = []
+    for attempt in attempts:
+        delivery = attempt.delivery
+        webhook = delivery.webhook
+        result.append(
+            {
+                "delivery_id": delivery.id,
+                "webhook_id": webhook.id,
+                "event_type": delivery.event_type,
+                "event_id": str(delivery.event_id),
+                "target": delivery.target,
+                "attempt": attempt.number,
+                "status_code": attempt.status_code,
+                "error": attempt.error,
+                "signature": attempt.signature,
+                "signature_ok": attempt.signature == webhook.sign(delivery.payload.encode()),
+                "delivery_status": delivery.status,
+                "at": rep.dt(attempt.at),
+            }
+        )
+    return JsonResponse({"deliveries": result})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def uninstall(request, store):
+    from .services import app_uninstall
+
+    store = _store(store)
+    app = _app()
+    if app is None:
+        raise Http404
+    revoked = app_uninstall(store=store, application=app)
+    return JsonResponse({"revoked": revoked})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def session_token(request, store):
+    from .seed import ensure_staff
+    from .session_tokens import open_app_url
+
+    store = _store(store)
+    app = _app()
+    if app is None:
+        raise Http404
+    data = _body(request)
+    user = ensure_staff(store, data["email"]) if data.get("email") else store.staff.filter(is_owner=True).first()
+    url, token = open_app_url(store=store, user=user, application=app)
+    return JsonResponse({"url": url, "token": token})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def staff(request, store):
+    from .seed import ensure_staff
+
+    store = _store(store)
+    user = ensure_staff(store, _body(request).get("email") or "")
+    return JsonResponse({"id": user.id, "email": user.email}, status=201)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def app_settings(request):
+    app = _app()
+    if app is None:
+        raise Http404
+    data = _body(request)
+    if data.get("add_redirect_uri"):
+        add_redirect_uri(app, data["add_redirect_uri"])
+    if data.get("app_url"):
+        AppSettings.objects.filter(application=app).update(app_url=data["app_url"])
+    app.refresh_from_db()
+    return JsonResponse(
+        {"client_id": app.client_id, "redirect_uris": app.redirect_uris.split(), "app_url": app.sandbox.app_url}
+    )
+
+
+urlpatterns = [
+    path("", overview),
+    path("app/", app_settings),
+    path("stores/<store:store>/tokens/", tokens),
+    path("stores/<store:store>/tokens/revoke/", revoke_tokens),
+    path("stores/<store:store>/rate-limit/", rate_limit),
+    path("stores/<store:store>/faults/", store_faults),
+    path("stores/<store:store>/requests/", requests_log),
+    path("stores/<store:store>/orders/", orders),
+    path("stores/<store:store>/orders/create/", create_orders),
+    path("stores/<store:store>/deliveries/", deliveries),
+    path("stores/<store:store>/uninstall/", uninstall),
+    path("stores/<store:store>/session-token/", session_token),
+    path("stores/<store:store>/staff/", staff),
+]

@@ -1,0 +1,559 @@
+"""What the API answers: rows turned into the `2024-04-01` schemas of the OpenAPI document.
+
+Plain functions rather than nested serializers: the shapes are large and mostly
+computed, and a list page renders fifty of them. The contract tests validate every
+one of these against the official document.
+"""
+
+import datetime as _dt
+from decimal import Decimal
+
+from .models import EXPORT_TYPES, Customer, Order, Store
+
+API_VERSION = "2024-04-01"
+ZERO = Decimal("0.00")
+
+
+def money(value) -> str:
+    if value is None:
+        value = ZERO
+    return f"{Decimal(value):.2f}"
+
+
+def dt(value) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(_dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- store ---------------------------------------------------------------------------
+
+CURRENCY_LABELS = {"USD": "US Dollar", "EUR": "Euro", "THB": "Thai Baht", "GBP": "British Pound"}
+LANGUAGE_LABELS = {"en": "English", "de": "Deutsch", "th": "ภาษาไทย", "fr": "Français"}
+
+
+def store_repr(store: Store) -> dict:
+    address = store.contact_address or {}
+    languages = ["en"] if store.language == "en" else [store.language, "en"]
+    return {
+        "name": store.name,
+        "tagline": store.tagline,
+        "primary_domain": store.network_domain,
+        "timezone": store.timezone,
+        "tax_id": store.tax_id,
+        "available_currencies": [
+            {"code": store.currency, "label": CURRENCY_LABELS.get(store.currency, store.currency)}
+        ],
+        "available_languages": [{"code": code, "label": LANGUAGE_LABELS.get(code, code)} for code in languages],
+        "contact_address": {
+            "company_name": address.get("company_name", store.name),
+            "line1": address.get("line1", ""),
+            "line2": address.get("line2", ""),
+            "city": address.get("city", ""),
+            "state": address.get("state", ""),
+            "postcode": address.get("postcode", ""),
+            "country": address.get("country", store.country),
+            "phone_number": address.get("phone_number", ""),
+        },
+        "payments": {
+            "available_express_payment_methods": [
+                {"code": "apple_pay", "label": "Apple Pay"},
+                {"code": "google_pay", "label": "Google Pay"},
+            ],
+            "available_payment_methods": [
+                {"code": "card_token", "label": "Credit Card", "supported_currencies": [store.currency]},
+                {"code": "paypal", "label": "PayPal", "supported_currencies": [store.currency]},
+            ],
+            "certificate_token": f"cert_{store.subdomain}_sandbox",
+            "environment_key": f"env_{store.subdomain}_sandbox",
+        },
+    }
+
+
+# --- customers -----------------------------------------------------------------------
+
+
+def user_inline(customer: Customer | None) -> dict:
+    if customer is None:
+        return {
+            "id": 0,
+            "email": None,
+            "first_name": "",
+            "last_name": "",
+            "accepts_marketing": False,
+            "ip": None,
+            "language": None,
+            "phone_number": None,
+            "user_agent": None,
+        }
+    return {
+        "id": customer.id,
+        "email": customer.email,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "accepts_marketing": customer.accepts_marketing,
+        "ip": customer.ip,
+        "language": customer.language,
+        "phone_number": customer.phone_number,
+        "user_agent": customer.user_agent,
+    }
+
+
+def address_repr(address) -> dict:
+    return {
+        "id": address.id,
+        "first_name": address.first_name,
+        "last_name": address.last_name,
+        "line1": address.line1,
+        "line2": address.line2,
+        "line3": address.line3,
+        "line4": address.line4,
+        "state": address.state,
+        "postcode": address.postcode,
+        "country": address.country,
+        "phone_number": address.phone_number,
+        "notes": address.notes,
+        "is_default_for_billing": address.is_default_for_billing,
+        "is_default_for_shipping": address.is_default_for_shipping,
+    }
+
+
+def customer_repr(customer: Customer, addresses=None) -> dict:
+    if addresses is None:
+        addresses = list(customer.addresses.all())
+    return {
+        "id": customer.id,
+        "email": customer.email,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone_number": customer.phone_number,
+        "language": customer.language,
+        "user_type": customer.user_type,
+        "date_joined": dt(customer.date_joined),
+        "is_blocked": customer.is_blocked,
+        "accepts_marketing": customer.accepts_marketing,
+        "tags": list(customer.tags or []),
+        "ip": customer.ip,
+        "user_agent": customer.user_agent,
+        "metadata": customer.metadata or {},
+        "orders_count": customer.orders_count,
+        "subscriptions_count": 0,
+        "total_spent": money(customer.total_spent),
+        "addresses": [address_repr(a) for a in addresses],
+    }
+
+
+def author_repr(staff) -> dict:
+    if staff is None:
+        return {"id": 0, "email": None, "first_name": "", "last_name": ""}
+    return {"id": staff.id, "email": staff.email, "first_name": staff.first_name, "last_name": staff.last_name}
+
+
+def app_repr(app) -> dict:
+    if app is None:
+        return {}
+    return {"client_id": app.client_id, "name": app.name}
+
+
+def order_note_repr(note) -> dict:
+    return {
+        "id": note.id,
+        "message": note.message,
+        "author": author_repr(note.author),
+        "app": app_repr(note.app),
+        "date_created": dt(note.date_created),
+        "date_updated": dt(note.date_updated),
+    }
+
+
+def customer_note_repr(note) -> dict:
+    return {
+        "id": note.id,
+        "message": note.message,
+        "author": author_repr(note.author),
+        "app": app_repr(note.app),
+        "created_at": dt(note.created_at),
+        "updated_at": dt(note.updated_at),
+    }
+
+
+# --- orders --------------------------------------------------------------------------
+
+
+def _tax_rate(store: Store) -> float:
+    return float(store.tax_rate)
+
+
+def _report(currency: str, **amounts) -> dict:
+    return {"currency": currency, **{k: money(v) for k, v in amounts.items()}}
+
+
+def _tax_breakdown(store: Store, amount, currency: str) -> dict:
+    return {
+        "tax_id": 1,
+        "tax_title": store.tax_title,
+        "rate": _tax_rate(store),
+        "source": "standard",
+        "amount": money(amount),
+        "currency": currency,
+        "report_values": {"amount": money(amount), "currency": currency},
+    }
+
+
+def order_status_url(order: Order) -> str:
+    return f"{order.store.origin}/checkout/order/{order.number}/status/"
+
+
+def _product_url(store: Store, slug: str) -> str:
+    return f"{store.origin}/catalogue/{slug}/"
+
+
+def _product_image(store: Store, slug: str) -> str:
+    return f"{store.origin}/media/images/products/{slug}.jpg"
+
+
+def line_repr(order: Order, line, product) -> dict:
+    store = order.store
+    currency = order.currency
+    unit_incl = line.unit_price_excl_tax + line.unit_tax
+    values = {
+        "price_excl_tax": line.unit_price_excl_tax,
+        "price_incl_tax": unit_incl,
+        "original_price_excl_tax": line.unit_price_excl_tax,
+        "original_price_incl_tax": unit_incl,
+        "original_total_discount": line.total_discount,
+        "total_discount": line.total_discount,
+        "unit_cost": line.unit_cost,
+        "total_cost": line.unit_cost * line.quantity,
+    }
+    current = line.quantity - line.refunded_quantity
+    return {
+        "id": line.id,
+        "product_id": product.id,
+        "variant_id": product.id,
+        "product_title": line.title,
+        "variant_title": line.variant_title,
+        "sku": line.sku,
+        "product_url": _product_url(store, product.slug),
+        "product_image": _product_image(store, product.slug),
+        "quantity": line.quantity,
+        "current_quantity": current,
+        "editable_quantity": current if order.fulfillment_status in ("unfulfilled", "on_hold") else 0,
+        "fulfillable_quantity": current if order.fulfillment_status in ("unfulfilled", "processing") else 0,
+        "currency": currency,
+        "requires_shipping": line.requires_shipping,
+        "is_gift_card": False,
+        "is_upsell": False,
+        "metadata": {},
+        "tax_lines": [_tax_breakdown(store, line.unit_tax * line.quantity, currency)],
+        "report_values": _report(currency, **values),
+        "created_at": dt(order.created_at),
+        "updated_at": dt(order.updated_at),
+        **{k: money(v) for k, v in values.items()},
+    }
+
+
+def _order_amounts(order: Order) -> dict:
+    shipping_incl = order.shipping_excl_tax + order.shipping_tax
+    return {
+        "shipping_excl_tax": order.shipping_excl_tax,
+        "shipping_incl_tax": shipping_incl,
+        "original_shipping_excl_tax": order.shipping_excl_tax,
+        "original_shipping_incl_tax": shipping_incl,
+        "total_discount": order.total_discount,
+        "original_total_discount": order.total_discount,
+        "total_excl_tax": order.total_excl_tax,
+        "total_incl_tax": order.total_incl_tax,
+        "original_total_excl_tax": order.total_excl_tax,
+        "original_total_incl_tax": order.total_incl_tax,
+        "total_cost": order.total_cost,
+    }
+
+
+def order_list_repr(order: Order) -> dict:
+    """The `OrderList` schema: what /orders/ lists."""
+    amounts = _order_amounts(order)
+    return {
+        "number": str(order.number),
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "fulfillment_status": order.fulfillment_status,
+        "is_test": order.is_test,
+        "source": order.source,
+        "currency": order.currency,
+        "display_taxes": "inclusive" if order.store.prices_include_tax else "exclusive",
+        "date_placed": dt(order.date_placed),
+        "created_at": dt(order.created_at),
+        "updated_at": dt(order.updated_at),
+        "order_status_url": order_status_url(order),
+        "shipping_method": order.shipping_method,
+        "shipping_code": order.shipping_code,
+        "shipping_tax": money(order.shipping_tax),
+        "total_tax": money(order.total_tax),
+        "total_outstanding": money(order.total_outstanding),
+        "metadata": {},
+        "user": user_inline(order.customer),
+        **{k: money(v) for k, v in amounts.items()},
+    }
+
+
+def order_repr(order: Order, lines=None) -> dict:
+    """The `Order` schema: what /orders/{number}/ answers."""
+    store = order.store
+    currency = order.currency
+    if lines is None:
+        lines = list(order.lines.select_related("product").all())
+    amounts = _order_amounts(order)
+    lines_tax = sum((line.unit_tax * line.quantity for line in lines), ZERO)
+    data = order_list_repr(order)
+    data.update(
+        {
+            "attribution": order.attribution or {"agent": author_repr(None), "metadata": {}},
+            "billing_address": order.billing_address,
+            "shipping_address": order.shipping_address,
+            "tags": list(order.tags or []),
+            "lines": [line_repr(order, line, line.product) for line in lines],
+            "fulfillments": [fulfillment_repr(order, record, lines) for record in order.fulfillments or []],
+            "offer_discounts": (
+                [{"name": order.offer, "description": order.offer, "amount": money(order.total_discount)}]
+                if order.offer
+                else []
+            ),
+            "voucher_discounts": (
+                [
+                    {
+                        "name": order.coupon_code,
+                        "description": f"Coupon {order.coupon_code}",
+                        "amount": money(order.total_discount),
+                        "voucher": {
+                            "code": order.coupon_code,
+                            "name": order.coupon_code,
+                            "start_datetime": dt(order.store.created_at),
+                            "end_datetime": None,
+                        },
+                    }
+                ]
+                if order.coupon_code
+                else []
+            ),
+            "refunds": [refund_repr(order, record, lines) for record in order.refunds or []],
+            "transactions": list(order.transactions or []),
+            "report_values": _report(currency, **amounts),
+            "shipping_tax_lines": [_tax_breakdown(store, order.shipping_tax, currency)] if order.shipping_tax else [],
+            "tax_lines": [
+                {
+                    "id": 1,
+                    "tax_title": store.tax_title,
+                    "rate": _tax_rate(store),
+                    "source": "standard",
+                    "amount": money(lines_tax),
+                    "currency": currency,
+                    "report_values": {"amount": money(lines_tax), "currency": currency},
+                }
+            ],
+            "subscription_lifecycle": order.subscription_lifecycle,
+            "subscriptions": [],
+            "supports_post_purchase_upsells": False,
+        }
+    )
+    return data
+
+
+def fulfillment_repr(order: Order, record: dict, lines) -> dict:
+    store = order.store
+    currency = order.currency
+    address = store.contact_address or {}
+    return {
+        "id": record["id"],
+        "order_number": str(order.number),
+        "location_id": record["location_id"],
+        "status": "success",
+        "delivery_status": record.get("delivery_status") or None,
+        "shipping_method": order.shipping_method,
+        "tracking_carrier": record["carrier"],
+        "tracking_carriers": record["carrier"],
+        "tracking_code": record["tracking_code"],
+        "tracking_codes": record["tracking_code"],
+        "tracking_link": record["tracking_link"],
+        "tracking_links": record["tracking_link"],
+        "requires_shipping": True,
+        "created_at": record["created_at"],
+        "last_event_date": record.get("last_event_date"),
+        "origin_address": {
+            "line1": address.get("line1", ""),
+            "line2": address.get("line2", ""),
+            "line3": "",
+            "line4": address.get("city", ""),
+            "state": address.get("state", ""),
+            "postcode": address.get("postcode", ""),
+            "country": address.get("country", store.country),
+            "phone_number": address.get("phone_number", ""),
+        },
+        "line_items": [
+            {
+                "id": line.id,
+                "order_line_id": line.id,
+                "product_id": line.product_id,
+                "product_title": line.title,
+                "product_image": _product_image(store, line.product.slug),
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "fulfilled_quantity": str(line.quantity),
+                "returnable_quantity": str(line.quantity - line.refunded_quantity),
+                "returned_quantity": str(line.refunded_quantity),
+                "fulfillment_service": "manual",
+                "requires_shipping": line.requires_shipping,
+                "currency": currency,
+                "price_excl_tax": money(line.unit_price_excl_tax),
+                "price_incl_tax": money(line.unit_price_excl_tax + line.unit_tax),
+                "total_discount": money(line.total_discount),
+                "tax_lines": [_tax_breakdown(store, line.unit_tax * line.quantity, currency)],
+            }
+            for line in lines
+        ],
+    }
+
+
+def refund_repr(order: Order, record: dict, lines) -> dict:
+    """A refund from its compact record: `lines` is "all" or [[line index, quantity], ...]."""
+    currency = order.currency
+    if record.get("lines") == "all":
+        picked = [(line, line.quantity) for line in lines]
+    else:
+        picked = [(lines[index], quantity) for index, quantity in record.get("lines") or [] if index < len(lines)]
+    refund_lines = []
+    return_excl = return_incl = ZERO
+    for line, quantity in picked:
+        excl = line.unit_price_excl_tax * quantity
+        incl = (line.unit_price_excl_tax + line.unit_tax) * quantity
+        return_excl += excl
+        return_incl += incl
+        refund_lines.append(
+            {
+                "id": record["id"] * 10 + len(refund_lines) + 1,
+                "line_item_id": line.id,
+                "location_id": 1,
+                "quantity": quantity,
+                "restock_type": "return",
+                "amount_excl_tax": money(excl),
+                "amount_incl_tax": money(incl),
+                "report_values": _report(currency, amount_excl_tax=excl, amount_incl_tax=incl),
+            }
+        )
+    adjustments = []
+    shipping = Decimal(record.get("shipping") or "0")
+    if shipping:
+        adjustments.append(
+            {
+                "id": record["id"] * 10,
+                "type": "refund_shipping",
+                "amount_excl_tax": money(order.shipping_excl_tax),
+                "amount_incl_tax": money(shipping),
+                "report_values": _report(currency, amount_excl_tax=order.shipping_excl_tax, amount_incl_tax=shipping),
+            }
+        )
+    amount = Decimal(record["amount"])
+    return {
+        "id": record["id"],
+        "order_number": str(order.number),
+        "user_id": record.get("user_id") or 0,
+        "note": record.get("note"),
+        "created_at": record["created_at"],
+        "total_refund_amount": money(amount),
+        "total_return_excl_tax": money(return_excl),
+        "total_return_incl_tax": money(return_incl),
+        "refund_line_items": refund_lines,
+        "adjustments": adjustments,
+        "transactions": [record["transaction"]] if record.get("transaction") else [],
+        "report_values": _report(
+            currency,
+            total_refund_amount=amount,
+            total_return_excl_tax=return_excl,
+            total_return_incl_tax=return_incl,
+        ),
+    }
+
+
+def user_order_repr(order: Order, lines=None) -> dict:
+    """`UserOrderInline`: an order as /users/{id}/orders/ lists it (no `user`)."""
+    data = order_repr(order, lines)
+    data.pop("user", None)
+    return data
+
+
+# --- tickets -------------------------------------------------------------------------
+
+
+def comment_repr(comment) -> dict:
+    return {
+        "id": comment.id,
+        "author": comment.author_id,
+        "from_email": comment.from_email,
+        "body": comment.body,
+        "is_public": comment.is_public,
+        "created_at": dt(comment.created_at),
+        "attachments": [],
+    }
+
+
+def ticket_repr(ticket, comments=None, tags=None) -> dict:
+    if comments is None:
+        comments = list(ticket.comments.all())
+    if tags is None:
+        tags = [tag.name for tag in ticket.tags.all()]
+    return {
+        "id": ticket.id,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "requester": ticket.requester_id,
+        "from_email": ticket.from_email,
+        "assignee": ticket.assignee_id,
+        "order": str(ticket.order.number) if ticket.order_id else "",
+        "ticket_type": ticket.ticket_type_id,
+        "tags": tags,
+        "products": list(ticket.products or []),
+        "comments": [comment_repr(c) for c in comments],
+        "created_at": dt(ticket.created_at),
+        "updated_at": dt(ticket.updated_at),
+    }
+
+
+def ticket_type_repr(ticket_type) -> dict:
+    return {"id": ticket_type.id, "name": ticket_type.name}
+
+
+# --- webhooks and exports --------------------------------------------------------------
+
+
+def webhook_repr(webhook) -> dict:
+    return {
+        "id": webhook.id,
+        "name": webhook.name,
+        "target": webhook.target,
+        "events": list(webhook.events or []),
+        "api_version": webhook.api_version,
+        "secret_key": webhook.secret_key,
+        "active": webhook.active,
+        "warning_count": webhook.warning_count,
+        "next_check_date": dt(webhook.next_check_date),
+        "created_at": dt(webhook.created_at),
+        "updated_at": dt(webhook.updated_at),
+    }
+
+
+def export_repr(export, url: str) -> dict:
+    return {
+        "id": export.id,
+        "type": export.type,
+        "status": export.status,
+        "date_from": dt(export.date_from),
+        "date_to": dt(export.date_to),
+        "created_at": dt(export.created_at),
+        "url": url,
+    }
+
+
+def export_types_repr() -> dict:
+    return {"types": [{"code": code, "name": name} for code, name in EXPORT_TYPES.items()]}
