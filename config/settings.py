@@ -236,6 +236,10 @@ JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 # A part queued for longer than this without starting is enqueued again by the sweep.
 JOB_REQUEUE_AFTER_SECONDS = env.int("JOB_REQUEUE_AFTER_SECONDS", default=300)
+# Platform exports: how often to ask whether the platform has built the file, and the
+# most objects one platform export holds (a longer range is split and merged).
+PLATFORM_EXPORT_POLL_SECONDS = env.int("PLATFORM_EXPORT_POLL_SECONDS", default=30)
+PLATFORM_EXPORT_MAX_OBJECTS = env.int("PLATFORM_EXPORT_MAX_OBJECTS", default=100_000)
 
 # --- Files ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#storages

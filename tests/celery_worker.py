@@ -68,6 +68,7 @@ def worker_env(**overrides) -> dict:
         # does the worker's client; the limit itself is tested in tests/storeapi and
         # measured by `make bench`.
         "STOREAPI_RATE_LIMIT_PER_SECOND": "200",
+        "PLATFORM_EXPORT_POLL_SECONDS": "1",
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return env

@@ -132,6 +132,14 @@ class ExportForm(orders_filter_form_class):
     format = forms.ChoiceField(
         label="Format", choices=Job.Format.choices, initial=Job.Format.CSV, widget=forms.RadioSelect
     )
+    source = forms.ChoiceField(
+        label="How",
+        required=False,
+        choices=Job.Source.choices,
+        initial=Job.Source.API,
+        widget=forms.RadioSelect,
+        help_text="The platform's own export takes a date range only (both dates), and has its own columns.",
+    )
     columns = forms.MultipleChoiceField(
         label="Columns",
         required=False,
@@ -141,7 +149,7 @@ class ExportForm(orders_filter_form_class):
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    field_order = ["stores", "resource", "format"]
+    field_order = ["stores", "resource", "format", "source"]
 
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,10 +171,23 @@ class ExportForm(orders_filter_form_class):
         key = self.cleaned_data.get("idempotency_key") or ""
         return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
 
+    def clean_source(self):
+        return self.cleaned_data.get("source") or Job.Source.API
+
     def clean(self):
         data = super().clean()
         resource = data.get("resource")
         chosen = data.get("columns") or []
+        if data.get("source") == Job.Source.PLATFORM:
+            for name in ("date_placed_from", "date_placed_to"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "A platform export needs both dates.")
+            others = [n for n in ORDER_FILTER_FIELDS if n not in ("date_placed_from", "date_placed_to") and data.get(n)]
+            if others:
+                names = ", ".join(str(self.fields[n].label).lower() for n in others)
+                self.add_error("source", f"A platform export filters by date only; clear: {names}.")
+            data["columns"] = []
+            return data
         if resource and chosen:
             valid = {c.key for c in cols.COLUMNS_BY_RESOURCE[resource]}
             data["columns"] = [c for c in chosen if c in valid]

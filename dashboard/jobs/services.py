@@ -49,6 +49,7 @@ from storeapi.roles import Perm
 from ..audit import audit_record
 from ..models import Job, JobItem, JobPart
 from . import columns as cols
+from . import platform
 from .writers import PartFile, read_rows, write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def job_export_create(
     filters: dict | None = None,
     fmt: str = Job.Format.CSV,
     columns: list[str] | None = None,
+    source: str = Job.Source.API,
     idempotency_key: str = "",
     enqueue: bool = True,
 ) -> tuple[Job, bool]:
@@ -164,8 +166,9 @@ def job_export_create(
             kind=Job.Kind.EXPORT,
             resource=resource,
             filters=_clean_filters(filters),
-            columns=keys,
+            columns=keys if source == Job.Source.API else [],
             format=fmt,
+            source=source,
             idempotency_key=idempotency_key,
         )
         for position, store in enumerate(stores):
@@ -395,6 +398,10 @@ def part_run(*, part_id: int, holder: str | None = None, on_page=None, inline: b
     except PermissionError as exc:
         job_fail(job_id=part.job_id, part=part, message=str(exc))
         return "failed"
+    except RetryLater:
+        # Waiting for the platform is not a failure: the attempts start over.
+        _release(part, holder, attempts=0)
+        raise
     except _Stop as exc:
         _release(part, holder, status=JobPart.Status.CANCELLED)
         _remove_work_if_ended(part.job_id)
@@ -413,8 +420,8 @@ def part_run(*, part_id: int, holder: str | None = None, on_page=None, inline: b
     return "done"
 
 
-def _release(part: JobPart, holder: str, *, error: str = "", status: str | None = None) -> None:
-    changes = {"lease_owner": "", "lease_until": None}
+def _release(part: JobPart, holder: str, *, error: str = "", status: str | None = None, **more) -> None:
+    changes = {"lease_owner": "", "lease_until": None, **more}
     if error:
         changes["error"] = error[:2000]
     if status:
@@ -454,6 +461,13 @@ def _export_pages(part: JobPart, client: StoreClient, holder: str) -> None:
             _save_progress(part, holder, cursor="", pages_done=0, rows_written=0, byte_offset=0)
             part.cursor, part.pages_done, part.rows_written, part.byte_offset = "", 0, 0, 0
             out.open_at(0)
+        if job.source == Job.Source.PLATFORM:
+
+            def retry_later(seconds):
+                raise RetryLater(seconds, "waiting for the platform's export")
+
+            platform.run_chunks(part, client, out, lambda **c: _save_progress(part, holder, **c), retry_later)
+            return
         if part.pages_done and not part.cursor:
             return  # every page is in (killed before the part was marked done)
         # Pages are fetched by a thread a few pages ahead of the writing, so that the
@@ -572,7 +586,11 @@ def job_assemble(*, job_id) -> str:
                 )
                 transaction.on_commit(lambda p=part: part_enqueue(part=p))
                 return "part restarted"
-        columns = cols.columns_for(job.resource, job.columns)
+        if job.source == Job.Source.PLATFORM:
+            header = next((p.platform_state["header"] for p in parts if p.platform_state.get("header")), [])
+            columns = platform.platform_columns(header)
+        else:
+            columns = cols.columns_for(job.resource, job.columns)
         rows = chain.from_iterable(read_rows(part_path(p), p.byte_offset) for p in parts)
         final = work_dir(job.pk) / f"final-{uuid.uuid4().hex}.{job.format}"
         if job.format == Job.Format.XLSX:

@@ -50,6 +50,7 @@ class PartFile:
     def open_at(self, offset: int) -> bool:
         """Open for appending at `offset`. False when the file holds fewer bytes than
         that (it was written on another machine): the caller starts over."""
+        self.close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         mode = "r+b" if self.path.exists() else "w+b"
         self._fh = open(self.path, mode)  # noqa: SIM115 (closed by close())

@@ -36,6 +36,10 @@ class Job(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (XLSX)"
 
+    class Source(models.TextChoices):
+        API = "api", "Storedesk walks the list"
+        PLATFORM = "platform", "The platform's own export (date range only)"
+
     class Action(models.TextChoices):
         TAG_ADD = "tag_add", "Add a tag"
         TAG_REMOVE = "tag_remove", "Remove a tag"
@@ -59,6 +63,7 @@ class Job(models.Model):
     filters = models.JSONField(default=dict, blank=True)
     columns = models.JSONField(default=list, blank=True)
     format = models.CharField(max_length=8, choices=Format.choices, default=Format.CSV)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     idempotency_key = models.CharField(max_length=64, blank=True)
 
@@ -125,6 +130,8 @@ class JobPart(models.Model):
     # For an estimate of the time left: the newest and the latest-reached date placed.
     first_date = models.CharField(max_length=40, blank=True)
     last_date = models.CharField(max_length=40, blank=True)
+    # Platform exports: the date-range chunks, their export ids and what is done.
+    platform_state = models.JSONField(default=dict, blank=True)
 
     # Runs started since the last page of progress; bounded (a poison job stops).
     attempts = models.PositiveSmallIntegerField(default=0)

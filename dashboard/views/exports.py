@@ -82,6 +82,7 @@ def export_list(request):
                 filters=form.filter_params(),
                 fmt=data["format"],
                 columns=data["columns"],
+                source=data["source"],
                 idempotency_key=data["idempotency_key"],
             )
             if created:

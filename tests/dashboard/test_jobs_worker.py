@@ -257,3 +257,118 @@ def test_the_worker_checks_membership_when_the_job_runs(celery_worker):
     wait_for(job, worker=celery_worker)
     assert job.status == Job.Status.FAILED
     assert job.error == f"{membership.operator} is no longer a member of {store.display_name}."
+
+
+def api_get(sandbox, store, path, **params):
+    import requests
+
+    token = sandbox.issue_token(store)
+    response = requests.get(
+        sandbox.api_url(store, path),
+        params=params,
+        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def test_order_lines_export_has_one_row_per_line(client, sandbox, stores, manager, celery_worker):
+    newest_day = sandbox.orders("siam")[0]["date_placed"][:10]
+    job = start_export(client, manager, ["siam"], resource="order_lines", date_placed_from=newest_day)
+    wait_for(job, worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    rows = read_csv(job)
+    numbers = sandbox.order_numbers("siam", date_placed_from=newest_day)
+    assert numbers
+    expected = []
+    for number in numbers:
+        for line in api_get(sandbox, "siam", f"orders/{number}/")["lines"]:
+            expected.append((number, str(line["id"]), line["sku"], int(line["quantity"])))
+    got = [(r["order number"], r["line id"], r["SKU"], int(r["quantity"])) for r in rows]
+    assert got == expected
+    assert job.file_name.startswith("order-lines-siam-")
+
+
+def test_bulk_note_on_all_orders_matching_a_filter(client, sandbox, stores, manager, celery_worker):
+    everything = sandbox.orders("bergmann", status="canceled")
+    day = everything[len(everything) // 3]["date_placed"][:10]
+    targets = sandbox.order_numbers("bergmann", status="canceled", date_placed_from=day)
+    assert 0 < len(targets) < 60
+    client.force_login(manager)
+    client.post(
+        reverse("bulk_orders", kwargs={"store": "bergmann"}),
+        {
+            "action": "note_add",
+            "value": "Refund checked by finance",
+            "all_matching": "on",
+            "status": "canceled",
+            "date_placed_from": day,
+        },
+    )
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    assert sorted(JobItem.objects.filter(part__job=job).values_list("object_id", flat=True)) == sorted(targets)
+    for number in targets:
+        notes = api_get(sandbox, "bergmann", f"orders/{number}/notes/")["results"]
+        assert [n["message"] for n in notes].count("Refund checked by finance") == 1
+
+
+def test_bulk_ticket_status_from_the_inbox(client, sandbox, stores, celery_worker):
+    agent = OperatorFactory()
+    MembershipFactory(operator=agent, store=stores["siam"], role=Role.AGENT)
+    tickets = [t for t in api_get(sandbox, "siam", "tickets/")["results"] if t["status"] != "solved"][:3]
+    client.force_login(agent)
+    client.post(
+        reverse("bulk_tickets", kwargs={"store": "siam"}),
+        {"action": "ticket_status", "value": "solved", "ids": [str(t["id"]) for t in tickets]},
+    )
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    for ticket in tickets:
+        assert api_get(sandbox, "siam", f"tickets/{ticket['id']}/")["status"] == "solved"
+    assert AuditEntry.objects.filter(action="ticket.status_changed", operator=agent).count() == 3
+
+
+def test_platform_export_of_a_date_range_across_stores(client, sandbox, stores, manager, celery_worker):
+    everything = sandbox.orders("acme")
+    day_from = everything[len(everything) // 2]["date_placed"][:10]
+    day_to = everything[len(everything) // 5]["date_placed"][:10]
+    job = start_export(
+        client, manager, ["acme", "bergmann"], source="platform", date_placed_from=day_from, date_placed_to=day_to
+    )
+    assert job.source == Job.Source.PLATFORM
+    wait_for(job, worker=celery_worker, timeout=180)
+    assert job.status == Job.Status.FINISHED, job.error
+    rows = read_csv(job)
+    for name in ("acme", "bergmann"):
+        expected = sandbox.order_numbers(name, date_placed_from=day_from, date_placed_to=day_to)
+        assert expected
+        assert [r["number"] for r in rows if r["store"] == name] == expected
+    assert {r["store"] for r in rows} == {"acme", "bergmann"}
+    assert rows[0]["date_placed"] == local(
+        next(o for o in everything if o["number"] == rows[0]["number"])["date_placed"], "America/New_York"
+    )
+
+
+def test_a_platform_range_over_the_cap_is_split_and_merged(sandbox, stores, settings):
+    settings.PLATFORM_EXPORT_MAX_OBJECTS = 40
+    settings.PLATFORM_EXPORT_POLL_SECONDS = 1
+    everything = sandbox.orders("siam")
+    day_from = everything[-1]["date_placed"][:10]
+    day_to = everything[0]["date_placed"][:10]
+    job, _ = services.job_export_create(
+        owner=None,
+        stores=[stores["siam"]],
+        source=Job.Source.PLATFORM,
+        filters={"date_placed_from": day_from, "date_placed_to": day_to},
+        enqueue=False,
+    )
+    job = services.job_run_here(job=job)  # the command line's path: the same code, in this process
+    assert job.status == Job.Status.FINISHED, job.error
+    chunks = job.parts.get().platform_state["chunks"]
+    assert len(chunks) >= len(everything) // 40
+    assert all(c["done"] and c["rows"] < 40 for c in chunks)
+    numbers = [r["number"] for r in read_csv(job)]
+    assert len(numbers) == len(set(numbers))
+    assert sorted(numbers) == sorted(o["number"] for o in everything)
