@@ -118,7 +118,9 @@ def filters_as_query(params: dict) -> list[tuple[str, str]]:
 
 class ExportForm(orders_filter_form_class):
     stores = forms.MultipleChoiceField(
-        label="Stores", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one store."}
+        label="Stores",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Choose at least one store."},
     )
     resource = forms.ChoiceField(
         label="What to export",
@@ -127,23 +129,26 @@ class ExportForm(orders_filter_form_class):
             (Job.Resource.ORDER_LINES, "Order lines (one row per line)"),
         ],
         initial=Job.Resource.ORDERS,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     format = forms.ChoiceField(
-        label="Format", choices=Job.Format.choices, initial=Job.Format.CSV, widget=forms.RadioSelect
+        label="Format",
+        choices=Job.Format.choices,
+        initial=Job.Format.CSV,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     source = forms.ChoiceField(
         label="How",
         required=False,
         choices=Job.Source.choices,
         initial=Job.Source.API,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         help_text="The platform's own export takes a date range only (both dates), and has its own columns.",
     )
     columns = forms.MultipleChoiceField(
         label="Columns",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text="Leave all unticked for the default set. Dates are in each store's timezone; money is a number "
         "with a currency column.",
     )

@@ -60,6 +60,12 @@ def _jobs_context(request) -> dict:
     jobs = selectors.jobs_for_operator(operator=request.user)
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, selectors.job_progress(job)) for job in page.object_list]
+    # Jobs seen ended here need no notice on the next page.
+    ended = [
+        job.pk for job, _ in rows if job.status in (Job.Status.FINISHED, Job.Status.FAILED) and not job.notified_at
+    ]
+    if ended:
+        Job.objects.filter(pk__in=ended).update(notified_at=timezone.now())
     return {"jobs_page": page, "job_rows": rows, "any_active": any(job.is_active for job, _ in rows)}
 
 
