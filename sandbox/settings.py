@@ -21,7 +21,9 @@ if _env_file and Path(_env_file).is_file():
 
 DEBUG = env.bool("SANDBOX_DEBUG", default=False)
 # A fixed development key: the sandbox holds only fake data and is never deployed.
-SECRET_KEY = env.str("SANDBOX_SECRET_KEY", default="sandbox-store-dev-only-secret-key-not-for-production-0123456789")
+SECRET_KEY = (
+    env.str("SANDBOX_SECRET_KEY", default="") or "sandbox-store-dev-only-secret-key-not-for-production-0123456789"
+)
 ALLOWED_HOSTS = env.list("SANDBOX_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -62,7 +64,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 
 DATABASES = {
-    "default": env.db("SANDBOX_DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'sandbox.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("SANDBOX_DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'var' / 'sandbox.sqlite3'}"
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets API requests read while the delivery thread writes; IMMEDIATE avoids

@@ -31,14 +31,18 @@ API of the object the fixture returns (`Sandbox`):
     webhook_deliveries(store) -> [{event_type, event_id, target, status_code, attempt, signature,
                                    signature_ok, delivery_status, webhook_id, delivery_id, error, at}]
     wait_for_deliveries(store, predicate=None, count=1, timeout=15) -> matching deliveries
-    orders(store, **filters) -> [OrderList dicts]   ground truth from the sandbox database,
-                                                    newest first; filters as the API takes them
+    orders(store, detail=False, **filters) -> [dicts]   ground truth from the sandbox database,
+                                                    newest first, filters as the API takes them;
+                                                    OrderList + "tags", or with detail=True the
+                                                    full Order (lines, transactions, refunds...)
     order_numbers(store, **filters) -> [str]
-    create_orders(store, count=1) -> [number]        new orders placed now (order.created webhooks)
+    create_orders(store, count=1, **state) -> [number]   new orders placed now (order.created webhooks);
+                                                    state: status, payment_status, fulfillment_status
     add_redirect_uri(uri) / set_app_url(url)         the partner app's registration
     add_staff(store, email)                          a store user (consent page, session tokens)
     session_token(store, email=None) -> (app_url_with_token, token)   as "open app" does
     uninstall_app(store) -> int                      revoke the app's tokens, send app.uninstalled
+    export_download_url(store, export_id, age_seconds=0) -> str   a download URL signed that long ago
     sign_in_and_approve(store, authorize_url, approve=True, email=None) -> redirect URL
         drives sign-in and the consent page with `requests`; returns the Location the
         store redirects the browser to (the app's redirect URI with code/error, store, state)
@@ -157,14 +161,15 @@ class Sandbox:
                 return found
             time.sleep(0.1)
 
-    def orders(self, store: str, **filters) -> list[dict]:
-        return self.control("GET", f"stores/{store}/orders/", params=filters)["results"]
+    def orders(self, store: str, detail: bool = False, **filters) -> list[dict]:
+        params = {**filters, "detail": "1"} if detail else filters
+        return self.control("GET", f"stores/{store}/orders/", params=params)["results"]
 
     def order_numbers(self, store: str, **filters) -> list[str]:
         return [order["number"] for order in self.orders(store, **filters)]
 
-    def create_orders(self, store: str, count: int = 1) -> list[str]:
-        return self.control("POST", f"stores/{store}/orders/create/", {"count": count})["numbers"]
+    def create_orders(self, store: str, count: int = 1, **state) -> list[str]:
+        return self.control("POST", f"stores/{store}/orders/create/", {"count": count, **state})["numbers"]
 
     def add_redirect_uri(self, uri: str) -> None:
         self.control("POST", "app/", {"add_redirect_uri": uri})
@@ -182,6 +187,9 @@ class Sandbox:
     def uninstall_app(self, store: str) -> int:
         return self.control("POST", f"stores/{store}/uninstall/")["revoked"]
 
+    def export_download_url(self, store: str, export_id: int, age_seconds: float = 0) -> str:
+        return self.control("POST", f"stores/{store}/exports/{export_id}/url/", {"age_seconds": age_seconds})["url"]
+
     def reset(self, store: str | None = None) -> None:
         for name in [store] if store else list(self._dirty):
             self.clear_faults(name)
@@ -193,9 +201,17 @@ class Sandbox:
     def sign_in_and_approve(
         self, store: str, authorize_url: str, approve: bool = True, email: str | None = None
     ) -> str:
-        """Sign in to the store dashboard, answer the consent page; return the redirect URL."""
+        """Sign in to the store dashboard, answer the consent page; return the redirect URL.
+
+        Redirects within the sandbox are followed; the first one that leaves it (to the
+        app's redirect URI, with `code` or `error`, `store` and `state`) is returned.
+        Raises SandboxError when the store shows an error page instead (e.g. an
+        unregistered redirect URI).
+        """
         browser = requests.Session()
-        response = browser.get(authorize_url, timeout=30)
+        response, leaving = self._follow(browser, browser.get(authorize_url, allow_redirects=False, timeout=30))
+        if leaving:
+            return leaving
         if "/dashboard/sign-in/" in response.url:
             form = _form(response.text)
             users = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', response.text)
@@ -203,11 +219,13 @@ class Sandbox:
             if choice is None:
                 choice = str(self.add_staff(store, email)) if email else users[0][0]
             form["user"] = choice
-            response = browser.post(response.url, data=form, headers={"Referer": response.url}, timeout=30)
+            answer = browser.post(
+                response.url, data=form, headers={"Referer": response.url}, allow_redirects=False, timeout=30
+            )
+            response, leaving = self._follow(browser, answer)
+            if leaving:
+                return leaving
         if response.status_code != 200 or 'name="allow"' not in response.text:
-            # An error page, or the authorization server redirected straight away.
-            if response.history and response.history[-1].is_redirect:
-                return urljoin(response.history[-1].url, response.history[-1].headers["Location"])
             raise SandboxError(f"no consent page at {response.url}: {response.status_code} {response.text[:300]}")
         form = _form(response.text)
         if approve:
@@ -217,9 +235,19 @@ class Sandbox:
         answer = browser.post(
             response.url, data=form, headers={"Referer": response.url}, allow_redirects=False, timeout=30
         )
-        if answer.status_code not in (301, 302, 303):
-            raise SandboxError(f"consent answered {answer.status_code}: {answer.text[:300]}")
-        return answer.headers["Location"]
+        response, leaving = self._follow(browser, answer)
+        if not leaving:
+            raise SandboxError(f"consent answered {response.status_code}: {response.text[:300]}")
+        return leaving
+
+    def _follow(self, browser, response):
+        """Follow redirects while they stay on the sandbox: (last response, URL it leaves for)."""
+        while response.is_redirect:
+            location = urljoin(response.url, response.headers["Location"])
+            if not location.startswith(self.base_url + "/"):
+                return response, location
+            response = browser.get(location, allow_redirects=False, timeout=30)
+        return response, None
 
 
 def _form(html: str) -> dict:
@@ -292,6 +320,7 @@ def start() -> tuple[Sandbox, subprocess.Popen, list[Path]]:
         "SANDBOX_WEBHOOK_RETRY_MAX_SECONDS": "1",
         "SANDBOX_WEBHOOK_TIMEOUT_SECONDS": "5",
         "SANDBOX_EXPORT_DELAY_SECONDS": "1",
+        "SANDBOX_EXPORT_URL_TTL_SECONDS": "300",
         "SANDBOX_WORKER_POLL_SECONDS": "0.1",
         "SANDBOX_HANG_SECONDS": "30",
         "PYTHONUNBUFFERED": "1",

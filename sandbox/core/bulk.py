@@ -6,7 +6,9 @@ attributes are the model's attnames; ids are assigned up front (so lines can poi
 their order) and sequences are reset afterwards on databases that have them.
 """
 
+import datetime as dt
 import json
+import operator
 from types import SimpleNamespace
 
 from django.core.management.color import no_style
@@ -19,12 +21,16 @@ def next_id(model) -> int:
     return (model.objects.aggregate(top=models.Max("id"))["top"] or 0) + 1
 
 
+def _sqlite_datetime(value):
+    # What Django's SQLite backend stores: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+    return None if value is None else str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
 def _adapter(field):
-    ops = connection.ops
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        return _sqlite_datetime if connection.vendor == "sqlite" else connection.ops.adapt_datetimefield_value
     if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else json.dumps(value)
+        return lambda value: None if value is None else json.dumps(value, separators=(",", ":"))
     return None
 
 
@@ -38,14 +44,16 @@ def insert(model, rows: list[SimpleNamespace], attnames: list[str]) -> None:
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(opts.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
     )
-    adapters = [_adapter(f) for f in fields]
-    plan = list(zip(attnames, adapters, strict=True))
+    values_of = operator.attrgetter(*attnames)
+    adapt = [(index, adapter) for index, f in enumerate(fields) if (adapter := _adapter(f))]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            params = [
-                tuple(adapt(getattr(row, name)) if adapt else getattr(row, name) for name, adapt in plan)
-                for row in rows[start : start + BATCH]
-            ]
+            params = []
+            for row in rows[start : start + BATCH]:
+                values = list(values_of(row))
+                for index, adapter in adapt:
+                    values[index] = adapter(values[index])
+                params.append(values)
             cursor.executemany(sql, params)
 
 

@@ -9,17 +9,21 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     POST   /_control/stores/<store>/rate-limit/            {"per_second": 4}
     GET|POST|DELETE /_control/stores/<store>/faults/       see faults.py
     GET|DELETE /_control/stores/<store>/requests/          the request log
-    GET    /_control/stores/<store>/orders/?<filters>      ground truth: every matching order (OrderList + tags)
-    POST   /_control/stores/<store>/orders/create/         {"count": 1} new orders placed now (order.created)
+    GET    /_control/stores/<store>/orders/?<filters>      ground truth: every matching order (OrderList + tags;
+                                                           with detail=1 the full Order, lines included)
+    POST   /_control/stores/<store>/orders/create/         {"count": 1, "payment_status": ...} new orders placed
+                                                           now (order.created); also "fulfillment_status", "status"
     GET    /_control/stores/<store>/deliveries/            webhook delivery attempts
     POST   /_control/stores/<store>/uninstall/             uninstall the partner app (revoke + app.uninstalled)
     POST   /_control/stores/<store>/session-token/         {"email": ...} -> {"token", "url"} as "open app" does
     POST   /_control/stores/<store>/staff/                 {"email": ...} add a store user
+    POST   /_control/stores/<store>/exports/<id>/url/      {"age_seconds": 0} a download URL signed that long ago
     POST   /_control/app/                                  {"add_redirect_uri": ..., "app_url": ...}
 """
 
 import json
 
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -32,7 +36,7 @@ from . import faults, requestlog
 from . import representations as rep
 from .api import filters
 from .api.throttling import reset_buckets
-from .models import AppSettings, Order, Store, WebhookAttempt
+from .models import AppSettings, Order, OrderLine, Store, WebhookAttempt
 from .partner_apps import add_redirect_uri, issue_access_token, revoke_store_tokens
 
 
@@ -154,6 +158,12 @@ def orders(request, store):
         Order.objects.filter(store=store).select_related("customer"), store, cleaned
     ).order_by("-number")
     results = []
+    if request.GET.get("detail") in ("1", "true"):
+        lines = Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id"))
+        for order in queryset.prefetch_related(lines):
+            order.store = store
+            results.append(rep.order_repr(order, list(order.lines.all())))
+        return JsonResponse({"count": len(results), "results": results})
     for order in queryset.iterator(chunk_size=2000):
         order.store = store
         results.append({**rep.order_list_repr(order), "tags": list(order.tags or [])})
@@ -166,8 +176,8 @@ def create_orders(request, store):
     from .services import orders_create_random
 
     store = _store(store)
-    count = int(_body(request).get("count") or 1)
-    created = orders_create_random(store=store, count=count)
+    data = _body(request)
+    created = orders_create_random(store=store, count=int(data.get("count") or 1), state=data)
     return JsonResponse({"numbers": [str(o.number) for o in created]}, status=201)
 
 
@@ -244,6 +254,21 @@ def staff(request, store):
 
 @csrf_exempt
 @require_http_methods(["POST"])
+def export_url(request, store, export_id):
+    import time
+
+    from .exports import signed_path
+    from .models import Export
+
+    export = Export.objects.filter(store=_store(store), id=export_id).first()
+    if export is None:
+        raise Http404
+    age = float(_body(request).get("age_seconds") or 0)
+    return JsonResponse({"url": request.build_absolute_uri(signed_path(export, issued_at=time.time() - age))})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
 def app_settings(request):
     app = _app()
     if app is None:
@@ -273,4 +298,5 @@ urlpatterns = [
     path("stores/<store:store>/uninstall/", uninstall),
     path("stores/<store:store>/session-token/", session_token),
     path("stores/<store:store>/staff/", staff),
+    path("stores/<store:store>/exports/<int:export_id>/url/", export_url),
 ]

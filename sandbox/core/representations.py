@@ -270,6 +270,32 @@ def _order_amounts(order: Order) -> dict:
     }
 
 
+ATTRIBUTION_KEYS = [
+    "affiliate",
+    "funnel",
+    "gclid",
+    "subaffiliate1",
+    "subaffiliate2",
+    "subaffiliate3",
+    "subaffiliate4",
+    "subaffiliate5",
+    "utm_campaign",
+    "utm_content",
+    "utm_medium",
+    "utm_source",
+    "utm_term",
+]
+
+
+def attribution_repr(stored: dict | None) -> dict:
+    """`MarketingAttribution`: stored without empty keys. No agent is an agent with id 0."""
+    stored = stored or {}
+    data = {key: stored.get(key) for key in ATTRIBUTION_KEYS}
+    data["agent"] = stored.get("agent") or author_repr(None)
+    data["metadata"] = stored.get("metadata") or {}
+    return data
+
+
 def order_list_repr(order: Order) -> dict:
     """The `OrderList` schema: what /orders/ lists."""
     amounts = _order_amounts(order)
@@ -308,7 +334,7 @@ def order_repr(order: Order, lines=None) -> dict:
     data = order_list_repr(order)
     data.update(
         {
-            "attribution": order.attribution or {"agent": author_repr(None), "metadata": {}},
+            "attribution": attribution_repr(order.attribution),
             "billing_address": order.billing_address,
             "shipping_address": order.shipping_address,
             "tags": list(order.tags or []),
@@ -329,7 +355,7 @@ def order_repr(order: Order, lines=None) -> dict:
                             "code": order.coupon_code,
                             "name": order.coupon_code,
                             "start_datetime": dt(order.store.created_at),
-                            "end_datetime": None,
+                            "end_datetime": dt(order.store.created_at + _dt.timedelta(days=3650)),
                         },
                     }
                 ]

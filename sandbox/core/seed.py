@@ -6,7 +6,9 @@ fulfillments and refunds are small JSON records that the API renders together wi
 the order's lines.
 """
 
+import bisect
 import datetime as dt
+import itertools
 import json
 import random
 import unicodedata
@@ -236,16 +238,37 @@ def ascii_slug(text: str) -> str:
     return "".join(ch for ch in ascii_text.lower() if ch.isalnum())
 
 
+class Choice:
+    """A weighted choice, precomputed: [(value, weight), ...] or [(a, b, c, weight), ...]."""
+
+    def __init__(self, pairs):
+        self.values = [pair[0] if len(pair) == 2 else pair[:-1] for pair in pairs]
+        self.cumulative = list(itertools.accumulate(pair[-1] for pair in pairs))
+        self.total = self.cumulative[-1]
+
+    def __call__(self, rng: random.Random):
+        return self.values[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
+
+
+HOUR = Choice(list(enumerate(HOUR_WEIGHTS)))
+LINE_COUNT = Choice([(1, 50), (2, 30), (3, 14), (4, 6)])
+QUANTITY = Choice([(1, 80), (2, 15), (3, 5)])
+PAYMENT_METHOD = Choice(PAYMENT_METHODS)
+SOURCE = Choice([("checkout", 88), ("dashboard", 6), ("admin_api", 3), ("subscription", 3)])
+CAMPAIGN = Choice(UTM)
+TAG_COUNT = Choice([(1, 80), (2, 20)])
+NEW_PAYMENT = Choice([("paid", 60), ("authorized", 25), ("pending", 15)])
+NEW_FULFILLMENT = Choice([("unfulfilled", 70), ("processing", 25), ("on_hold", 5)])
+RECENT_PAYMENT = Choice([("paid", 92), ("authorized", 6), ("partially_refunded", 2)])
+RECENT_FULFILLMENT = Choice([("fulfilled", 60), ("processing", 30), ("unfulfilled", 10)])
+OLD_PAYMENT = Choice([("paid", 90), ("partially_refunded", 5), ("refunded", 4), ("expired", 1)])
+OLD_FULFILLMENT = Choice([("fulfilled", 97), ("on_hold", 1), ("rejected", 1), ("incomplete", 1)])
+IN_TRANSIT = Choice([("in_transit", 50), ("out_for_delivery", 20), ("tracking_added", 20), ("delivered", 10)])
+
+
 def weighted(rng: random.Random, pairs):
-    """Pick from [(value, weight), ...] or [(a, b, c, weight), ...]."""
-    total = sum(p[-1] for p in pairs)
-    point = rng.random() * total
-    for pair in pairs:
-        point -= pair[-1]
-        if point < 0:
-            return pair[0] if len(pair) == 2 else pair[:-1]
-    last = pairs[-1]
-    return last[0] if len(last) == 2 else last[:-1]
+    """Pick from [(value, weight), ...] or [(a, b, c, weight), ...] (for paths that are not hot)."""
+    return Choice(pairs)(rng)
 
 
 class StoreSeeder:
@@ -335,7 +358,7 @@ class StoreSeeder:
         span = (latest - earliest).total_seconds()
         day = earliest + dt.timedelta(seconds=span * (self.rng.random() ** (1 / recent_bias)))
         local = day.astimezone(self.tz)
-        hour = weighted(self.rng, list(enumerate(HOUR_WEIGHTS)))
+        hour = HOUR(self.rng)
         local = local.replace(hour=hour, minute=self.rng.randrange(60), second=self.rng.randrange(60), microsecond=0)
         moment = local.astimezone(dt.UTC)
         return min(max(moment, earliest), latest)
@@ -429,16 +452,14 @@ class StoreSeeder:
             s["refund"] = "full" if s["payment_status"] == "refunded" else None
             return s
         if age < 2:
-            s["payment_status"] = weighted(rng, [("paid", 60), ("authorized", 25), ("pending", 15)])
-            s["fulfillment"] = weighted(rng, [("unfulfilled", 70), ("processing", 25), ("on_hold", 5)])
+            s["payment_status"] = NEW_PAYMENT(rng)
+            s["fulfillment"] = NEW_FULFILLMENT(rng)
         elif age < 8:
-            s["payment_status"] = weighted(rng, [("paid", 92), ("authorized", 6), ("partially_refunded", 2)])
-            s["fulfillment"] = weighted(rng, [("fulfilled", 60), ("processing", 30), ("unfulfilled", 10)])
+            s["payment_status"] = RECENT_PAYMENT(rng)
+            s["fulfillment"] = RECENT_FULFILLMENT(rng)
         else:
-            s["payment_status"] = weighted(
-                rng, [("paid", 90), ("partially_refunded", 5), ("refunded", 4), ("expired", 1)]
-            )
-            s["fulfillment"] = weighted(rng, [("fulfilled", 97), ("on_hold", 1), ("rejected", 1), ("incomplete", 1)])
+            s["payment_status"] = OLD_PAYMENT(rng)
+            s["fulfillment"] = OLD_FULFILLMENT(rng)
         if s["payment_status"] == "expired":
             s["fulfillment"] = "unfulfilled"
         if s["payment_status"] == "refunded":
@@ -457,7 +478,9 @@ class StoreSeeder:
                 s["status"] = "archived"
         return s
 
-    def build_order(self, *, number: int, placed: dt.datetime, customer: Customer, address: CustomerAddress):
+    def build_order(
+        self, *, number: int, placed: dt.datetime, customer: Customer, address: CustomerAddress, state=None
+    ):
         """One order and its lines as namespaces of model attnames, consistent in every amount.
 
         Seeding inserts them with `bulk.insert`; orders placed at run time become model
@@ -465,10 +488,10 @@ class StoreSeeder:
         """
         rng, store, profile = self.rng, self.store, self.profile
         currency = profile.currency
-        picked = rng.sample(self.products, weighted(rng, [(1, 50), (2, 30), (3, 14), (4, 6)]))
+        picked = rng.sample(self.products, LINE_COUNT(rng))
         lines, lines_incl, lines_tax, total_cost = [], 0, 0, 0
         for product in picked:
-            quantity = weighted(rng, [(1, 80), (2, 15), (3, 5)])
+            quantity = QUANTITY(rng)
             excl, tax = self.product_prices[product.id]
             lines.append(
                 SimpleNamespace(
@@ -505,34 +528,35 @@ class StoreSeeder:
         total_incl = lines_incl - discount_incl + ship_excl + ship_tax
         total_tax = lines_tax - discount_tax + ship_tax
         s = self.statuses(placed)
+        if state:  # orders placed through the control endpoint may ask for a given state
+            s.update(state)
+            if "payment_status" in state:
+                s["refund"] = {"refunded": "full", "partially_refunded": "partial"}.get(state["payment_status"])
+            if s["fulfillment"] != "fulfilled":
+                s["delivery_status"] = ""
         outstanding = total_incl if s["payment_status"] in ("pending", "authorized", "expired") else 0
-        payment_method = weighted(rng, PAYMENT_METHODS)
-        source = weighted(rng, [("checkout", 88), ("dashboard", 6), ("admin_api", 3), ("subscription", 3)])
+        payment_method = PAYMENT_METHOD(rng)
+        source = SOURCE(rng)
         agent = rng.choice(self.staff) if source == "dashboard" and self.staff else None
-        utm_source, utm_medium, utm_campaign = weighted(rng, UTM)
-        attribution = {
-            "agent": {
-                "id": agent.id if agent else 0,
-                "email": agent.email if agent else None,
-                "first_name": agent.first_name if agent else "",
-                "last_name": agent.last_name if agent else "",
-            },
-            "affiliate": f"aff-{rng.randrange(1001, 1012)}" if rng.random() < 0.06 else None,
-            "funnel": "main-funnel" if utm_source in ("facebook", "instagram", "tiktok") else None,
-            "gclid": f"Cj0KCQ{rng.getrandbits(48):x}" if utm_source == "google" else None,
-            "metadata": {},
-            "subaffiliate1": None,
-            "subaffiliate2": None,
-            "subaffiliate3": None,
-            "subaffiliate4": None,
-            "subaffiliate5": None,
-            "utm_campaign": utm_campaign,
-            "utm_content": None,
-            "utm_medium": utm_medium,
-            "utm_source": utm_source,
-            "utm_term": None,
-        }
-        tags = rng.sample(ORDER_TAGS, weighted(rng, [(1, 80), (2, 20)])) if rng.random() < 0.15 else []
+        utm_source, utm_medium, utm_campaign = CAMPAIGN(rng)
+        # Stored without its empty keys; the API fills them in (representations.attribution_repr).
+        attribution = {}
+        if agent:
+            attribution["agent"] = {
+                "id": agent.id,
+                "email": agent.email,
+                "first_name": agent.first_name,
+                "last_name": agent.last_name,
+            }
+        if rng.random() < 0.06:
+            attribution["affiliate"] = f"aff-{rng.randrange(1001, 1012)}"
+        if utm_source:
+            attribution.update(utm_source=utm_source, utm_medium=utm_medium, utm_campaign=utm_campaign)
+            if utm_source in ("facebook", "instagram", "tiktok"):
+                attribution["funnel"] = "main-funnel"
+            elif utm_source == "google":
+                attribution["gclid"] = f"Cj0KCQ{rng.getrandbits(48):x}"
+        tags = rng.sample(ORDER_TAGS, TAG_COUNT(rng)) if rng.random() < 0.15 else []
         address_json = {
             "id": address.id,
             "first_name": address.first_name or customer.first_name,
@@ -752,6 +776,10 @@ LINE_COLUMNS = [
 def seed_store(subdomain: str, options: SeedOptions, log=print) -> Store:
     profile = profile_for(subdomain)
     anchor = options.anchor or default_anchor()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            # This connection only: a seed that dies half-way is simply run again.
+            cursor.execute("PRAGMA synchronous=OFF")
     with transaction.atomic():
         store = Store.objects.create(
             subdomain=subdomain,

@@ -350,8 +350,19 @@ class RefundInvalid(Exception):
         self.errors = errors
 
 
-def orders_create_random(*, store: Store, count: int = 1) -> list[Order]:
-    """New orders placed now by existing customers (order.created), as checkout would."""
+def orders_create_random(*, store: Store, count: int = 1, state: dict | None = None) -> list[Order]:
+    """New orders placed now by existing customers (order.created), as checkout would.
+
+    `state` may fix `status`, `payment_status` and `fulfillment_status` (the rest follows).
+    """
+    wanted = {}
+    for key, name in (
+        ("status", "status"),
+        ("payment_status", "payment_status"),
+        ("fulfillment_status", "fulfillment"),
+    ):
+        if state and state.get(key):
+            wanted[name] = state[key]
     created = []
     seeder = _seeder(store)
     customers = list(store.customers.prefetch_related("addresses").order_by("id"))
@@ -368,11 +379,16 @@ def orders_create_random(*, store: Store, count: int = 1) -> list[Order]:
                 continue
             placed = timezone.now()
             seeder.anchor = placed + dt.timedelta(seconds=1)
-            draft, lines = seeder.build_order(number=number, placed=placed, customer=customer, address=addresses[0])
+            draft, lines = seeder.build_order(
+                number=number,
+                placed=placed,
+                customer=customer,
+                address=addresses[0],
+                state={"status": "open", "fulfillment": "unfulfilled", **wanted},
+            )
             fields = vars(draft)
             fields.pop("id")
-            fields.update(status="open", fulfillment_status="unfulfilled", delivery_status="", fulfillments=[])
-            fields.update(fulfillment_location_id=None, updated_at=placed)
+            fields["updated_at"] = placed
             order = Order.objects.create(**fields)
             for line in lines:
                 values = vars(line)

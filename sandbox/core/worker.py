@@ -1,4 +1,4 @@
-"""The sandbox's background thread: webhook deliveries and native exports.
+"""The sandbox's background threads: webhook deliveries, and native exports.
 
 Started by `runsandbox` in the server process. Work lives in the database (delivery
 and export rows), so nothing is lost when the server stops; the thread only looks
@@ -7,35 +7,28 @@ for what is due.
 
 import logging
 import threading
-import time
 
 from django.conf import settings
 from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
 _started = threading.Event()
-_wake = threading.Event()
+_wakes: list[threading.Event] = []
 
 
 def wake() -> None:
     """Look for due work now rather than at the next poll."""
-    _wake.set()
+    for event in _wakes:
+        event.set()
 
 
-def run_once() -> None:
-    from . import exports, webhooks
-
-    exports.process_due()
-    webhooks.process_due()
-
-
-def _loop() -> None:
+def _loop(process, event: threading.Event) -> None:
     while True:
-        _wake.wait(settings.SANDBOX_WORKER_POLL_SECONDS)
-        _wake.clear()
+        event.wait(settings.SANDBOX_WORKER_POLL_SECONDS)
+        event.clear()
         try:
             close_old_connections()
-            run_once()
+            process()
         except Exception:
             log.exception("sandbox worker")
         finally:
@@ -43,8 +36,13 @@ def _loop() -> None:
 
 
 def start() -> None:
+    """One thread for deliveries and one for exports, so a big export never holds up a webhook."""
+    from . import exports, webhooks
+
     if _started.is_set():
         return
     _started.set()
-    threading.Thread(target=_loop, name="sandbox-worker", daemon=True).start()
-    time.sleep(0)
+    for name, process in (("webhooks", webhooks.process_due), ("exports", exports.process_due)):
+        event = threading.Event()
+        _wakes.append(event)
+        threading.Thread(target=_loop, args=(process, event), name=f"sandbox-{name}", daemon=True).start()

@@ -160,3 +160,20 @@ def test_the_consent_page_needs_a_signed_in_store_user(sandbox):
     response = requests.get(url, allow_redirects=False, timeout=30)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/acme/dashboard/sign-in/?next=")
+
+
+def test_an_unknown_scope_redirects_with_invalid_scope(sandbox):
+    session = client(sandbox, scope=["orders:read", "no:such-scope"])
+    url, state = session.authorization_url(sandbox.authorize_url("acme"))
+    params = dict(query(sandbox.sign_in_and_approve("acme", url)))
+    assert params["error"] == "invalid_scope" and params["state"] == state and params["store"] == "acme.29next.store"
+
+
+def test_the_fixture_reports_an_error_page(sandbox):
+    from tests.sandbox_server import SandboxError
+
+    url, _ = client(sandbox, redirect_uri="https://evil.example.com/cb/").authorization_url(
+        sandbox.authorize_url("acme")
+    )
+    with pytest.raises(SandboxError):
+        sandbox.sign_in_and_approve("acme", url)

@@ -66,7 +66,14 @@ def test_patch_tags_and_find_the_order_by_tag(sandbox, api):
 
 
 def test_cancel_an_authorized_order_voids_the_payment(sandbox, api):
-    order = find(sandbox, "acme", lambda o: o["payment_status"] == "authorized" and o["status"] == "open")
+    (number,) = sandbox.create_orders("acme", payment_status="authorized")
+    order = api("GET", f"orders/{number}/").json()
+    assert (order["status"], order["payment_status"], order["fulfillment_status"]) == (
+        "open",
+        "authorized",
+        "unfulfilled",
+    )
+    assert order["total_outstanding"] == order["total_incl_tax"]
     response = api("POST", f"orders/{order['number']}/cancel/", json={"cancel_reason": "customer"})
     assert response.status_code == 200
     body = response.json()
@@ -74,6 +81,17 @@ def test_cancel_an_authorized_order_voids_the_payment(sandbox, api):
     assert body["transactions"][-1]["type"] == "void"
     again = api("POST", f"orders/{order['number']}/cancel/", json={"cancel_reason": "customer"})
     assert again.status_code == 400 and set(again.json()) == {"detail"}
+
+
+def test_cancel_with_full_refund_refunds_a_paid_order(sandbox, api):
+    (number,) = sandbox.create_orders("acme", payment_status="paid")
+    order = api("GET", f"orders/{number}/").json()
+    response = api("POST", f"orders/{number}/cancel/", json={"cancel_reason": "customer", "full_refund": True})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["payment_status"]) == ("canceled", "refunded")
+    assert body["refunds"][0]["total_refund_amount"] == order["total_incl_tax"]
+    assert all(line["current_quantity"] == 0 for line in body["lines"])
 
 
 def test_cancel_needs_a_reason_and_refuses_fulfilled_orders(sandbox, api):

@@ -7,6 +7,7 @@ days in the store's timezone, both ends included.
 """
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -37,9 +38,12 @@ class ListField(forms.Field):
             if self.choices is not None and raw not in self.choices:
                 raise forms.ValidationError(f"Select a valid choice. {raw} is not one of the available choices.")
             try:
-                result.append(self.item(raw))
+                value = self.item(raw)
             except (TypeError, ValueError):
                 raise forms.ValidationError("Enter a whole number.") from None
+            if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+                raise forms.ValidationError("Ensure this value is within range.")
+            result.append(value)
         return result
 
 
@@ -56,7 +60,7 @@ def _date():
 
 
 def _int():
-    return forms.IntegerField(required=False)
+    return forms.IntegerField(required=False, min_value=-MAX_INT, max_value=MAX_INT)
 
 
 def _choice(choices):
@@ -72,16 +76,29 @@ def bind(form_class, request):
     return form.cleaned_data
 
 
-def day_start(store, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(store.timezone))
+MAX_INT = 2**63 - 1
+NUMBER = re.compile(r"^[0-9]{1,18}$")
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits that fit a database integer (str.isdigit() also takes '³')."""
+    return bool(NUMBER.match(text))
+
+
+def day_start(store, day: dt.date) -> dt.datetime | None:
+    """Midnight of that day in the store's timezone; None past the calendar's ends."""
+    try:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(store.timezone)).astimezone(dt.UTC)
+    except OverflowError:
+        return None
 
 
 def date_range(field: str, store, start: dt.date | None, end: dt.date | None) -> Q:
     query = Q()
-    if start:
-        query &= Q(**{f"{field}__gte": day_start(store, start)})
-    if end:
-        query &= Q(**{f"{field}__lt": day_start(store, end + dt.timedelta(days=1))})
+    if start and (moment := day_start(store, start)) is not None:
+        query &= Q(**{f"{field}__gte": moment})
+    if end and end < dt.date.max and (moment := day_start(store, end + dt.timedelta(days=1))) is not None:
+        query &= Q(**{f"{field}__lt": moment})
     return query
 
 
@@ -181,7 +198,8 @@ def filter_orders(queryset, store, f: dict):
     if f["address"]:
         q &= Q(address_blob__icontains=f["address"].strip().lower())
     if f["order_number"]:
-        q &= Q(number__in=[int(n) for n in f["order_number"].replace(",", " ").split() if n.isdigit()] or [-1])
+        numbers = [int(n) for n in f["order_number"].replace(",", " ").split() if is_number(n)]
+        q &= Q(number__in=numbers or [-1])
     if f["name"]:
         for part in f["name"].split():
             q &= Q(customer__first_name__icontains=part) | Q(customer__last_name__icontains=part)
@@ -296,7 +314,7 @@ def filter_tickets(queryset, store, f: dict):
     if f["filter_text"]:
         text = f["filter_text"].strip()
         match = Q(subject__icontains=text) | Q(requester__email__icontains=text) | Q(from_email__icontains=text)
-        if text.isdigit():
+        if is_number(text):
             match |= Q(id=int(text))
         q &= match
     if f["id"] is not None:
@@ -311,7 +329,7 @@ def filter_tickets(queryset, store, f: dict):
         q &= Q(assignee_id=f["assignee"])
     if f["order_number"]:
         number = f["order_number"].strip()
-        q &= Q(order__number=int(number)) if number.isdigit() else Q(pk__in=[])
+        q &= Q(order__number=int(number)) if is_number(number) else Q(pk__in=[])
     if f["tags"]:
         q &= Q(tags__id__in=f["tags"])
     if f["ticket_type"] is not None:

@@ -45,9 +45,16 @@ class StoreAPIView(APIView):
 
 
 def _digits(value: str) -> int:
-    if not value.isdigit():
+    if not filters.is_number(value):
         raise Http404
     return int(value)
+
+
+def _id(value: int) -> int:
+    """A database id, or 404 for numbers no row can have."""
+    if not 0 < value <= filters.MAX_INT:
+        raise Http404
+    return value
 
 
 # --- store ----------------------------------------------------------------------------
@@ -168,7 +175,7 @@ class OrderRefundView(StoreAPIView):
 
 
 def get_customer(store, customer_id: int) -> Customer:
-    customer = Customer.objects.filter(store=store, id=customer_id).first()
+    customer = Customer.objects.filter(store=store, id=_id(customer_id)).first()
     if customer is None:
         raise Http404
     return customer
@@ -266,7 +273,7 @@ def ticket_queryset(store):
 
 
 def get_ticket(store, ticket_id: int) -> Ticket:
-    ticket = ticket_queryset(store).filter(id=ticket_id).first()
+    ticket = ticket_queryset(store).filter(id=_id(ticket_id)).first()
     if ticket is None:
         raise Http404
     return ticket
@@ -325,7 +332,7 @@ class TicketTypeDetailView(StoreAPIView):
     scope_resource = "tickets"
 
     def get(self, request, id, **kwargs):
-        ticket_type = TicketType.objects.filter(store=self.store, id=id).first()
+        ticket_type = TicketType.objects.filter(store=self.store, id=_id(id)).first()
         if ticket_type is None:
             raise Http404
         return Response(rep.ticket_type_repr(ticket_type))
@@ -335,7 +342,7 @@ class TicketTypeDetailView(StoreAPIView):
 
 
 def get_webhook(store, webhook_id: int) -> Webhook:
-    webhook = Webhook.objects.filter(store=store, id=webhook_id).first()
+    webhook = Webhook.objects.filter(store=store, id=_id(webhook_id)).first()
     if webhook is None:
         raise Http404
     return webhook
@@ -395,7 +402,7 @@ class WebhookDetailView(StoreAPIView):
 
 
 def get_export(store, export_id: int) -> Export:
-    export = Export.objects.filter(store=store, id=export_id).first()
+    export = Export.objects.filter(store=store, id=_id(export_id)).first()
     if export is None:
         raise Http404
     return export
