@@ -147,3 +147,15 @@ def test_sweep_requeues_parts_whose_worker_died(db, settings):
     assert JobPart.objects.get(pk=part.pk).enqueued_at is not None
     assert JobPart.objects.get(pk=live.pk).enqueued_at is None
     assert services.jobs_sweep().requeued_parts == 0  # not again while its message waits
+
+
+def test_sweep_requeues_a_part_whose_message_was_lost_in_the_queue(db, settings):
+    settings.JOB_REQUEUE_AFTER_SECONDS = 60
+    store = StoreFactory()
+    job, _ = services.job_export_create(owner=None, stores=[store], enqueue=False)
+    part = job.parts.get()
+    JobPart.objects.filter(pk=part.pk).update(enqueued_at=timezone.now() - timedelta(seconds=30))
+    assert services.jobs_sweep().requeued_parts == 0  # its message may still be waiting
+    JobPart.objects.filter(pk=part.pk).update(enqueued_at=timezone.now() - timedelta(seconds=61))
+    assert services.jobs_sweep().requeued_parts == 1  # Redis lost it (restarted): enqueued again
+    assert JobPart.objects.get(pk=part.pk).enqueued_at > timezone.now() - timedelta(seconds=5)

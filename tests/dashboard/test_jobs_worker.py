@@ -372,3 +372,19 @@ def test_a_platform_range_over_the_cap_is_split_and_merged(sandbox, stores, sett
     numbers = [r["number"] for r in read_csv(job)]
     assert len(numbers) == len(set(numbers))
     assert sorted(numbers) == sorted(o["number"] for o in everything)
+
+
+def test_a_part_whose_partial_file_is_elsewhere_starts_that_store_over(sandbox, stores):
+    job, _ = services.job_export_create(owner=None, stores=[stores["acme"]], enqueue=False)
+    first = services.job_run_here(job=job)
+    assert first.status == Job.Status.FINISHED
+    # The same job state as if another machine had written 2 pages and died.
+    job2, _ = services.job_export_create(owner=None, stores=[stores["acme"]], enqueue=False)
+    page = services.StoreClient.for_store(stores["acme"]).list_page("orders/")
+    JobPart.objects.filter(job=job2).update(
+        status=JobPart.Status.RUNNING, cursor=page.next_cursor, pages_done=1, rows_written=50, byte_offset=9999
+    )
+    job2 = services.job_run_here(job=job2)
+    assert job2.status == Job.Status.FINISHED
+    numbers = [r["order number"] for r in read_csv(job2)]
+    assert numbers == [r["order number"] for r in read_csv(first)] == sandbox.order_numbers("acme")
