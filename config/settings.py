@@ -189,6 +189,21 @@ STOREAPI_CONNECT_TIMEOUT = env.float("STOREAPI_CONNECT_TIMEOUT", default=5.0)
 STOREAPI_READ_TIMEOUT = env.float("STOREAPI_READ_TIMEOUT", default=20.0)
 # Fernet keys, comma separated: the first encrypts, all decrypt (so keys can rotate).
 TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS")
+# Connecting stores: how long an OAuth `state` stays usable, how many seconds of clock
+# skew a session token from the store dashboard may have (at most 10), how long a store
+# that keeps failing is left alone by page views, the largest webhook body accepted,
+# and how long received webhook event ids are kept for de-duplication.
+STOREAPI_OAUTH_STATE_TTL = env.int("STOREAPI_OAUTH_STATE_TTL", default=600)
+STOREAPI_SESSION_TOKEN_LEEWAY = min(env.int("STOREAPI_SESSION_TOKEN_LEEWAY", default=10), 10)
+STOREAPI_CIRCUIT_OPEN_SECONDS = env.float("STOREAPI_CIRCUIT_OPEN_SECONDS", default=10.0)
+STOREAPI_WEBHOOK_MAX_BYTES = env.int("STOREAPI_WEBHOOK_MAX_BYTES", default=10 * 1024 * 1024)
+STOREAPI_WEBHOOK_EVENT_RETENTION_DAYS = env.int("STOREAPI_WEBHOOK_EVENT_RETENTION_DAYS", default=30)
+if STOREAPI_STORE_URL.startswith("http://"):
+    # Only the local sandbox store is plain HTTP; oauthlib refuses it unless told.
+    # Every OAuth URL is built from STOREAPI_STORE_URL, never from a request.
+    import os
+
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 
 def _store_origin_pattern(url_template: str) -> str:
@@ -215,6 +230,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 # The queue tasks are sent to and workers consume by default (tests use one per session).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
+    "storeapi-webhook-events-prune": {"task": "storeapi.tasks.webhook_events_prune", "schedule": 60 * 60 * 6},
     # Bulk jobs (dashboard.tasks): delete export files past their retention, and find
     # jobs whose task message was lost (Redis restarted, a worker killed) again.
     "jobs-expire-files": {"task": "dashboard.tasks.jobs_expire_files", "schedule": 60 * 60},

@@ -15,6 +15,7 @@ success. Answers are plain dicts and lists.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ import requests
 from django.conf import settings
 
 from . import cache as object_cache
+from .circuit import circuit_open, circuit_reset, circuit_trip
 from .domains import store_base_url
 from .errors import (
     MissingScope,
@@ -89,6 +91,10 @@ def _cursor_from(url) -> str | None:
     return values[0]
 
 
+def _token_fingerprint(store) -> str:
+    return hashlib.sha256(store.access_token().encode()).hexdigest()[:24]
+
+
 def _request_was_sent(exc: requests.RequestException) -> bool:
     # A connect timeout or refused connection never reached the store.
     return not isinstance(exc, requests.ConnectTimeout) and not (
@@ -107,11 +113,19 @@ class StoreClient:
         policy: RetryPolicy | None = None,
         timeout: tuple[float, float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.store = store
+        self.clock = clock
         self.priority = priority
         self.session = session or shared_session()
-        self.limiter = limiter or RateLimiter.for_store(str(store.pk), sleep=sleep)
+        # A store row not saved yet (a token being checked while connecting): no
+        # refresh, no status change, no circuit mark, no object cache, and a rate
+        # limit of its own (the platform counts per token).
+        self.transient = store.pk is None
+        self.limiter = limiter or RateLimiter.for_store(
+            f"token:{_token_fingerprint(store)}" if self.transient else str(store.pk), sleep=sleep
+        )
         self.policy = policy or (BULK_POLICY if priority == BULK else INTERACTIVE_POLICY)
         self.timeout = timeout or (settings.STOREAPI_CONNECT_TIMEOUT, settings.STOREAPI_READ_TIMEOUT)
         self.sleep = sleep
@@ -126,7 +140,7 @@ class StoreClient:
     def get(self, path: str, params: dict | None = None, *, cache_group: tuple[str, str] | None = None):
         """One object (or any GET). With `cache_group`, served from the object cache
         when possible; webhooks for that object invalidate it."""
-        if cache_group is not None:
+        if cache_group is not None and not self.transient:
             group = (cache_group[0], str(cache_group[1]))
             hit = object_cache.cached_read(self.store.pk, group, path, params)
             if hit is not None:
@@ -205,18 +219,24 @@ class StoreClient:
 
         url = self._url(path)
         subdomain = self.store.subdomain
+        if self.priority == INTERACTIVE and not self.transient and circuit_open(str(self.store.pk)):
+            raise StoreUnavailable("The store failed moments ago; not asking again yet.", store=subdomain)
+        # `waited` counts the pauses between attempts and the time spent in attempts
+        # that failed without an answer, so a store that hangs cannot hold a caller
+        # much longer than the policy's total time (plus one read timeout).
         attempt, waited, refreshed = 0, 0.0, False
         while True:
             attempt += 1
             headers = self._headers()
             used_ciphertext = self.store.access_token_encrypted
             self.limiter.acquire(self.priority)
-            started = time.monotonic()
+            started = self.clock()
             try:
                 response = self.session.request(
                     method, url, params=params, json=json, headers=headers, timeout=self.timeout
                 )
             except requests.RequestException as exc:
+                waited += self.clock() - started
                 sent = _request_was_sent(exc)
                 delay = self.policy.backoff(attempt)
                 logger.warning(
@@ -228,13 +248,14 @@ class StoreClient:
                     self.sleep(delay)
                     waited += delay
                     continue
+                self._trip_circuit(attempt)
                 raise StoreUnavailable(f"No answer from the store ({type(exc).__name__}).", store=subdomain) from None
             status = response.status_code
             logger.info(
-                "%s %s on store %s: %d in %.0f ms", method, path, subdomain, status, (time.monotonic() - started) * 1000
+                "%s %s on store %s: %d in %.0f ms", method, path, subdomain, status, (self.clock() - started) * 1000
             )
 
-            if status == 401 and not refreshed:
+            if status == 401 and not refreshed and not self.transient:
                 refreshed = True
                 if refresh_access_token(self.store, used_ciphertext=used_ciphertext):
                     continue
@@ -259,8 +280,12 @@ class StoreClient:
                     continue
 
             if 200 <= status < 300:
+                if not self.transient:
+                    circuit_reset(str(self.store.pk))
                 return self._parse(response)
             error = error_from_response(response, store=subdomain, scope=required_scope(method, path))
+            if isinstance(error, StoreUnavailable):
+                self._trip_circuit(attempt)
             if isinstance(error, TokenRevoked):
                 self._mark_needs_reconnect()
             if isinstance(error, MissingScope) and error.scope is None:
@@ -277,8 +302,16 @@ class StoreClient:
                 "The store's answer is not JSON.", status=response.status_code, store=self.store.subdomain
             ) from None
 
+    def _trip_circuit(self, attempts: int) -> None:
+        """After failures that persisted through retries (not a single unretried POST)."""
+        if attempts > 1 and not self.transient:
+            circuit_trip(str(self.store.pk))
+            logger.warning("Store %s keeps failing; page views pause for a few seconds.", self.store.subdomain)
+
     def _mark_needs_reconnect(self) -> None:
         store = self.store
+        if self.transient:
+            return
         if store.status != store.Status.NEEDS_RECONNECT:
             store.status = store.Status.NEEDS_RECONNECT
             store.save(update_fields=["status", "updated_at"])

@@ -66,6 +66,11 @@ class Store(models.Model):
         return self.status == self.Status.CONNECTED
 
     @property
+    def needs_reconnect(self) -> bool:
+        """The store refused its token: an owner must reconnect it (a banner says so)."""
+        return self.status == self.Status.NEEDS_RECONNECT
+
+    @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
 
@@ -126,3 +131,32 @@ class Membership(models.Model):
 
     def allows(self, perm: Perm) -> bool:
         return role_allows(self.role, perm)
+
+    @property
+    def perms(self) -> frozenset[str]:
+        """For templates: `{% if "manage_connection" in membership.perms %}`."""
+        return frozenset(str(perm) for perm in Perm if role_allows(self.role, perm))
+
+
+class WebhookEvent(models.Model):
+    """One webhook event a store delivered, kept to process it once.
+
+    The unique (store, event_id) constraint is what makes a redelivered event (the
+    platform retries for days) or three concurrent copies of it have one effect. The
+    payload is dropped once processed; the row stays for de-duplication until
+    STOREAPI_WEBHOOK_EVENT_RETENTION_DAYS have passed.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="webhook_events")
+    event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["store", "event_id"], name="one_webhook_event_per_id")]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id} ({self.store_id})"

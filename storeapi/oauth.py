@@ -6,6 +6,8 @@ subdomain, never to a host taken from a request.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from datetime import timedelta
 
@@ -13,6 +15,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 from oauthlib.oauth2 import OAuth2Error
+from redis.exceptions import LockError
 from requests_oauthlib import OAuth2Session
 
 from .domains import store_base_url
@@ -44,11 +47,43 @@ def expiry_from(expires_in) -> timezone.datetime | None:
     return timezone.now() + timedelta(seconds=min(seconds, MAX_EXPIRES_IN))
 
 
+class TokenEndpointError(Exception):
+    """The token endpoint answered with a server error: it is down, not a refusal."""
+
+    def __init__(self, status: int):
+        super().__init__(f"The token endpoint answered {status}.")
+        self.status = status
+
+
+def _token_response_hook(response: requests.Response) -> requests.Response:
+    """Before oauthlib parses a token answer: a 5xx is an outage, not a refusal, and
+    an absurd `expires_in` (1e400, 10**40) is clamped so that nothing overflows."""
+    if response.status_code >= 500:
+        raise TokenEndpointError(response.status_code)
+    try:
+        body = response.json()
+    except ValueError:
+        return response
+    if isinstance(body, dict) and "expires_in" in body:
+        try:
+            seconds = float(body["expires_in"])
+        except (TypeError, ValueError, OverflowError):
+            seconds = None
+        if seconds is None or seconds != seconds:  # not a number, or NaN
+            body.pop("expires_in")
+        else:
+            body["expires_in"] = int(min(max(seconds, 0), MAX_EXPIRES_IN))
+        response._content = json.dumps(body).encode()
+    return response
+
+
 def oauth_session(**kwargs) -> OAuth2Session:
     session = OAuth2Session(client_id=settings.STOREAPI_CLIENT_ID, **kwargs)
     # Share connection pooling and timeouts' semantics with the rest of storeapi.
     session.mount("https://", shared_session().get_adapter("https://"))
     session.mount("http://", shared_session().get_adapter("http://"))
+    session.register_compliance_hook("access_token_response", _token_response_hook)
+    session.register_compliance_hook("refresh_token_response", _token_response_hook)
     return session
 
 
@@ -60,36 +95,45 @@ def refresh_access_token(store, *, used_ciphertext: str) -> bool:
     Returns whether a fresh access token is now saved.
     """
     lock = shared_redis().lock(f"storeapi:refresh:{store.pk}", timeout=60, blocking_timeout=60)
-    with lock:
-        store.refresh_from_db()
-        if store.access_token_encrypted and store.access_token_encrypted != used_ciphertext:
-            return True
-        refresh_token = store.refresh_token()
-        if not refresh_token or not settings.STOREAPI_CLIENT_ID:
-            return False
-        try:
-            token = oauth_session().refresh_token(
-                token_url(store.subdomain),
-                refresh_token=refresh_token,
-                client_id=settings.STOREAPI_CLIENT_ID,
-                client_secret=settings.STOREAPI_CLIENT_SECRET,
-                timeout=(settings.STOREAPI_CONNECT_TIMEOUT, settings.STOREAPI_READ_TIMEOUT),
-            )
-        except (requests.ConnectionError, requests.Timeout):
-            raise StoreUnavailable("The store's token endpoint did not answer.", store=store.subdomain) from None
-        except (OAuth2Error, ValueError) as exc:
-            # The grant is gone (revoked, expired, app uninstalled).
-            logger.info("Refreshing the token of store %s failed: %s", store.subdomain, type(exc).__name__)
-            return False
-        if not token.get("access_token"):
-            return False
-        store.set_tokens(
-            access_token=token["access_token"],
-            refresh_token=token.get("refresh_token") or refresh_token,
-            expires_at=expiry_from(token.get("expires_in")),
-        )
-        store.save(
-            update_fields=["access_token_encrypted", "refresh_token_encrypted", "token_expires_at", "updated_at"]
-        )
-        logger.info("Refreshed the access token of store %s.", store.subdomain)
+    try:
+        lock.acquire()
+    except LockError:
+        raise StoreUnavailable("Another process is still refreshing the token.", store=store.subdomain) from None
+    try:
+        return _refresh_locked(store, used_ciphertext=used_ciphertext)
+    finally:
+        with contextlib.suppress(LockError):  # it expired meanwhile: nothing to release
+            lock.release()
+
+
+def _refresh_locked(store, *, used_ciphertext: str) -> bool:
+    store.refresh_from_db()
+    if store.access_token_encrypted and store.access_token_encrypted != used_ciphertext:
         return True
+    refresh_token = store.refresh_token()
+    if not refresh_token or not settings.STOREAPI_CLIENT_ID:
+        return False
+    try:
+        token = oauth_session().refresh_token(
+            token_url(store.subdomain),
+            refresh_token=refresh_token,
+            client_id=settings.STOREAPI_CLIENT_ID,
+            client_secret=settings.STOREAPI_CLIENT_SECRET,
+            timeout=(settings.STOREAPI_CONNECT_TIMEOUT, settings.STOREAPI_READ_TIMEOUT),
+        )
+    except (requests.ConnectionError, requests.Timeout, TokenEndpointError):
+        raise StoreUnavailable("The store's token endpoint did not answer.", store=store.subdomain) from None
+    except (OAuth2Error, ValueError) as exc:
+        # The grant is gone (revoked, expired, app uninstalled).
+        logger.info("Refreshing the token of store %s failed: %s", store.subdomain, type(exc).__name__)
+        return False
+    if not token.get("access_token"):
+        return False
+    store.set_tokens(
+        access_token=token["access_token"],
+        refresh_token=token.get("refresh_token") or refresh_token,
+        expires_at=expiry_from(token.get("expires_in")),
+    )
+    store.save(update_fields=["access_token_encrypted", "refresh_token_encrypted", "token_expires_at", "updated_at"])
+    logger.info("Refreshed the access token of store %s.", store.subdomain)
+    return True

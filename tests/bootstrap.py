@@ -30,6 +30,9 @@ DEFAULTS = {
     "STOREAPI_CLIENT_SECRET": "storedesk-test-secret-0123456789abcdef",
     "EMAIL_URL": "consolemail://",
     "STATIC_MANIFEST": "false",
+    # Live-server request threads must not keep database connections open, or the
+    # test database cannot be dropped at the end of the session.
+    "DATABASE_CONN_MAX_AGE": "0",
 }
 for key, value in DEFAULTS.items():
     os.environ.setdefault(key, value)

@@ -11,6 +11,13 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many operators; PBKDF2 takes about half a second per password.
+    What is tested is not the hasher (Django's own advice for test settings)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def operator(db):
     return OperatorFactory()

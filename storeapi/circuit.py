@@ -1,0 +1,32 @@
+"""A short "the store is down" mark, shared by every process through Redis.
+
+When a request to a store still fails after its retries (server errors, no answer,
+timeouts), the store is marked unavailable for STOREAPI_CIRCUIT_OPEN_SECONDS. While
+the mark is there, page views (interactive calls) fail at once with StoreUnavailable
+instead of hammering a store that is already struggling; bulk jobs keep their own
+patient backoff. Any successful answer removes the mark.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from .ratelimit import shared_redis
+
+
+def _key(store_key: str) -> str:
+    return f"storeapi:circuit:{store_key}"
+
+
+def circuit_open(store_key: str) -> bool:
+    return bool(shared_redis().exists(_key(store_key)))
+
+
+def circuit_trip(store_key: str) -> None:
+    seconds = settings.STOREAPI_CIRCUIT_OPEN_SECONDS
+    if seconds > 0:
+        shared_redis().set(_key(store_key), 1, px=int(seconds * 1000))
+
+
+def circuit_reset(store_key: str) -> None:
+    shared_redis().delete(_key(store_key))

@@ -1,0 +1,309 @@
+"""The webhook receiver: signatures, de-duplication, and what events do.
+
+Deliveries here are signed the way the platform signs them; deliveries by the sandbox
+itself, processed by a real Celery worker, are in test_connect_sandbox.py.
+"""
+
+import hashlib
+import hmac
+import json
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from dashboard.models import AuditEntry
+from storeapi import cache as object_cache
+from storeapi import signals
+from storeapi.events import new_counts, new_counts_reset
+from storeapi.models import Store, WebhookEvent
+from storeapi.webhooks import webhook_event_process
+from tests.factories import StoreFactory
+
+SECRET = "per-store-signing-secret-0001"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def event(event_type="ticket.created", data=None, event_id=None) -> bytes:
+    payload = {
+        "object": event_type.split(".")[0],
+        "event_id": event_id or str(uuid.uuid4()),
+        "event_type": event_type,
+        "webhook": {"id": 7},
+        "api_version": "2024-04-01",
+        "data": data if data is not None else {"id": 31, "order": "1042", "subject": "Where is my parcel?"},
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def post(client, store, body, signature="auto", **extra):
+    headers = {}
+    if signature == "auto":
+        signature = sign(body)
+    if signature is not None:
+        headers["HTTP_X_29NEXT_SIGNATURE"] = signature
+    return client.post(
+        reverse("webhook_receive", kwargs={"store_id": store.pk}),
+        data=body,
+        content_type="application/json",
+        **headers,
+        **extra,
+    )
+
+
+@pytest.fixture
+def acme(db):
+    store = StoreFactory(subdomain="acme")
+    store.set_tokens(access_token="acme-access-token")
+    store.set_webhook_secret(SECRET)
+    store.save()
+    return store
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """The ids the receiver hands to Celery (the worker itself is tested with the sandbox)."""
+    ids = []
+    monkeypatch.setattr("storeapi.tasks.webhook_process.delay", ids.append)
+    return ids
+
+
+@pytest.mark.django_db
+def test_a_signed_event_is_recorded_and_enqueued(client, acme, enqueued, django_capture_on_commit_callbacks):
+    body = event()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, acme, body)
+    assert response.status_code == 200
+    stored = WebhookEvent.objects.get(store=acme)
+    assert stored.event_type == "ticket.created"
+    assert enqueued == [stored.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,
+        "",
+        "deadbeef",
+        "not hex at all",
+        "x" * 1000,
+    ],
+)
+def test_bad_or_missing_signatures_are_401_with_no_side_effects(client, acme, enqueued, signature):
+    response = post(client, acme, event(), signature=signature)
+    assert response.status_code == 401
+    assert not WebhookEvent.objects.exists()
+    assert enqueued == []
+
+
+@pytest.mark.django_db
+def test_one_flipped_byte_or_a_truncated_signature_is_401(client, acme, enqueued):
+    body = event()
+    good = sign(body)
+    flipped = good[:10] + ("0" if good[10] != "0" else "1") + good[11:]
+    assert post(client, acme, body, signature=flipped).status_code == 401
+    assert post(client, acme, body, signature=good[:-2]).status_code == 401
+    tampered = body.replace(b"Where is my parcel?", b"Where is my parcel!")
+    assert post(client, acme, tampered, signature=good).status_code == 401
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_canonical_json_form_of_the_body_is_accepted(client, acme, enqueued):
+    body = event()
+    canonical_signature = sign(json.dumps(json.loads(body)).encode())
+    assert body != json.dumps(json.loads(body)).encode()  # compact vs. json.dumps spacing
+    assert post(client, acme, body, signature=canonical_signature).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_uppercase_hex_signature_is_accepted(client, acme, enqueued):
+    body = event()
+    assert post(client, acme, body, signature=sign(body).upper()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_another_stores_signature_is_refused(client, acme, enqueued):
+    bergmann = StoreFactory(subdomain="bergmann")
+    bergmann.set_webhook_secret("bergmann-secret")
+    bergmann.save()
+    body = event()
+    response = post(client, acme, body, signature=sign(body, "bergmann-secret"))
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_store_without_a_secret_accepts_nothing(client, acme, enqueued):
+    acme.wipe_credentials()
+    acme.save()
+    body = event()
+    assert post(client, acme, body, signature=sign(body, "")).status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_unknown_store_is_404_never_410(client, enqueued):
+    body = event()
+    response = client.post("/webhooks/999999/", data=body, content_type="application/json")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_webhooks_need_no_csrf_token_and_only_accept_post(acme, enqueued):
+    csrf_client = Client(enforce_csrf_checks=True)
+    body = event()
+    assert post(csrf_client, acme, body).status_code == 200
+    assert csrf_client.get(reverse("webhook_receive", kwargs={"store_id": acme.pk})).status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [b"not json", b"[1,2]", b'{"event_type": "order.created"}', b'{"event_id": "x"}'])
+def test_signed_but_malformed_bodies_are_400(client, acme, enqueued, body):
+    assert post(client, acme, body).status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bodies_of_a_few_megabytes_are_accepted(client, acme, enqueued):
+    data = {"id": 5, "note": "x" * (3 * 1024 * 1024)}
+    body = event("customer.updated", data=data)
+    assert post(client, acme, body).status_code == 200
+
+
+@pytest.mark.django_db
+def test_oversized_bodies_are_refused(client, acme, enqueued, settings):
+    settings.STOREAPI_WEBHOOK_MAX_BYTES = 1000
+    body = event("customer.updated", data={"id": 5, "note": "x" * 2000})
+    assert post(client, acme, body).status_code == 413
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_duplicate_event_is_acknowledged_and_not_processed_twice(
+    client, acme, enqueued, django_capture_on_commit_callbacks
+):
+    body = event("ticket.created")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, acme, body).status_code == 200
+    assert webhook_event_process(event_id=enqueued[0]) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        second = post(client, acme, body)
+    assert second.status_code == 200
+    assert second.json()["duplicate"] is True
+    assert WebhookEvent.objects.count() == 1
+    assert len(enqueued) == 1  # already processed: nothing sent round again
+    assert new_counts(acme)["tickets"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_concurrent_copies_of_an_event_have_one_effect(acme, enqueued):
+    body = event("order.created", data={"number": "1042", "user": {"id": 9}})
+    results = []
+    barrier = threading.Barrier(3)
+
+    def deliver():
+        try:
+            barrier.wait()
+            results.append(post(Client(), acme, body).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200, 200, 200]
+    assert WebhookEvent.objects.filter(store=acme).count() == 1
+    # However many times the task runs (a redelivery of an unprocessed event is
+    # sent round again), the event takes effect once.
+    outcomes = [webhook_event_process(event_id=pk) for pk in enqueued]
+    assert outcomes.count(True) == 1
+    assert new_counts(acme) == {"orders": 1, "customers": 0, "tickets": 0}
+
+
+@pytest.mark.django_db
+def test_processing_invalidates_cached_objects_and_counts_new_items(acme):
+    object_cache.store_read(acme.pk, ("tickets", "31"), "tickets/31/", None, {"status": "open"})
+    object_cache.store_read(acme.pk, ("orders", "1042"), "orders/1042/", None, {"number": "1042"})
+    other_store = StoreFactory()
+    object_cache.store_read(other_store.pk, ("tickets", "31"), "tickets/31/", None, {"status": "open"})
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    signals.webhook_received.connect(receiver)
+    try:
+        stored = WebhookEvent.objects.create(
+            store=acme, event_id="e1", event_type="ticket.created", payload=json.loads(event())
+        )
+        assert webhook_event_process(event_id=stored.pk) is True
+    finally:
+        signals.webhook_received.disconnect(receiver)
+
+    assert object_cache.cached_read(acme.pk, ("tickets", "31"), "tickets/31/", None) is None
+    assert object_cache.cached_read(acme.pk, ("orders", "1042"), "orders/1042/", None) is None
+    # Keys carry the store: another store's object with the same id is untouched.
+    assert object_cache.cached_read(other_store.pk, ("tickets", "31"), "tickets/31/", None) == {"status": "open"}
+    assert new_counts(acme) == {"orders": 0, "customers": 0, "tickets": 1}
+    assert new_counts(other_store) == {"orders": 0, "customers": 0, "tickets": 0}
+    assert received[0]["event_type"] == "ticket.created" and received[0]["store"] == acme
+    stored.refresh_from_db()
+    assert stored.processed_at is not None
+    assert stored.payload == {}  # customer data is not kept
+
+
+@pytest.mark.django_db
+def test_updates_invalidate_but_do_not_count_and_counters_reset(acme):
+    for n, kind in enumerate(["order.created", "order.created", "customer.created", "order.updated"]):
+        stored = WebhookEvent.objects.create(
+            store=acme, event_id=f"e{n}", event_type=kind, payload={"data": {"number": str(n), "id": n}}
+        )
+        webhook_event_process(event_id=stored.pk)
+    assert new_counts(acme) == {"orders": 2, "customers": 1, "tickets": 0}
+    new_counts_reset(acme, "orders")
+    assert new_counts(acme) == {"orders": 0, "customers": 1, "tickets": 0}
+    new_counts_reset(acme)
+    assert new_counts(acme) == {"orders": 0, "customers": 0, "tickets": 0}
+    with pytest.raises(ValueError):
+        new_counts_reset(acme, "everything")
+
+
+@pytest.mark.django_db
+def test_app_uninstalled_wipes_the_tokens_and_disconnects(acme):
+    stored = WebhookEvent.objects.create(
+        store=acme, event_id="u1", event_type="app.uninstalled", payload={"event_type": "app.uninstalled", "data": {}}
+    )
+    assert webhook_event_process(event_id=stored.pk) is True
+    acme.refresh_from_db()
+    assert acme.status == Store.Status.DISCONNECTED
+    assert acme.access_token_encrypted == "" and acme.webhook_secret_encrypted == ""
+    entry = AuditEntry.objects.get(store=acme, action="store.disconnected")
+    assert entry.details == {"reason": "app_uninstalled"}
+
+
+@pytest.mark.django_db
+def test_old_event_ids_are_forgotten(acme, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from storeapi.tasks import webhook_events_prune
+
+    settings.STOREAPI_WEBHOOK_EVENT_RETENTION_DAYS = 30
+    old = WebhookEvent.objects.create(store=acme, event_id="old", event_type="order.created")
+    WebhookEvent.objects.filter(pk=old.pk).update(
+        received_at=timezone.now() - timedelta(days=31), processed_at=timezone.now() - timedelta(days=31)
+    )
+    recent = WebhookEvent.objects.create(
+        store=acme, event_id="recent", event_type="order.created", processed_at=timezone.now()
+    )
+    assert webhook_events_prune() == {"deleted": 1, "requeued": 0}
+    assert list(WebhookEvent.objects.values_list("pk", flat=True)) == [recent.pk]
