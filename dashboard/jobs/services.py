@@ -42,7 +42,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from storeapi.client import StoreClient
-from storeapi.errors import InvalidRequest, NotFound, StoreAPIError
+from storeapi.errors import InvalidRequest, NotFound, StoreAPIError, UnexpectedResponse
 from storeapi.models import Membership
 from storeapi.roles import Perm
 
@@ -407,7 +407,8 @@ def part_run(*, part_id: int, holder: str | None = None, on_page=None, inline: b
         _remove_work_if_ended(part.job_id)
         return str(exc)
     except StoreAPIError as exc:
-        if exc.retryable:
+        # A garbled answer is worth another try too; the attempts bound a crash loop.
+        if exc.retryable or isinstance(exc, UnexpectedResponse):
             _release(part, holder, error=exc.user_message)
             raise RetryLater(_backoff(part.attempts), exc.user_message) from exc
         job_fail(job_id=part.job_id, part=part, message=f"{part.store.display_name}: {exc.user_message}")

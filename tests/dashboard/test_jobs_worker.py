@@ -388,3 +388,22 @@ def test_a_part_whose_partial_file_is_elsewhere_starts_that_store_over(sandbox, 
     assert job2.status == Job.Status.FINISHED
     numbers = [r["order number"] for r in read_csv(job2)]
     assert numbers == [r["order number"] for r in read_csv(first)] == sandbox.order_numbers("acme")
+
+
+def test_errors_429s_and_garbled_answers_are_retried_without_losing_a_row(
+    client, sandbox, stores, manager, celery_worker
+):
+    sandbox.set_faults(
+        "siam",
+        error_rate=0.3,
+        error_statuses=[502, 503],
+        rate_limit_rate=0.2,
+        retry_after=1,
+        malformed_rate=0.1,
+        limit=25,
+    )
+    job = wait_for(start_export(client, manager, ["siam"]), worker=celery_worker, timeout=180)
+    assert job.status == Job.Status.FINISHED, job.error
+    faults = [r for r in sandbox.request_log("siam") if r["fault"]]
+    assert faults  # the storm happened
+    assert [r["order number"] for r in read_csv(job)] == sandbox.order_numbers("siam")
