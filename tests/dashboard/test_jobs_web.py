@@ -340,3 +340,27 @@ def test_bulk_tickets_is_for_agents_and_validates_the_status(client, db, django_
         client.post(url, {"action": "ticket_status", "value": "solved", "ids": "5,6"})
     job = Job.objects.get()
     assert job.resource == Job.Resource.TICKETS and job.action_value == "solved"
+
+
+def test_bulk_endpoints_need_the_csrf_token(manager, acme):
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(manager)
+    response = csrf_client.post(
+        reverse("bulk_orders", kwargs={"store": "acme"}), {"action": "tag_add", "value": "x", "ids": "1"}
+    )
+    assert response.status_code == 403
+    assert not Job.objects.exists()
+
+
+def test_job_pages_escape_what_the_operator_typed(client, manager, acme, django_capture_on_commit_callbacks):
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks():
+        client.post(
+            reverse("bulk_orders", kwargs={"store": "acme"}),
+            {"action": "note_add", "value": '<img src=x onerror=alert(1)> hx-get="//evil"', "ids": "1"},
+        )
+    job = Job.objects.get()
+    for url in (reverse("job_detail", args=[job.pk]), reverse("export_list")):
+        content = client.get(url).content
+        assert b"<img src=x" not in content
+        assert b"&lt;img src=x onerror=alert(1)&gt;" in content
