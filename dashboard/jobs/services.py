@@ -292,13 +292,14 @@ def job_cancel(*, job: Job, operator) -> bool:
 
 def job_fail(*, job_id, message: str, part: JobPart | None = None) -> None:
     now = timezone.now()
-    Job.objects.filter(pk=job_id, status__in=Job.ACTIVE_STATUSES).update(
-        status=Job.Status.FAILED, error=message[:2000], finished_at=now
-    )
-    if part is not None:
-        JobPart.objects.filter(pk=part.pk).update(
-            status=JobPart.Status.FAILED, error=message[:2000], lease_owner="", lease_until=None, finished_at=now
+    with transaction.atomic():
+        Job.objects.filter(pk=job_id, status__in=Job.ACTIVE_STATUSES).update(
+            status=Job.Status.FAILED, error=message[:2000], finished_at=now
         )
+        if part is not None:
+            JobPart.objects.filter(pk=part.pk).update(
+                status=JobPart.Status.FAILED, error=message[:2000], lease_owner="", lease_until=None, finished_at=now
+            )
 
 
 # --- running a part --------------------------------------------------------------------------
