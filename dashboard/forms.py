@@ -1,8 +1,139 @@
+"""Forms of the dashboard's actions. List filters are in `dashboard.filters`.
+
+Field names are the platform's where a form's data goes to the store, so the store's
+field errors land on the right field.
+"""
+
 from django import forms
 
 from storeapi.roles import Role
+
+from .filters import TICKET_PRIORITIES, TICKET_STATUSES
+from .templatetags.storedesk import humanize_code
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class NoteForm(forms.Form):
+    message = forms.CharField(
+        label="Note",
+        max_length=5000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Visible to the store's staff only"}),
+    )
+
+
+class TagForm(forms.Form):
+    tag = forms.CharField(
+        label="Tag", max_length=50, strip=True, widget=forms.TextInput(attrs={"placeholder": "Add a tag"})
+    )
+
+    def clean_tag(self):
+        tag = self.cleaned_data["tag"]
+        if "," in tag:
+            raise forms.ValidationError("One tag at a time, without commas.")
+        return tag
+
+
+class CancelOrderForm(forms.Form):
+    cancel_reason = forms.CharField(label="Reason", max_length=255, strip=True)
+    full_refund = forms.BooleanField(label="Also refund the whole order", required=False)
+    send_cancel_notification = forms.BooleanField(label="E-mail the customer", required=False)
+
+
+RESTOCK_CHOICES = [("no_restock", "Do not restock"), ("return", "Return to stock"), ("cancel", "Cancel (not shipped)")]
+
+
+class RefundForm(forms.Form):
+    """One quantity per order line (`line_<id>`), the shipping, a note.
+
+    Built from the order: `RefundForm(data, order=order)`.
+    """
+
+    refund_shipping = forms.BooleanField(label="Refund shipping", required=False)
+    restock_type = forms.ChoiceField(label="Stock", choices=RESTOCK_CHOICES, initial="no_restock")
+    note = forms.CharField(
+        label="Note (optional)", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    send_refund_notification = forms.BooleanField(label="E-mail the customer", required=False)
+    confirmed_amount = forms.DecimalField(required=False, widget=forms.HiddenInput, decimal_places=2, max_digits=14)
+
+    def __init__(self, *args, order: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_lines = [line for line in order.get("lines") or [] if isinstance(line, dict) and "id" in line]
+        for line in self.order_lines:
+            available = int(line.get("current_quantity", line.get("quantity", 0)) or 0)
+            title = line.get("product_title") or line.get("sku") or f"Line {line['id']}"
+            if line.get("variant_title"):
+                title = f"{title} ({line['variant_title']})"
+            self.fields[f"line_{line['id']}"] = forms.IntegerField(
+                label=title,
+                min_value=0,
+                max_value=available,
+                initial=0,
+                required=False,
+                widget=forms.NumberInput(attrs={"class": "form-control-sm", "max": available, "min": 0}),
+                help_text=f"of {available}",
+            )
+
+    def line_fields(self):
+        return [(line, self[f"line_{line['id']}"]) for line in self.order_lines]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not any(self.lines().values()) and not cleaned.get("refund_shipping"):
+            raise forms.ValidationError("Choose at least one item or the shipping to refund.")
+        return cleaned
+
+    def lines(self) -> dict[int, int]:
+        return {
+            line["id"]: int(self.cleaned_data.get(f"line_{line['id']}") or 0)
+            for line in self.order_lines
+            if f"line_{line['id']}" in self.cleaned_data
+        }
+
+
+class TicketReplyForm(forms.Form):
+    body = forms.CharField(label="Message", max_length=20000, strip=True, widget=forms.Textarea(attrs={"rows": 4}))
+    # Set by the button pressed: "Add internal note" or "Send public reply". Without
+    # one, a message stays internal: nothing reaches the customer by accident.
+    visibility = forms.ChoiceField(
+        choices=[("internal", "Internal note"), ("public", "Public reply")], required=False, widget=forms.HiddenInput
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.cleaned_data.get("visibility") == "public"
+
+
+class TicketPropertiesForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=[(s, humanize_code(s)) for s in TICKET_STATUSES])
+    priority = forms.ChoiceField(label="Priority", choices=[(p, humanize_code(p)) for p in TICKET_PRIORITIES])
+    assignee = forms.IntegerField(
+        label="Assignee", required=False, min_value=1, help_text="The store user's id; empty for nobody."
+    )
+    tags = forms.CharField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
+
+    def clean_tags(self):
+        seen = []
+        for part in self.cleaned_data["tags"].split(","):
+            part = part.strip()
+            if part and part not in seen:
+                seen.append(part)
+        return seen
+
+    @classmethod
+    def initial_from(cls, ticket: dict) -> dict:
+        return {
+            "status": ticket.get("status"),
+            "priority": ticket.get("priority"),
+            "assignee": ticket.get("assignee"),
+            "tags": ", ".join(str(t) for t in ticket.get("tags") or []),
+        }

@@ -1,11 +1,40 @@
 from django.urls import path
 
-from .views import exports, stores
+from .views import audit, cross_store, customers, exports, members, orders, overview, search, stores, tickets
 
 urlpatterns = [
     path("", stores.home, name="home"),
-    path("s/<slug:store>/", stores.store_overview, name="store_overview"),
-    path("s/<slug:store>/members/", stores.store_members, name="store_members"),
+    # Across every store of the operator
+    path("orders/", cross_store.all_orders, name="all_orders"),
+    path("tickets/", cross_store.all_tickets, name="all_tickets"),
+    path("search/", search.search, name="search"),
+    # One store
+    path("s/<slug:store>/", overview.store_overview, name="store_overview"),
+    path("s/<slug:store>/orders/", orders.order_list, name="order_list"),
+    path("s/<slug:store>/orders/<slug:number>/", orders.order_detail, name="order_detail"),
+    path("s/<slug:store>/orders/<slug:number>/notes/", orders.order_note_add_view, name="order_note_add"),
+    path("s/<slug:store>/orders/<slug:number>/tags/add/", orders.order_tag_add_view, name="order_tag_add"),
+    path("s/<slug:store>/orders/<slug:number>/tags/remove/", orders.order_tag_remove_view, name="order_tag_remove"),
+    path("s/<slug:store>/orders/<slug:number>/cancel/", orders.order_cancel_view, name="order_cancel"),
+    path("s/<slug:store>/orders/<slug:number>/refund/", orders.order_refund_view, name="order_refund"),
+    path("s/<slug:store>/customers/", customers.customer_list, name="customer_list"),
+    path("s/<slug:store>/customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
+    path(
+        "s/<slug:store>/customers/<int:customer_id>/notes/", customers.customer_note_add_view, name="customer_note_add"
+    ),
+    path("s/<slug:store>/tickets/", tickets.ticket_list, name="ticket_list"),
+    path("s/<slug:store>/tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket_detail"),
+    path("s/<slug:store>/tickets/<int:ticket_id>/reply/", tickets.ticket_reply_view, name="ticket_reply"),
+    path("s/<slug:store>/tickets/<int:ticket_id>/properties/", tickets.ticket_update_view, name="ticket_update"),
+    path("s/<slug:store>/members/", members.store_members, name="store_members"),
+    path("s/<slug:store>/members/<int:membership_id>/role/", members.member_role_change, name="member_role_change"),
+    path("s/<slug:store>/members/<int:membership_id>/remove/", members.member_remove, name="member_remove"),
+    path(
+        "s/<slug:store>/invitations/<int:invitation_id>/revoke/",
+        members.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path("s/<slug:store>/audit/", audit.audit_log, name="audit_log"),
     # Bulk jobs: exports and bulk actions.
     path("exports/", exports.export_list, name="export_list"),
     path("exports/notice/", exports.job_notice, name="job_notice"),

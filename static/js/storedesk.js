@@ -48,6 +48,32 @@
     else showRequestError("Something went wrong (" + status + "). Please try again.");
   });
 
+  // Filter forms (data-drop-empty) leave empty fields out of the URL they push, so a
+  // bookmarked or shared filtered view reads like the filters it applies.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.closest || !elt.closest("[data-drop-empty]")) return;
+    if (String(event.detail.verb).toLowerCase() !== "get") return;
+    const params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) {
+      const value = params[key];
+      if (value === "" || (Array.isArray(value) && value.every(function (v) { return v === ""; }))) {
+        delete params[key];
+      }
+    });
+  });
+
+  // "Keep the order", "Do not refund", ...: close the confirmation box in place
+  // instead of leaving the page (without JavaScript the link goes back).
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("[data-dismiss-panel]");
+    if (!link) return;
+    const box = link.closest("[data-dismissible]");
+    if (!box || !box.closest("[data-action-slot]")) return;
+    event.preventDefault();
+    box.remove();
+  });
+
   // Table rows that open a page: a click anywhere on the row follows its link.
   document.addEventListener("click", function (event) {
     const row = event.target.closest("tr[data-href]");

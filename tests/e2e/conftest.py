@@ -1,4 +1,39 @@
+"""Browser tests: Debian's Chromium, headless, driven by Playwright, against Django's
+live server (a real HTTP server in a thread, on a transactional test database).
+
+Reusable fixtures:
+
+    browser                   one Chromium per test module (never downloads a browser; one
+                              Playwright at a time, so modules with their own can coexist)
+    page                      a fresh browser context and page, its base URL the live server
+    sign_in(page, operator)   signs in through the real sign-in form
+
+and, from the dashboard's tests, `connect_store` (a store connected to the sandbox),
+`login_as`, `sandbox_writes`. Mark browser tests `@pytest.mark.browser`.
+"""
+
+import os
+import shutil
+
 import pytest
+
+from tests.dashboard.conftest import _fast_tests, connect_store, sandbox_writes  # noqa: F401  (fixtures)
+from tests.factories import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the live server's database
+# access happens in its own thread, but fixtures here touch the ORM next to that loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(autouse=True)
@@ -6,3 +41,43 @@ def _fast_password_hashing(settings):
     """These tests create many operators; hashing their passwords with PBKDF2 took about
     half a second each. What is tested here is not the hasher (Django's advice)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def sign_in():
+    def sign_in(page, operator, password: str = PASSWORD):
+        page.goto("/accounts/login/")
+        page.locator("input[name=login]").fill(operator.email)
+        page.locator("input[name=password]").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    return sign_in

@@ -1,0 +1,336 @@
+"""Filter forms of the list pages, bound to `request.GET`.
+
+Field names are the platform's query parameter names, so `form.upstream_params()` goes
+to the store as it is and a filtered URL reads like the API's. The exports page reuses
+`OrderFilterForm`:
+
+    form = OrderFilterForm(request.GET)
+    form.is_valid()
+    params = form.upstream_params()    # {"status": ["open"], "date_placed_from": "2024-05-01", ...}
+    form.chips(request.GET)            # the active filters, each with a URL that removes it
+
+An invalid field is left out of the upstream parameters and shows its error in place;
+the valid ones still apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
+from django.http import QueryDict
+
+from .templatetags.storedesk import humanize_code
+
+ORDER_STATUSES = ["open", "archived", "canceled"]
+PAYMENT_STATUSES = [
+    "pending",
+    "authorized",
+    "expiring",
+    "expired",
+    "paid",
+    "partially_paid",
+    "partially_refunded",
+    "refunded",
+    "partially_voided",
+    "voided",
+]
+FULFILLMENT_STATUSES = [
+    "unfulfilled",
+    "processing",
+    "partially_fulfilled",
+    "fulfilled",
+    "on_hold",
+    "incomplete",
+    "rejected",
+    "not_required",
+]
+TICKET_STATUSES = ["new", "open", "pending", "solved", "closed"]
+TICKET_PRIORITIES = ["high", "medium", "low"]
+
+YES_NO_ANY = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+def _choices(codes):
+    return [(code, humanize_code(code)) for code in codes]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ValuesInput(forms.TextInput):
+    """A text box for a list parameter: `?tags=a&tags=b` shows as "a, b"; "a, b" sends both."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+        else:
+            value = data.get(name)
+            values = value if isinstance(value, list) else ([value] if value else [])
+        return ", ".join(v for v in values if v)
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return super().format_value(value)
+
+
+class ValuesField(forms.CharField):
+    widget = ValuesInput
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        seen = []
+        for part in text.split(","):
+            part = part.strip()
+            if part and part not in seen:
+                seen.append(part)
+        return seen
+
+
+class ChoicesDropdown(forms.CheckboxSelectMultiple):
+    """Checkboxes, shown in a `<details>` disclosure (works without JavaScript)."""
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    value: str
+    remove_query: str  # the query string without this filter ("?a=b", or "" for none)
+
+
+class FilterForm(forms.Form):
+    """Base of the list filters: upstream parameters and removable chips."""
+
+    # Filters not shown as chips (the tickets' status is shown by its tabs).
+    chip_exclude: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for start, end in getattr(self, "date_ranges", ()):
+            a, b = cleaned.get(start), cleaned.get(end)
+            if a and b and a > b:
+                self.add_error(end, "The end date is before the start date.")
+        return cleaned
+
+    def valid_data(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+    def upstream_params(self) -> dict:
+        params = {}
+        for name, value in self.valid_data().items():
+            if value in (None, "", [], ()):
+                continue
+            if isinstance(value, date):
+                params[name] = value.isoformat()
+            elif isinstance(value, list | tuple):
+                params[name] = list(value)
+            else:
+                params[name] = str(value)
+        return params
+
+    # The name the exports code (dashboard/jobs) asks for.
+    def filter_params(self) -> dict:
+        return self.upstream_params()
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.upstream_params())
+
+    def _display(self, name, value) -> str:
+        field = self.fields[name]
+        choices = {str(key): label for key, label in getattr(field, "choices", ()) or ()}
+        return str(choices.get(str(value), value))
+
+    def chips(self, query: QueryDict) -> list[Chip]:
+        chips = []
+        for name, value in self.upstream_params().items():
+            if name in self.chip_exclude:
+                continue
+            label = self.fields[name].label or humanize_code(name)
+            for single in value if isinstance(value, list) else [value]:
+                remaining = query.copy()
+                remaining.pop("cursor", None)
+                if isinstance(value, list):
+                    kept = [v for v in self._raw_values(query, name) if v != single]
+                    remaining.setlist(name, kept)
+                else:
+                    remaining.pop(name, None)
+                encoded = remaining.urlencode()
+                chips.append(Chip(label, self._display(name, single), f"?{encoded}" if encoded else ""))
+        return chips
+
+    def _raw_values(self, query: QueryDict, name: str) -> list[str]:
+        values = []
+        for raw in query.getlist(name):
+            values.extend(part.strip() for part in raw.split(",") if part.strip())
+        return values
+
+
+class OrderFilterForm(FilterForm):
+    search_text = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Number, name, e-mail, phone"}),
+    )
+    status = forms.MultipleChoiceField(
+        label="Status", required=False, choices=_choices(ORDER_STATUSES), widget=ChoicesDropdown
+    )
+    payment_status = forms.MultipleChoiceField(
+        label="Payment", required=False, choices=_choices(PAYMENT_STATUSES), widget=ChoicesDropdown
+    )
+    fulfillment_status = forms.MultipleChoiceField(
+        label="Fulfillment", required=False, choices=_choices(FULFILLMENT_STATUSES), widget=ChoicesDropdown
+    )
+    date_placed_from = forms.DateField(label="Placed from", required=False, widget=DateInput)
+    date_placed_to = forms.DateField(label="Placed to", required=False, widget=DateInput)
+    tags = ValuesField(
+        label="Tags",
+        required=False,
+        max_length=500,
+        widget=ValuesInput(attrs={"placeholder": "vip, gift"}),
+        help_text="Comma separated; an order with any of them matches.",
+    )
+    is_test = forms.ChoiceField(
+        label="Test orders", required=False, choices=[("", "Any"), ("true", "Only test"), ("false", "No test")]
+    )
+
+    date_ranges = (("date_placed_from", "date_placed_to"),)
+
+
+class CustomerFilterForm(FilterForm):
+    email = forms.CharField(
+        label="E-mail", required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    name = forms.CharField(
+        label="Name", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    date_joined_from = forms.DateField(label="Joined from", required=False, widget=DateInput)
+    date_joined_to = forms.DateField(label="Joined to", required=False, widget=DateInput)
+    accepts_marketing = forms.ChoiceField(label="Accepts marketing", required=False, choices=YES_NO_ANY)
+    is_blocked = forms.ChoiceField(label="Blocked", required=False, choices=YES_NO_ANY)
+
+    date_ranges = (("date_joined_from", "date_joined_to"),)
+
+
+class TicketFilterForm(FilterForm):
+    """The tickets inbox. `status` is the tab; the rest are the filters beside it.
+
+    `assignee` and `ticket_type` are ids that mean something in one store only; the
+    all-stores inbox uses `CrossStoreTicketFilterForm`, which leaves them out.
+    """
+
+    # The tab: shown as tabs, carried by the form as a hidden field.
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All"), *_choices(TICKET_STATUSES)], widget=forms.HiddenInput
+    )
+    filter_text = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Ticket id, subject, e-mail"}),
+    )
+    priority = forms.ChoiceField(label="Priority", required=False, choices=[("", "Any"), *_choices(TICKET_PRIORITIES)])
+    assignee = forms.IntegerField(
+        label="Assignee", required=False, min_value=1, help_text="The store user's id.", widget=forms.NumberInput()
+    )
+    ticket_type = forms.TypedChoiceField(label="Type", required=False, coerce=int, empty_value=None, choices=[])
+    created_from = forms.DateField(label="Created from", required=False, widget=DateInput)
+    created_to = forms.DateField(label="Created to", required=False, widget=DateInput)
+
+    date_ranges = (("created_from", "created_to"),)
+    chip_exclude = ("status",)
+
+    def __init__(self, *args, ticket_types: list[dict] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "ticket_type" in self.fields:
+            choices = [(t["id"], t.get("name") or f"Type {t['id']}") for t in ticket_types or [] if "id" in t]
+            self.fields["ticket_type"].choices = [("", "Any"), *choices]
+            if not choices:
+                # The types could not be loaded: accept an id so a bookmarked URL still works.
+                self.fields["ticket_type"] = forms.IntegerField(
+                    label="Type", required=False, min_value=1, widget=forms.HiddenInput
+                )
+
+
+class StoresFilterMixin:
+    """A `stores` filter for the all-stores pages: which of the operator's stores to ask."""
+
+    def _add_stores_field(self, store_choices):
+        self.fields["stores"] = forms.MultipleChoiceField(
+            label="Stores", required=False, choices=list(store_choices), widget=ChoicesDropdown
+        )
+
+    def upstream_params(self) -> dict:
+        params = super().upstream_params()
+        params.pop("stores", None)
+        return params
+
+    def selected_stores(self) -> list[str]:
+        return list(self.valid_data().get("stores") or [])
+
+    def chips(self, query: QueryDict) -> list[Chip]:
+        chips = super().chips(query)
+        for subdomain in self.selected_stores():
+            remaining = query.copy()
+            remaining.pop("cursor", None)
+            remaining.setlist("stores", [s for s in query.getlist("stores") if s != subdomain])
+            encoded = remaining.urlencode()
+            chips.append(Chip("Store", self._display("stores", subdomain), f"?{encoded}" if encoded else ""))
+        return chips
+
+
+class CrossStoreOrderFilterForm(StoresFilterMixin, OrderFilterForm):
+    def __init__(self, *args, store_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_stores_field(store_choices)
+
+
+class CrossStoreTicketFilterForm(StoresFilterMixin, TicketFilterForm):
+    chip_exclude = ()
+
+    def __init__(self, *args, store_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # No tabs here: the status is a filter like the others.
+        self.fields["status"].widget = forms.Select(choices=self.fields["status"].choices)
+        del self.fields["assignee"]
+        del self.fields["ticket_type"]
+        self._add_stores_field(store_choices)
+
+
+class AuditFilterForm(FilterForm):
+    """The audit log's filters (Storedesk's own database, not the store)."""
+
+    operator = forms.CharField(
+        label="Operator", required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    action = forms.ChoiceField(label="Action", required=False, choices=[])
+    object_type = forms.ChoiceField(
+        label="Object",
+        required=False,
+        choices=[
+            ("", "Any"),
+            *[
+                (t, humanize_code(t))
+                for t in ("order", "customer", "ticket", "membership", "invitation", "store", "export")
+            ],
+        ],
+    )
+    object_id = forms.CharField(label="Object id", required=False, max_length=64)
+    date_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_to = forms.DateField(label="To", required=False, widget=DateInput)
+
+    date_ranges = (("date_from", "date_to"),)
+
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any"), *[(a, a) for a in actions]]

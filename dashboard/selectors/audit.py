@@ -1,0 +1,56 @@
+"""The audit log, as owners read it."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from ..models import AuditEntry
+
+PAGE_SIZE = 50
+
+
+def audit_actions(*, store) -> list[str]:
+    return list(AuditEntry.objects.filter(store=store).order_by("action").values_list("action", flat=True).distinct())
+
+
+def _start_of(day: date, zone) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def audit_entries_page(
+    *,
+    store,
+    operator_email: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    before: int | None = None,
+) -> tuple[list[AuditEntry], int | None]:
+    """One page, newest first, and the `before` value of the next page (or None).
+    Dates are days in the store's time zone."""
+    try:
+        zone = zoneinfo.ZoneInfo(store.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    entries = AuditEntry.objects.filter(store=store).select_related("operator")
+    if operator_email:
+        entries = entries.filter(operator_email__icontains=operator_email)
+    if action:
+        entries = entries.filter(action=action)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
+    if date_from:
+        entries = entries.filter(created_at__gte=_start_of(date_from, zone))
+    if date_to:
+        entries = entries.filter(created_at__lt=_start_of(date_to + timedelta(days=1), zone))
+    if before:
+        entries = entries.filter(pk__lt=before)
+    rows = list(entries.order_by("-pk")[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1].pk if more and rows else None)

@@ -1,0 +1,189 @@
+"""Lists across every store of an operator, fetched concurrently and merged newest first.
+
+Each store is asked for one page at a time (one request per store per page shown). A
+store that fails becomes a `StoreFailure` shown as a notice; the others still show.
+
+Paging a merged list: the cursor carries, for each store, the store's own cursor and
+how many rows of that page were already shown. A page is filled by repeatedly taking
+the newest head among the stores' pages, and stops early when a store that has more
+pages runs out of fetched rows (its next page could hold rows newer than the other
+stores' remaining ones). So rows are never skipped or shown twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core import signing
+from django.db import connections
+from django.utils.dateparse import parse_datetime
+
+from storeapi.client import Page, StoreClient
+from storeapi.errors import StoreAPIError, UnexpectedResponse
+
+logger = logging.getLogger(__name__)
+
+CURSOR_SALT = "dashboard.cross_store.cursor"
+MAX_WORKERS = 8
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
+class StoreFailure:
+    store: Any
+    error: StoreAPIError
+
+
+@dataclass
+class StoreRow:
+    store: Any
+    row: dict
+
+
+@dataclass
+class MergedPage:
+    rows: list[StoreRow]
+    failures: list[StoreFailure]
+    next_cursor: str | None
+    stores: list  # the stores that were asked
+
+
+def _run_in_thread(fn, store):
+    try:
+        return fn(store)
+    finally:
+        # Threads of the pool open their own database connections (a token refresh or
+        # marking a store for reconnect writes); close them rather than leak them.
+        connections.close_all()
+
+
+def stores_fan_out(*, stores: Iterable, call: Callable[[Any], Any]) -> tuple[dict[int, Any], list[StoreFailure]]:
+    """`call(store)` for every store at once; results by store pk, and the failures."""
+    stores = list(stores)
+    results: dict[int, Any] = {}
+    failures: list[StoreFailure] = []
+    if not stores:
+        return results, failures
+    workers = min(MAX_WORKERS, len(stores))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cross-store") as pool:
+        futures = {store.pk: (store, pool.submit(_run_in_thread, call, store)) for store in stores}
+        for store, future in futures.values():
+            try:
+                results[store.pk] = future.result()
+            except StoreAPIError as error:
+                failures.append(StoreFailure(store, error))
+            except Exception:  # a bug or an odd answer in one store must not hide the others
+                logger.exception("Reading store %s failed", store.subdomain)
+                failures.append(StoreFailure(store, UnexpectedResponse(store=store.subdomain)))
+    return results, failures
+
+
+def _sort_moment(row: dict, key: str) -> datetime:
+    moment = parse_datetime(str(row.get(key) or "")) if isinstance(row, dict) else None
+    if moment is None:
+        return _OLDEST
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _decode_cursor(cursor: str | None, stores: list) -> dict[str, list | None]:
+    start = {s.subdomain: [None, 0] for s in stores}
+    if not cursor:
+        return start
+    try:
+        state = signing.loads(cursor, salt=CURSOR_SALT)
+    except signing.BadSignature:
+        return start
+    if not isinstance(state, dict):
+        return start
+    # Only stores the operator asked for now, whatever the cursor says.
+    return {sub: _valid_entry(state.get(sub)) for sub in start if sub in state}
+
+
+def _valid_entry(entry) -> list | None:
+    if (
+        isinstance(entry, list)
+        and len(entry) == 2
+        and (entry[0] is None or isinstance(entry[0], str))
+        and isinstance(entry[1], int)
+        and entry[1] >= 0
+    ):
+        return entry
+    return None
+
+
+def merge_newest_first(
+    *, windows: dict[str, list[dict]], has_next: dict[str, bool], sort_key: str, page_size: int
+) -> tuple[list[tuple[str, dict]], dict[str, int]]:
+    """Merge each store's rows (each list newest first) into one list, newest first.
+
+    Returns the rows taken (with their store) and how many of each store's rows were
+    used. Stops at `page_size` rows, or as soon as a store that has more pages has no
+    fetched rows left: its next page could hold rows newer than what is left elsewhere.
+    """
+    used = dict.fromkeys(windows, 0)
+    taken: list[tuple[str, dict]] = []
+
+    def blocked() -> bool:
+        return any(used[sub] >= len(rows) and has_next.get(sub) for sub, rows in windows.items())
+
+    while len(taken) < page_size and not blocked():
+        heads = [(sub, rows[used[sub]]) for sub, rows in windows.items() if used[sub] < len(rows)]
+        if not heads:
+            break
+        sub, row = max(heads, key=lambda item: _sort_moment(item[1], sort_key))
+        taken.append((sub, row))
+        used[sub] += 1
+    return taken, used
+
+
+def merged_list_page(
+    *, stores: list, path: str, params: dict, sort_key: str, cursor: str | None = None, page_size: int = 50
+) -> MergedPage:
+    state = _decode_cursor(cursor, stores)
+    active = [s for s in stores if state.get(s.subdomain) is not None]
+
+    def fetch(store) -> Page:
+        store_cursor, _skip = state[store.subdomain]
+        return StoreClient.for_store(store).list_page(path, params, cursor=store_cursor)
+
+    pages, failures = stores_fan_out(stores=active, call=fetch)
+    windows: dict[str, list[dict]] = {}
+    by_sub = {s.subdomain: s for s in active}
+    for store in active:
+        if store.pk in pages:
+            skip = int(state[store.subdomain][1] or 0)
+            windows[store.subdomain] = pages[store.pk].results[skip:]
+    picked, used = merge_newest_first(
+        windows=windows,
+        has_next={sub: pages[by_sub[sub].pk].has_next for sub in windows},
+        sort_key=sort_key,
+        page_size=page_size,
+    )
+    taken = [StoreRow(by_sub[sub], row) for sub, row in picked]
+
+    new_state: dict[str, list | None] = {}
+    for sub, value in state.items():
+        store = by_sub.get(sub)
+        if store is None:  # finished on an earlier page
+            new_state[sub] = None
+        elif store.pk not in pages:
+            # Failed: on the first page the notice says so and the store is left out;
+            # on a later page it is asked again with the next "Load more".
+            new_state[sub] = None if cursor is None else value
+        else:
+            page = pages[store.pk]
+            consumed = int(value[1] or 0) + used[sub]
+            if consumed >= len(page.results):
+                new_state[sub] = [page.next_cursor, 0] if page.has_next else None
+            else:
+                new_state[sub] = [value[0], consumed]
+    more = any(v is not None for v in new_state.values())
+    next_cursor = signing.dumps(new_state, salt=CURSOR_SALT, compress=True) if more else None
+    return MergedPage(rows=taken, failures=failures, next_cursor=next_cursor, stores=list(stores))

@@ -1,0 +1,45 @@
+"""Customers (the platform's "users") of one store."""
+
+from __future__ import annotations
+
+from storeapi.client import Page, StoreClient
+
+from .common import page_from_body
+
+
+def customer_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
+    return StoreClient.for_store(store).list_page("users/", params, cursor=cursor)
+
+
+def customer_get(*, store, customer_id: int) -> dict:
+    """One customer, with their addresses; from the object cache when possible."""
+    return StoreClient.for_store(store).get(f"users/{customer_id}/", cache_group=("users", customer_id))
+
+
+def customer_notes_page(*, store, customer_id: int, cursor: str | None = None) -> Page:
+    client = StoreClient.for_store(store)
+    path = f"users/{customer_id}/notes/"
+    if cursor:
+        return client.list_page(path, cursor=cursor)
+    return page_from_body(client.get(path, cache_group=("users", customer_id)))
+
+
+ORDERS_SHOWN = 50
+
+
+def customer_orders_page(*, store, customer_id: int, cursor: str | None = None) -> Page:
+    """The customer's orders, newest first. The platform documents this endpoint as
+    one object and the sandbox answers a plain array; a paginated answer is followed
+    with its cursor. Of a plain array the newest ORDERS_SHOWN are shown (the page links
+    to the orders list filtered by the customer's e-mail for the rest)."""
+    client = StoreClient.for_store(store)
+    body = client.get(f"users/{customer_id}/orders/", {"cursor": cursor} if cursor else None)
+    if isinstance(body, list):
+        return Page(results=[o for o in body if isinstance(o, dict)][:ORDERS_SHOWN])
+    if isinstance(body, dict) and "results" not in body and "number" in body:
+        return Page(results=[body])
+    return page_from_body(body)
+
+
+def customer_tickets_page(*, store, customer_id: int, cursor: str | None = None) -> Page:
+    return StoreClient.for_store(store).list_page("tickets/", {"requester": customer_id}, cursor=cursor)

@@ -1,0 +1,209 @@
+"""The store overview's figures: ticket counts by status, orders and revenue by day.
+
+The platform has no counts or sums, so these walk list pages (a bounded number) and
+keep the result in the cache. The cache entry's key carries a per-store version of the
+resource that webhooks (`storeapi.signals.webhook_received`) and our own writes bump,
+so a new order or a changed ticket shows on the next view.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.cache import cache
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from storeapi import signals
+from storeapi.client import Page, StoreClient
+
+OPEN_TICKET_STATUSES = ("new", "open", "pending")
+TICKET_COUNT_MAX_PAGES = 4  # 200 tickets at the platform's page size of 50
+ORDER_STATS_MAX_PAGES = 10  # 500 orders in the last 30 days
+STATS_TTL = 300  # seconds; a webhook or our own write makes it stale sooner
+CHART_DAYS = 30
+
+
+# --- versions, bumped by webhooks and writes ---------------------------------------------
+
+
+def _version_key(store_id: int, resource: str) -> str:
+    return f"dashboard:ver:{store_id}:{resource}"
+
+
+def resource_version(store_id: int, resource: str) -> int:
+    return cache.get(_version_key(store_id, resource), 0)
+
+
+def resource_changed(*, store, resource: str) -> None:
+    """Something in `resource` ("orders", "tickets") changed in `store`."""
+    key = _version_key(store.pk, resource)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 60 * 60 * 24)
+
+
+_RESOURCE_BY_EVENT = {"order": "orders", "ticket": "tickets", "customer": "users"}
+
+
+@receiver(signals.webhook_received)
+def _on_webhook(sender, *, store, event_type, **kwargs):
+    resource = _RESOURCE_BY_EVENT.get(str(event_type).split(".", 1)[0])
+    if resource:
+        resource_changed(store=store, resource=resource)
+
+
+# --- ticket counts -------------------------------------------------------------------------
+
+
+@dataclass
+class TicketCounts:
+    counts: dict[str, int]
+    capped: bool  # more tickets than were counted
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def ticket_status_counts(*, store) -> TicketCounts:
+    """Unsolved tickets (new, open, pending) by status. Costs up to
+    TICKET_COUNT_MAX_PAGES requests when not cached."""
+    key = f"dashboard:ticketcounts:{store.pk}:v{resource_version(store.pk, 'tickets')}"
+    hit = cache.get(key)
+    if hit is not None:
+        return TicketCounts(**hit)
+    counter: Counter = Counter()
+    capped = False
+    client = StoreClient.for_store(store)
+    for index, page in enumerate(client.iter_pages("tickets/", {"status": list(OPEN_TICKET_STATUSES)})):
+        counter.update(str(t.get("status")) for t in page.results if isinstance(t, dict))
+        if page.has_next and index + 1 >= TICKET_COUNT_MAX_PAGES:
+            capped = True
+            break
+    result = {"counts": {s: counter.get(s, 0) for s in OPEN_TICKET_STATUSES}, "capped": capped}
+    cache.set(key, result, STATS_TTL)
+    return TicketCounts(**result)
+
+
+# --- orders by day ---------------------------------------------------------------------------
+
+
+@dataclass
+class Day:
+    day: date
+    orders: int = 0
+    revenue: Decimal = Decimal("0")
+
+
+@dataclass
+class Bar:
+    day: date
+    orders: int
+    revenue: Decimal
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass
+class OrderStats:
+    currency: str
+    today: date
+    days: list[Day]
+    capped: bool
+    other_currencies: list[str] = field(default_factory=list)
+
+    def _sum(self, last: int) -> tuple[int, Decimal]:
+        chosen = self.days[-last:]
+        return sum(d.orders for d in chosen), sum((d.revenue for d in chosen), Decimal("0"))
+
+    @property
+    def periods(self) -> list[tuple[str, int, Decimal]]:
+        return [
+            ("Today", *self._sum(1)),
+            ("Last 7 days", *self._sum(7)),
+            ("Last 30 days", *self._sum(CHART_DAYS)),
+        ]
+
+    def bars(self, *, width: float = 300, height: float = 80) -> list[Bar]:
+        """Bars of a small SVG chart of orders per day (coordinates in the viewBox)."""
+        peak = max((d.orders for d in self.days), default=0) or 1
+        slot = width / max(len(self.days), 1)
+        bars = []
+        for index, d in enumerate(self.days):
+            h = round(height * d.orders / peak, 2)
+            bars.append(
+                Bar(d.day, d.orders, d.revenue, round(index * slot + 1, 2), round(height - h, 2), round(slot - 2, 2), h)
+            )
+        return bars
+
+
+def _store_zone(store) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(store.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def order_stats(*, store, now: datetime | None = None) -> OrderStats:
+    """Orders and revenue (not canceled, not test) per day over the last 30 days, by the
+    store's calendar. Costs up to ORDER_STATS_MAX_PAGES requests when not cached."""
+    zone = _store_zone(store)
+    today = (now or timezone.now()).astimezone(zone).date()
+    first = today - timedelta(days=CHART_DAYS - 1)
+    key = f"dashboard:orderstats:{store.pk}:{today.isoformat()}:v{resource_version(store.pk, 'orders')}"
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range(CHART_DAYS)}
+    currency = store.currency or ""
+    others: set[str] = set()
+    capped = False
+    # A day of margin: the platform may read the date in another zone than the store's.
+    params = {"date_placed_from": (first - timedelta(days=1)).isoformat(), "is_test": "false"}
+    client = StoreClient.for_store(store)
+    for index, page in enumerate(client.iter_pages("orders/", params)):
+        _add_orders(page, days, zone, currency, others)
+        if page.has_next and index + 1 >= ORDER_STATS_MAX_PAGES:
+            capped = True
+            break
+    stats = OrderStats(
+        currency=currency, today=today, days=list(days.values()), capped=capped, other_currencies=sorted(others)
+    )
+    cache.set(key, stats, STATS_TTL)
+    return stats
+
+
+def _add_orders(page: Page, days: dict[date, Day], zone, currency: str, others: set[str]) -> None:
+    for order in page.results:
+        if not isinstance(order, dict) or order.get("is_test"):
+            continue
+        placed = parse_datetime(str(order.get("date_placed") or ""))
+        if placed is None:
+            continue
+        day = days.get(placed.astimezone(zone).date())
+        if day is None:
+            continue
+        day.orders += 1
+        if order.get("status") == "canceled":
+            continue
+        if currency and order.get("currency") and order["currency"] != currency:
+            others.add(order["currency"])
+            continue
+        try:
+            day.revenue += Decimal(str(order.get("total_incl_tax") or "0"))
+        except InvalidOperation:
+            continue
+
+
+def recent_page(*, store, resource: str) -> Page:
+    """The newest page of `orders/` or `tickets/` (one request)."""
+    return StoreClient.for_store(store).list_page(f"{resource}/")

@@ -1,0 +1,93 @@
+"""Global search: an order number, an e-mail address or a ticket id (or any text) in
+every store of the operator, asked concurrently and grouped by store."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from storeapi.client import StoreClient
+from storeapi.errors import NotFound, StoreAPIError
+
+from .cross_store import StoreFailure, stores_fan_out
+
+MAX_PER_KIND = 10
+_NUMBER = re.compile(r"^#?(\d{1,12})$")
+
+
+@dataclass
+class StoreMatches:
+    store: Any
+    orders: list[dict] = field(default_factory=list)
+    customers: list[dict] = field(default_factory=list)
+    tickets: list[dict] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.orders) + len(self.customers) + len(self.tickets)
+
+
+@dataclass
+class SearchResults:
+    query: str
+    kind: str  # "number", "email" or "text"
+    groups: list[StoreMatches]
+    failures: list[StoreFailure]
+
+    @property
+    def count(self) -> int:
+        return sum(g.count for g in self.groups)
+
+
+def search_kind(query: str) -> str:
+    if _NUMBER.match(query):
+        return "number"
+    if "@" in query:
+        return "email"
+    return "text"
+
+
+def _one_or_none(client: StoreClient, path: str) -> dict | None:
+    try:
+        found = client.get(path)
+    except NotFound:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _results(client: StoreClient, path: str, params: dict) -> list[dict]:
+    return client.list_page(path, params).results[:MAX_PER_KIND]
+
+
+def _search_store(store, query: str, kind: str) -> StoreMatches:
+    client = StoreClient.for_store(store)
+    found = StoreMatches(store)
+    if kind == "number":
+        number = _NUMBER.match(query).group(1)
+        order = _one_or_none(client, f"orders/{number}/")
+        ticket = _one_or_none(client, f"tickets/{number}/")
+        found.orders = [order] if order else []
+        found.tickets = [ticket] if ticket else []
+    elif kind == "email":
+        found.customers = _results(client, "users/", {"email": query})
+        found.orders = _results(client, "orders/", {"search_text": query})
+        found.tickets = _results(client, "tickets/", {"filter_text": query})
+    else:
+        found.orders = _results(client, "orders/", {"search_text": query})
+        found.customers = _results(client, "users/", {"name": query})
+        found.tickets = _results(client, "tickets/", {"filter_text": query})
+    return found
+
+
+def search_across_stores(*, stores: list, query: str) -> SearchResults:
+    query = query.strip()
+    kind = search_kind(query)
+    if not query:
+        return SearchResults(query, kind, [], [])
+    results, failures = stores_fan_out(stores=stores, call=lambda store: _search_store(store, query, kind))
+    groups = [results[s.pk] for s in stores if s.pk in results]
+    return SearchResults(query, kind, groups, failures)
+
+
+__all__ = ["SearchResults", "StoreAPIError", "StoreMatches", "search_across_stores", "search_kind"]

@@ -1,0 +1,265 @@
+"""Orders of one store: the list, an order, and what operators do to it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from storeapi.access import store_view
+from storeapi.errors import NotFound, StoreAPIError
+from storeapi.roles import Perm
+
+from ..filters import OrderFilterForm
+from ..forms import CancelOrderForm, NoteForm, RefundForm, TagForm
+from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
+from ..services.orders import (
+    order_cancel,
+    order_note_add,
+    order_refund,
+    order_refund_calculate,
+    order_tag_add,
+    order_tag_remove,
+    refund_amount,
+)
+from ..templatetags.storedesk import format_money
+from .common import (
+    add_store_errors,
+    attempt,
+    clean_cursor,
+    is_partial,
+    list_partial,
+    render_page,
+    seen_new,
+    target_partial,
+)
+
+LIST = "dashboard/orders/list.html"
+DETAIL = "dashboard/orders/detail.html"
+CANCEL = "dashboard/orders/cancel.html"
+REFUND = "dashboard/orders/refund.html"
+
+
+def _detail_url(store, number) -> str:
+    return reverse("order_detail", kwargs={"store": store.subdomain, "number": number})
+
+
+@require_GET
+@store_view(Perm.VIEW)
+def order_list(request, store):
+    seen_new(request, store, "orders")
+    form = OrderFilterForm(request.GET)
+    cursor = clean_cursor(request)
+    page, error = attempt(order_list_page, store=store, params=form.upstream_params(), cursor=cursor)
+    context = {
+        "store": store,
+        "form": form,
+        "page": page,
+        "error": error,
+        "chips": form.chips(request.GET),
+        "cursor": cursor,
+    }
+    return render_page(request, LIST, context, partial=list_partial(request, prefix="order"))
+
+
+def _order_context(request, store, number: str, **extra) -> dict:
+    """Everything the order page shows above the lazy panels (two cached reads)."""
+    order, error = attempt(order_get, store=store, number=number)
+    if isinstance(error, NotFound):
+        raise Http404("No such order in this store.")
+    notes, notes_error = (None, None)
+    if order is not None:
+        notes, notes_error = attempt(order_notes_page, store=store, number=number)
+    context = {
+        "store": store,
+        "number": number,
+        "order": order,
+        "error": error,
+        "notes": notes,
+        "notes_error": notes_error,
+        "note_form": NoteForm(),
+        "tag_form": TagForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@require_GET
+@store_view(Perm.VIEW)
+def order_detail(request, store, number):
+    panel = request.GET.get("panel")
+    if panel == "tickets":
+        tickets, tickets_error = attempt(order_tickets_page, store=store, number=number)
+        extra = {"tickets": tickets, "tickets_error": tickets_error, "tickets_loaded": True}
+        if is_partial(request):
+            return render_page(request, DETAIL, {"store": store, "number": number, **extra}, partial="tickets")
+    else:
+        extra = {}
+    notes_cursor = clean_cursor(request) if request.GET.get("cursor") else None
+    if notes_cursor and is_partial(request):
+        notes, notes_error = attempt(order_notes_page, store=store, number=number, cursor=notes_cursor)
+        context = {"store": store, "number": number, "notes": notes, "notes_error": notes_error}
+        return render_page(request, DETAIL, context, partial="note_rows")
+    context = _order_context(request, store, number, **extra)
+    return render_page(request, DETAIL, context, partial=target_partial(request, prefix="order", allowed=("body",)))
+
+
+def _after_change(request, store, number, message: str, partial: str, *, order: dict | None = None):
+    """A change succeeded: the refreshed part in place (htmx), or back to the order.
+
+    In place, only what that part shows is read again: the notes after a note, nothing
+    after a tag change (the store answered with the order)."""
+    if not is_partial(request):
+        messages.success(request, message)
+        return redirect(_detail_url(store, number))
+    context = {"store": store, "number": number, "flash": message, "flash_for": partial}
+    if partial == "notes":
+        context["notes"], context["notes_error"] = attempt(order_notes_page, store=store, number=number)
+        context["note_form"] = NoteForm()
+    elif isinstance(order, dict) and "tags" in order:
+        context.update(order=order, tag_form=TagForm())
+    else:
+        context = _order_context(request, store, number, flash=message, flash_for=partial)
+    return render_page(request, DETAIL, context, partial=partial)
+
+
+@require_POST
+@store_view(Perm.ADD_NOTES)
+def order_note_add_view(request, store, number):
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            order_note_add(operator=request.user, store=store, number=number, message=form.cleaned_data["message"])
+        except NotFound:
+            raise Http404("No such order in this store.") from None
+        except StoreAPIError as error:
+            add_store_errors(form, error)
+        else:
+            return _after_change(request, store, number, "Note added.", "notes")
+    context = _order_context(request, store, number, note_form=form)
+    return render_page(request, DETAIL, context, partial="notes")
+
+
+def _tag_change(request, store, number, service, done: str):
+    form = TagForm(request.POST)
+    if form.is_valid():
+        tag = form.cleaned_data["tag"]
+        try:
+            order = service(operator=request.user, store=store, number=number, tag=tag)
+        except NotFound:
+            raise Http404("No such order in this store.") from None
+        except StoreAPIError as error:
+            add_store_errors(form, error)
+        else:
+            return _after_change(request, store, number, done.format(tag=tag), "tags", order=order)
+    context = _order_context(request, store, number, tag_form=form)
+    return render_page(request, DETAIL, context, partial="tags")
+
+
+@require_POST
+@store_view(Perm.TAG_ORDERS)
+def order_tag_add_view(request, store, number):
+    return _tag_change(request, store, number, order_tag_add, "Tag “{tag}” added.")
+
+
+@require_POST
+@store_view(Perm.TAG_ORDERS)
+def order_tag_remove_view(request, store, number):
+    return _tag_change(request, store, number, order_tag_remove, "Tag “{tag}” removed.")
+
+
+def _order_or_404(store, number):
+    order, error = attempt(order_get, store=store, number=number)
+    if isinstance(error, NotFound):
+        raise Http404("No such order in this store.")
+    return order, error
+
+
+def _action_done(request, store, number, message: str):
+    """Cancel or refund succeeded: the whole order, refreshed, replaces the action form."""
+    if is_partial(request):
+        context = _order_context(request, store, number, flash=message, flash_for="body")
+        response = render_page(request, DETAIL, context, partial="body")
+        return reswap(retarget(response, "#order-body"), "outerHTML")
+    messages.success(request, message)
+    return redirect(_detail_url(store, number))
+
+
+@require_http_methods(["GET", "POST"])
+@store_view(Perm.ORDER_ACTIONS)
+def order_cancel_view(request, store, number):
+    order, error = _order_or_404(store, number)
+    form = CancelOrderForm(request.POST or None)
+    if request.method == "POST" and order is not None and form.is_valid():
+        try:
+            order_cancel(
+                operator=request.user,
+                store=store,
+                number=number,
+                reason=form.cleaned_data["cancel_reason"],
+                full_refund=form.cleaned_data["full_refund"],
+                notify=form.cleaned_data["send_cancel_notification"],
+            )
+        except NotFound:
+            raise Http404("No such order in this store.") from None
+        except StoreAPIError as store_error:
+            add_store_errors(form, store_error)
+        else:
+            return _action_done(request, store, number, f"Order #{number} was canceled.")
+    context = {"store": store, "number": number, "order": order, "error": error, "form": form}
+    return render_page(request, CANCEL, context, partial="form")
+
+
+@require_http_methods(["GET", "POST"])
+@store_view(Perm.ORDER_ACTIONS)
+def order_refund_view(request, store, number):
+    """Refund in two steps: calculate (nothing changes), then confirm the amount.
+
+    The confirmation carries the amount the operator saw; the store is asked again
+    before refunding, and a different amount is shown for a new confirmation instead
+    of being refunded.
+    """
+    order, error = _order_or_404(store, number)
+    if order is None:
+        return render_page(request, REFUND, {"store": store, "number": number, "error": error}, partial="form")
+    form = RefundForm(request.POST or None, order=order)
+    context = {"store": store, "number": number, "order": order, "form": form, "calculation": None}
+    step = request.POST.get("step", "calculate")
+    if request.method == "POST" and step != "edit" and form.is_valid():
+        args = {
+            "lines": form.lines(),
+            "refund_shipping": form.cleaned_data["refund_shipping"],
+            "restock": form.cleaned_data["restock_type"],
+        }
+        try:
+            calculation = order_refund_calculate(store=store, number=number, **args)
+            amount = refund_amount(calculation)
+            confirmed = form.cleaned_data.get("confirmed_amount")
+            if step == "confirm" and amount > 0 and confirmed is not None and Decimal(confirmed) == amount:
+                order_refund(
+                    operator=request.user,
+                    store=store,
+                    number=number,
+                    calculation=calculation,
+                    note=form.cleaned_data["note"],
+                    notify=form.cleaned_data["send_refund_notification"],
+                    **args,
+                )
+                currency = calculation.get("currency") or order.get("currency")
+                return _action_done(request, store, number, f"Refunded {format_money(amount, currency)}.")
+            context.update(
+                calculation=calculation,
+                amount=amount,
+                amount_changed=step == "confirm",
+                currency=calculation.get("currency") or order.get("currency"),
+            )
+        except NotFound:
+            raise Http404("No such order in this store.") from None
+        except StoreAPIError as store_error:
+            add_store_errors(form, store_error)
+    return render_page(request, REFUND, context, partial="form")

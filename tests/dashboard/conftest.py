@@ -1,0 +1,108 @@
+"""Fixtures of the dashboard's tests: stores connected to the sandbox, members by role.
+
+    acme = connect_store("acme")                  # a Store row with a fresh sandbox token
+    client = login_as(acme, Role.AGENT)           # a member with that role, signed in
+
+Tests here that need the sandbox ask for `connect_store` (or `acme`), which starts it.
+"""
+
+import pytest
+import requests
+
+from storeapi.models import Store
+from storeapi.roles import Role
+from tests.factories import MembershipFactory, OperatorFactory
+
+# The sandbox's seeded stores, as Storedesk knows them once connected.
+SANDBOX_STORES = {
+    "acme": ("Acme Outfitters", "USD", "America/New_York"),
+    "bergmann": ("Bergmann Haushaltswaren", "EUR", "Europe/Berlin"),
+    "siam": ("Siam Silk", "THB", "Asia/Bangkok"),
+}
+ALL_SCOPES = (
+    "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
+    "exports:read exports:write webhooks:read webhooks:write"
+)
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings):
+    # The platform's rate limit is the sandbox's business here (tests of it set one there).
+    settings.STOREAPI_RATE_LIMIT_PER_SECOND = 1000
+    # A store that failed is not marked down for a while: tests here make a store fail,
+    # then show that Retry works once it answers again (storeapi's tests cover the mark).
+    settings.STOREAPI_CIRCUIT_OPEN_SECONDS = 0
+
+
+@pytest.fixture
+def connect_store(db, sandbox):
+    def connect(subdomain: str = "acme", *, scopes: str = ALL_SCOPES) -> Store:
+        name, currency, zone = SANDBOX_STORES[subdomain]
+        store, _ = Store.objects.get_or_create(
+            subdomain=subdomain, defaults={"name": name, "currency": currency, "timezone": zone}
+        )
+        store.set_tokens(access_token=sandbox.issue_token(subdomain, scopes=scopes))
+        store.status = Store.Status.CONNECTED
+        store.scopes = scopes
+        store.save()
+        return store
+
+    return connect
+
+
+@pytest.fixture
+def acme(connect_store):
+    return connect_store("acme")
+
+
+@pytest.fixture
+def login_as(client):
+    def login(store: Store, role: str = Role.VIEWER, operator=None):
+        operator = operator or OperatorFactory()
+        MembershipFactory(operator=operator, store=store, role=role)
+        client.force_login(operator)
+        client.operator = operator
+        return client
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def sandbox_writes(sandbox):
+    """Tests of changes (notes, replies, cancel, refund) need a sandbox that takes
+    writes; until it does they are skipped, saying so."""
+    token = sandbox.issue_token("acme")
+    response = requests.post(
+        sandbox.api_url("acme", "orders/0/notes/"),
+        json={"message": "probe"},
+        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
+        timeout=30,
+    )
+    if response.status_code == 405:
+        pytest.skip("The sandbox does not take writes yet (sandbox milestone 2).")
+    return True
+
+
+def api_get(sandbox, store: str, path: str, **params):
+    """What the sandbox's API answers, read with a token of our own (ground truth)."""
+    token = sandbox.issue_token(store)
+    response = requests.get(
+        sandbox.api_url(store, path),
+        params=params,
+        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def new_paid_order(sandbox, store: str = "acme") -> str:
+    """A new, paid, unfulfilled order that no other test has touched: one the store lets
+    us cancel and refund. (New orders' payments vary, as at checkout; a canceled order
+    without a payment would surprise other suites sharing the sandbox.)"""
+    for _ in range(20):
+        number = sandbox.create_orders(store, count=1)[0]
+        if api_get(sandbox, store, f"orders/{number}/")["payment_status"] == "paid":
+            return number
+    raise AssertionError("the sandbox placed no paid order in 20 tries")

@@ -1,0 +1,159 @@
+"""Orders pages against the sandbox store over real HTTP."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from dashboard.models import AuditEntry
+from storeapi.roles import Role
+
+from .conftest import HX
+
+pytestmark = pytest.mark.django_db
+
+
+def list_url(store="acme"):
+    return reverse("order_list", kwargs={"store": store})
+
+
+def detail_url(number, store="acme"):
+    return reverse("order_detail", kwargs={"store": store, "number": number})
+
+
+def numbers_in(html: str) -> list[str]:
+    return re.findall(r'data-order-number="(\d+)"', html)
+
+
+def test_the_list_shows_the_newest_page_with_one_upstream_request(acme, login_as, sandbox):
+    client = login_as(acme)
+    sandbox.clear_request_log("acme")
+    response = client.get(list_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert numbers_in(html) == sandbox.order_numbers("acme")[:50]
+    assert "Load more" in html
+    assert [r["path"] for r in sandbox.request_log("acme")] == ["/acme/api/admin/orders/"]
+    # Money in the order's currency, times in the store's zone.
+    assert "$" in html and ("EST" in html or "EDT" in html)
+
+
+def test_filters_go_to_the_store_and_the_partial_has_only_the_results(acme, login_as, sandbox):
+    client = login_as(acme)
+    query = {"status": "canceled", "is_test": "false"}
+    response = client.get(list_url(), query, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="order-results")
+    html = response.content.decode()
+    assert "<html" not in html and 'id="order-results"' in html and 'id="order-filters"' not in html
+    assert numbers_in(html) == sandbox.order_numbers("acme", **query)[:50]
+    assert "HX-Request" in response["Vary"]
+    # The same URL without htmx is the whole page, with the filters filled in and shown as chips.
+    page = client.get(list_url(), query).content.decode()
+    assert "<html" in page and 'id="order-filters"' in page and "Status: Canceled" in page
+    assert (
+        'value="canceled" checked' in page
+        or 'checked value="canceled"' in page
+        or re.search(r'<input[^>]*value="canceled"[^>]*checked', page)
+    )
+
+
+def test_load_more_appends_the_next_page(acme, login_as, sandbox):
+    client = login_as(acme)
+    first = client.get(list_url()).content.decode()
+    next_url = re.search(r'hx-get="([^"]*cursor=[^"]*)"', first).group(1).replace("&amp;", "&")
+    more = client.get(next_url, **HX).content.decode()
+    assert "<table" not in more and "<tr" in more
+    assert numbers_in(more) == sandbox.order_numbers("acme")[50:100]
+
+
+def test_an_invalid_filter_shows_its_error_and_the_rest_applies(acme, login_as, sandbox):
+    client = login_as(acme)
+    html = client.get(list_url(), {"date_placed_from": "not-a-date", "status": "open"}).content.decode()
+    assert "Enter a valid date." in html
+    assert numbers_in(html) == sandbox.order_numbers("acme", status="open")[:50]
+
+
+def test_the_order_page(acme, login_as, sandbox):
+    client = login_as(acme)
+    number = sandbox.order_numbers("acme")[3]
+    response = client.get(detail_url(number))
+    html = response.content.decode()
+    assert response.status_code == 200 and f"Order #{number}" in html
+    assert "Items" in html and "Transactions" in html and "Addresses" in html and "Notes" in html
+    assert "?panel=tickets" in html  # tickets load after the page
+
+
+def test_an_unknown_order_is_404(acme, login_as):
+    assert login_as(acme).get(detail_url("99999999")).status_code == 404
+
+
+def test_a_second_view_of_an_unchanged_order_asks_the_store_nothing(acme, login_as, sandbox):
+    client = login_as(acme)
+    number = sandbox.order_numbers("acme")[0]
+    client.get(detail_url(number))
+    sandbox.clear_request_log("acme")
+    assert client.get(detail_url(number)).status_code == 200
+    assert sandbox.request_log("acme") == []
+
+
+def test_add_a_note_in_place(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.AGENT)
+    number = sandbox.order_numbers("acme")[5]
+    response = client.post(
+        reverse("order_note_add", kwargs={"store": "acme", "number": number}),
+        {"message": "Customer called <b>twice</b>"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="order-notes",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "Note added." in html
+    assert "Customer called &lt;b&gt;twice&lt;/b&gt;" in html
+    entry = AuditEntry.objects.get(action="order.note_added")
+    assert (entry.store, entry.operator, entry.object_id) == (acme, client.operator, number)
+    # The page shows it too (the write invalidated the cached notes).
+    assert "Customer called &lt;b&gt;twice&lt;/b&gt;" in client.get(detail_url(number)).content.decode()
+
+
+def test_an_empty_note_is_a_field_error_and_nothing_is_sent(acme, login_as, sandbox):
+    client = login_as(acme, Role.AGENT)
+    number = sandbox.order_numbers("acme")[5]
+    sandbox.clear_request_log("acme")
+    html = client.post(
+        reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": "  "}, **HX
+    ).content.decode()
+    assert "This field is required." in html
+    assert not [r for r in sandbox.request_log("acme") if r["method"] == "POST"]
+    assert not AuditEntry.objects.exists()
+
+
+def test_without_javascript_a_note_redirects_back_to_the_order(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.AGENT)
+    number = sandbox.order_numbers("acme")[6]
+    response = client.post(reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": "plain"})
+    assert response.status_code == 302 and response["Location"] == detail_url(number)
+
+
+def test_a_viewer_cannot_add_notes(acme, login_as, sandbox):
+    client = login_as(acme, Role.VIEWER)
+    number = sandbox.order_numbers("acme")[5]
+    assert (
+        client.post(reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": "x"}).status_code
+        == 403
+    )
+    assert "Add note" not in client.get(detail_url(number)).content.decode()
+
+
+def test_a_garbage_cursor_is_a_message_not_a_500(acme, login_as):
+    response = login_as(acme).get(list_url(), {"cursor": "garbage"})
+    assert response.status_code == 200
+    assert "data-store-error" in response.content.decode()
+
+
+def test_store_data_stays_inert_on_the_page(acme, login_as, sandbox, sandbox_writes):
+    """A note (store data) with markup and htmx attributes is shown as text."""
+    client = login_as(acme, Role.AGENT)
+    number = sandbox.order_numbers("acme")[7]
+    evil = '<img src=x onerror=alert(1)><a hx-get="//evil.example" hx-trigger="load">x</a>'
+    client.post(reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": evil})
+    html = client.get(detail_url(number)).content.decode()
+    assert "<img src=x" not in html and 'hx-get="//evil' not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;a hx-get=&quot;//evil.example&quot;" in html

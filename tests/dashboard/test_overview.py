@@ -1,0 +1,74 @@
+"""The store overview: each panel on its own."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from .conftest import HX
+
+pytestmark = pytest.mark.django_db
+
+
+def url():
+    return reverse("store_overview", kwargs={"store": "acme"})
+
+
+def test_the_page_itself_asks_the_store_nothing(acme, login_as, sandbox):
+    client = login_as(acme)
+    sandbox.clear_request_log("acme")
+    html = client.get(url()).content.decode()
+    assert sandbox.request_log("acme") == []
+    for panel in ("tickets", "orders", "recent_tickets", "recent_orders"):
+        assert f'hx-get="/s/acme/?panel={panel}" hx-trigger="load"' in html
+
+
+def test_ticket_counts_panel(acme, login_as, sandbox):
+    html = login_as(acme).get(url(), {"panel": "tickets"}, **HX).content.decode()
+    assert 'id="overview-tickets"' in html and "<html" not in html
+    assert len(re.findall(r'class="fs-3 fw-semibold num">\d+', html)) == 3
+
+
+def test_orders_panel_has_figures_and_a_chart(acme, login_as, sandbox):
+    html = login_as(acme).get(url(), {"panel": "orders"}, **HX).content.decode()
+    assert "Today" in html and "Last 7 days" in html and "Last 30 days" in html
+    assert html.count('class="chart-bar"') == 30
+    assert "$" in html
+
+
+def test_recent_panels(acme, login_as, sandbox):
+    client = login_as(acme)
+    orders = client.get(url(), {"panel": "recent_orders"}, **HX).content.decode()
+    assert f"/s/acme/orders/{sandbox.order_numbers('acme')[0]}/" in orders
+    tickets = client.get(url(), {"panel": "recent_tickets"}, **HX).content.decode()
+    assert "/s/acme/tickets/" in tickets
+
+
+def test_without_javascript_a_panel_link_shows_the_page_with_it(acme, login_as):
+    html = login_as(acme).get(url(), {"panel": "orders"}).content.decode()
+    assert "<html" in html and "Last 30 days" in html and 'hx-get="/s/acme/?panel=tickets"' in html
+
+
+def test_a_failing_panel_does_not_take_the_others_down(acme, login_as, sandbox):
+    client = login_as(acme)
+    sandbox.set_faults("acme", error_rate=1.0, error_statuses=[503])
+    html = client.get(url(), {"panel": "recent_orders"}, **HX).content.decode()
+    assert 'data-store-error="unavailable"' in html and "Retry" in html
+    assert 'id="overview-recent_orders"' in html
+    sandbox.clear_faults("acme")
+    assert "Recent orders" in client.get(url(), {"panel": "recent_orders"}, **HX).content.decode()
+
+
+def test_new_items_from_webhooks_show_in_the_navigation_until_the_list_is_opened(acme, login_as):
+    from storeapi.events import new_count_bump, new_counts
+
+    client = login_as(acme)
+    new_count_bump(acme, "tickets", 3)
+    new_count_bump(acme, "orders", 1)
+    html = client.get(url()).content.decode()
+    assert re.search(r">Tickets <span[^>]*>3 new</span>", html) and re.search(r">Orders <span[^>]*>1 new</span>", html)
+    client.get(reverse("ticket_list", kwargs={"store": "acme"}), {"status": "new"}, **HX)  # a partial: not looked yet
+    assert new_counts(acme)["tickets"] == 3
+    client.get(reverse("ticket_list", kwargs={"store": "acme"}))
+    assert new_counts(acme) == {"orders": 1, "customers": 0, "tickets": 0}
+    assert "3 new" not in client.get(url()).content.decode()

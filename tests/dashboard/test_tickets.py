@@ -1,0 +1,152 @@
+"""The tickets inbox and a ticket's page against the sandbox."""
+
+import re
+
+import pytest
+import requests
+from django.urls import reverse
+
+from dashboard.models import AuditEntry
+from storeapi.roles import Role
+
+from .conftest import HX
+
+pytestmark = pytest.mark.django_db
+
+
+def api(sandbox, store, path, **params):
+    token = sandbox.issue_token(store)
+    response = requests.get(
+        sandbox.api_url(store, path),
+        params=params,
+        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def ids_in(html):
+    return [int(i) for i in re.findall(r'data-ticket-id="(\d+)"', html)]
+
+
+def inbox(store="acme"):
+    return reverse("ticket_list", kwargs={"store": store})
+
+
+def test_the_inbox_tab_and_filters(acme, login_as, sandbox):
+    client = login_as(acme)
+    sandbox.clear_request_log("acme")
+    html = client.get(inbox()).content.decode()
+    # One request for the page; the ticket types (for names and the filter) are cached after.
+    paths = [r["path"] for r in sandbox.request_log("acme")]
+    assert paths.count("/acme/api/admin/tickets/") == 1
+    assert ids_in(html) == [t["id"] for t in api(sandbox, "acme", "tickets/")["results"]]
+    html = client.get(inbox(), {"status": "pending", "priority": "low"}, HTTP_HX_REQUEST="true").content.decode()
+    expected = api(sandbox, "acme", "tickets/", status="pending", priority="low")["results"]
+    assert ids_in(html) == [t["id"] for t in expected]
+
+
+def test_tab_counts_come_once_for_unsolved_statuses(acme, login_as, sandbox):
+    client = login_as(acme)
+    html = client.get(inbox(), {"panel": "counts"}, **HX).content.decode()
+    for status in ("new", "open", "pending"):
+        count = len(api(sandbox, "acme", "tickets/", status=status)["results"])
+        assert (
+            f'id="ticket-count-{status}" class="badge rounded-pill text-bg-secondary ticket-count" hx-swap-oob="true"'
+            in html
+        )
+        assert re.search(rf'id="ticket-count-{status}"[^>]*>{count}<', html)
+    sandbox.clear_request_log("acme")
+    client.get(inbox(), {"panel": "counts"}, **HX)
+    assert sandbox.request_log("acme") == []  # cached
+
+
+def test_switching_tabs_renders_tabs_filters_and_results(acme, login_as):
+    client = login_as(acme)
+    html = client.get(inbox(), {"status": "new"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket-list").content.decode()
+    assert 'id="ticket-tabs"' in html and 'id="ticket-filters"' in html and "<html" not in html
+    assert re.search(r'class="nav-link active"[^>]*aria-current="page"[^>]*>\s*New', html)
+
+
+def test_the_ticket_page_thread_first_sidebar_after(acme, login_as, sandbox):
+    client = login_as(acme, Role.AGENT)
+    ticket = next(t for t in api(sandbox, "acme", "tickets/")["results"] if t["order"] and t["requester"])
+    url = reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})
+    html = client.get(url).content.decode()
+    for comment in ticket["comments"]:
+        css = "thread-public" if comment["is_public"] else "thread-internal"
+        assert f'id="comment-{comment["id"]}" class="thread-item card mb-2 {css}"' in html
+    assert "Add internal note" in html and "Send public reply" in html
+    assert "?panel=sidebar" in html and f"/s/acme/orders/{ticket['order']}/" not in html
+    sidebar = client.get(url, {"panel": "sidebar"}, **HX).content.decode()
+    assert f"/s/acme/orders/{ticket['order']}/" in sidebar
+    assert f"/s/acme/customers/{ticket['requester']}/" in sidebar
+
+
+def test_a_viewer_sees_no_reply_form(acme, login_as, sandbox):
+    client = login_as(acme, Role.VIEWER)
+    ticket = api(sandbox, "acme", "tickets/")["results"][0]
+    html = client.get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})).content.decode()
+    assert "Send public reply" not in html and 'name="status"' not in html
+
+
+def test_an_unknown_ticket_is_404(acme, login_as):
+    assert (
+        login_as(acme).get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": 999999})).status_code == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("visibility", "action", "css"),
+    [("internal", "ticket.note_added", "thread-internal"), ("public", "ticket.replied", "thread-public")],
+)
+def test_reply_as_internal_note_or_public(acme, login_as, sandbox, sandbox_writes, visibility, action, css):
+    client = login_as(acme, Role.AGENT)
+    ticket = api(sandbox, "acme", "tickets/")["results"][1]
+    url = reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": ticket["id"]})
+    html = client.post(
+        url,
+        {"body": f"A {visibility} message", "visibility": visibility},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="ticket-thread",
+    ).content.decode()
+    assert f"A {visibility} message" in html
+    last = api(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"][-1]
+    assert (last["body"], last["is_public"]) == (f"A {visibility} message", visibility == "public")
+    assert re.search(rf'id="comment-{last["id"]}" class="[^"]*{css}', html)
+    entry = AuditEntry.objects.get(action=action)
+    assert entry.object_id == str(ticket["id"]) and entry.details["is_public"] is (visibility == "public")
+
+
+def test_a_reply_without_a_button_stays_internal(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.AGENT)
+    ticket = api(sandbox, "acme", "tickets/")["results"][2]
+    client.post(reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": ticket["id"]}), {"body": "no button"})
+    last = api(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"][-1]
+    assert last["is_public"] is False
+
+
+def test_change_status_priority_assignee_and_tags(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.AGENT)
+    ticket = next(t for t in api(sandbox, "acme", "tickets/")["results"] if t["status"] != "pending")
+    url = reverse("ticket_update", kwargs={"store": "acme", "ticket_id": ticket["id"]})
+    data = {"status": "pending", "priority": "high", "assignee": ticket["assignee"] or "", "tags": "vip, callback"}
+    html = client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket-properties").content.decode()
+    assert "Saved." in html and 'id="ticket-badges" hx-swap-oob="true"' in html
+    after = api(sandbox, "acme", f"tickets/{ticket['id']}/")
+    assert (after["status"], after["priority"], sorted(after["tags"])) == ("pending", "high", ["callback", "vip"])
+    entry = AuditEntry.objects.get(action="ticket.updated")
+    assert entry.details["changes"]["status"] == [ticket["status"], "pending"]
+    # Posting the same values again changes nothing and records nothing.
+    client.post(url, data, **HX)
+    assert AuditEntry.objects.filter(action="ticket.updated").count() == 1
+
+
+def test_an_invalid_status_is_a_field_error(acme, login_as, sandbox):
+    client = login_as(acme, Role.AGENT)
+    ticket = api(sandbox, "acme", "tickets/")["results"][0]
+    url = reverse("ticket_update", kwargs={"store": "acme", "ticket_id": ticket["id"]})
+    html = client.post(url, {"status": "exploded", "priority": "high"}, **HX).content.decode()
+    assert "Select a valid choice" in html
+    assert not AuditEntry.objects.exists()
