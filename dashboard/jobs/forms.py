@@ -1,8 +1,10 @@
 """Forms of the exports page and of the bulk actions.
 
-`OrderFilterForm` carries the orders list's filters; its field names are the
-platform's query parameters. It is the one place to swap for the orders list's own
-filter form once that exists (`orders_filter_form_class`).
+The filters are the list pages' own (`dashboard.filters`): field names are the
+platform's query parameters, and `upstream_params()` is what goes to the store. The
+exports form and the bulk-orders form extend the orders list's `OrderFilterForm`, so
+"Export these orders" and "all orders matching this filter" mean exactly what the list
+shows; the bulk-tickets form extends the inbox's `TicketFilterForm`.
 """
 
 from __future__ import annotations
@@ -12,39 +14,10 @@ import uuid
 
 from django import forms
 
+from ..filters import TICKET_STATUSES, OrderFilterForm, TicketFilterForm
 from ..models import Job
 from . import columns as cols
 
-ORDER_STATUSES = [("open", "Open"), ("canceled", "Canceled"), ("archived", "Archived")]
-PAYMENT_STATUSES = [
-    (s, s.replace("_", " ").capitalize())
-    for s in (
-        "authorized",
-        "paid",
-        "partially_paid",
-        "partially_refunded",
-        "refunded",
-        "pending",
-        "voided",
-        "partially_voided",
-        "expired",
-        "expiring",
-    )
-]
-FULFILLMENT_STATUSES = [
-    (s, s.replace("_", " ").capitalize())
-    for s in (
-        "unfulfilled",
-        "processing",
-        "partially_fulfilled",
-        "fulfilled",
-        "on_hold",
-        "not_required",
-        "rejected",
-        "incomplete",
-    )
-]
-TICKET_STATUSES = [("new", "New"), ("open", "Open"), ("pending", "Pending"), ("solved", "Solved"), ("closed", "Closed")]
 ORDER_FILTER_FIELDS = (
     "status",
     "payment_status",
@@ -55,52 +28,13 @@ ORDER_FILTER_FIELDS = (
     "tags",
     "is_test",
 )
-
-
-def _multi(choices, label):
-    return forms.MultipleChoiceField(
-        label=label, choices=choices, required=False, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
-
-
-class OrderFilterForm(forms.Form):
-    search_text = forms.CharField(label="Search", required=False, max_length=200)
-    status = _multi(ORDER_STATUSES, "Status")
-    payment_status = _multi(PAYMENT_STATUSES, "Payment status")
-    fulfillment_status = _multi(FULFILLMENT_STATUSES, "Fulfillment status")
-    date_placed_from = forms.DateField(
-        label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_placed_to = forms.DateField(label="Placed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    tags = forms.CharField(label="Tags", required=False, max_length=500, help_text="Comma separated; any of them.")
-    is_test = forms.NullBooleanField(
-        label="Test orders",
-        required=False,
-        widget=forms.Select(choices=[("unknown", "Included"), ("true", "Only test orders"), ("false", "Excluded")]),
-    )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_placed_from"), data.get("date_placed_to")
-        if start and end and start > end:
-            self.add_error("date_placed_to", "The end date is before the start date.")
-        return data
-
-    def filter_params(self) -> dict:
-        """The platform's query parameters for the valid, non-empty filters."""
-        data = self.cleaned_data
-        params = {}
-        for name in ORDER_FILTER_FIELDS:
-            value = data.get(name)
-            if name == "tags":
-                value = [t.strip() for t in (value or "").split(",") if t.strip()]
-            if value in (None, "", []):
-                continue
-            params[name] = value
-        return params
-
-
 orders_filter_form_class = OrderFilterForm
+
+
+def _only_filters(form, filter_form_class) -> dict:
+    """The list filters among a form's values (not its own fields: stores, action, ...)."""
+    names = set(filter_form_class.base_fields)
+    return {k: v for k, v in form.upstream_params().items() if k in names}
 
 
 def filters_as_query(params: dict) -> list[tuple[str, str]]:
@@ -159,6 +93,8 @@ class ExportForm(orders_filter_form_class):
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.allowed_stores = {s.subdomain: s for s in stores}
+        for name in ("status", "payment_status", "fulfillment_status"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
         self.fields["stores"].choices = [(s.subdomain, s.display_name) for s in stores]
         seen, choices = set(), []
         for resource in (Job.Resource.ORDERS, Job.Resource.ORDER_LINES):
@@ -199,6 +135,9 @@ class ExportForm(orders_filter_form_class):
             if not data["columns"]:
                 self.add_error("columns", "None of these columns exist for this kind of export.")
         return data
+
+    def filter_params(self) -> dict:
+        return _only_filters(self, OrderFilterForm)
 
     def chosen_stores(self) -> list:
         return [self.allowed_stores[s] for s in self.cleaned_data["stores"]]
@@ -244,6 +183,9 @@ class _BulkForm(forms.Form):
 
 
 class BulkOrdersForm(_BulkForm, orders_filter_form_class):
+    def filter_params(self) -> dict:
+        return _only_filters(self, OrderFilterForm)
+
     action = forms.ChoiceField(
         choices=[(a, Job.Action(a).label) for a in (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE, Job.Action.NOTE_ADD)]
     )
@@ -258,23 +200,19 @@ class BulkOrdersForm(_BulkForm, orders_filter_form_class):
         return data
 
 
-class BulkTicketsForm(_BulkForm):
+class BulkTicketsForm(_BulkForm, TicketFilterForm):
+    """Set the status or assignee of the selected tickets, or of every ticket matching
+    the inbox's filters (its tab included)."""
+
     action = forms.ChoiceField(
         choices=[(a, Job.Action(a).label) for a in (Job.Action.TICKET_STATUS, Job.Action.TICKET_ASSIGNEE)]
     )
     value = forms.CharField(required=False, max_length=20, help_text="A status, or an assignee's id (empty: nobody).")
-    # The inbox's filters (the platform's parameter names).
-    status = forms.MultipleChoiceField(choices=TICKET_STATUSES, required=False)
-    filter_text = forms.CharField(required=False, max_length=200)
-    priority = forms.ChoiceField(
-        choices=[("", ""), ("low", "low"), ("medium", "medium"), ("high", "high")], required=False
-    )
-    assignee = forms.IntegerField(required=False, min_value=0)
 
     def clean(self):
         data = super().clean()
         action, value = data.get("action"), (data.get("value") or "").strip()
-        if action == Job.Action.TICKET_STATUS and value not in dict(TICKET_STATUSES):
+        if action == Job.Action.TICKET_STATUS and value not in TICKET_STATUSES:
             self.add_error("value", "Choose a ticket status.")
         if action == Job.Action.TICKET_ASSIGNEE and value and not value.isdigit():
             self.add_error("value", "Choose an assignee.")
@@ -282,6 +220,4 @@ class BulkTicketsForm(_BulkForm):
         return data
 
     def filter_params(self) -> dict:
-        data = self.cleaned_data
-        params = {k: data.get(k) for k in ("status", "filter_text", "priority", "assignee")}
-        return {k: v for k, v in params.items() if v not in (None, "", [])}
+        return _only_filters(self, TicketFilterForm)

@@ -48,11 +48,9 @@ def _prefill(request, stores) -> dict:
     chosen = [s for s in request.GET.getlist("store") if s in allowed]
     if chosen:
         initial["stores"] = chosen
-    filters = orders_filter_form_class(request.GET)
-    if filters.is_valid():
-        for name, value in filters.cleaned_data.items():
-            if value not in (None, "", []):
-                initial[name] = value
+    for name, value in orders_filter_form_class(request.GET).valid_data().items():
+        if value not in (None, "", []):
+            initial[name] = value
     return initial
 
 

@@ -319,7 +319,7 @@ def test_bulk_all_matching_keeps_the_filters(client, manager, acme, django_captu
     with django_capture_on_commit_callbacks():
         client.post(
             reverse("bulk_orders", kwargs={"store": "acme"}),
-            {"action": "note_add", "value": "Checked", "all_matching": "on", "status": "open", "is_test": "unknown"},
+            {"action": "note_add", "value": "Checked", "all_matching": "on", "status": "open", "is_test": ""},
         )
     job = Job.objects.get()
     assert job.filters == {"status": ["open"]}

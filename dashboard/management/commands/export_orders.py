@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 "date_placed_to": options["date_to"] or "",
                 "search_text": options["search"],
                 "tags": options["tags"],
-                "is_test": options["is_test"] or "unknown",
+                "is_test": options["is_test"] or "",
             }
         )
         if not form.is_valid():
