@@ -134,7 +134,12 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
-    def stop(self) -> None:
+    def stop(self, *, keep_log: bool = False) -> None:
+        self._stop()
+        if not keep_log:
+            self.log_path.unlink(missing_ok=True)
+
+    def _stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         try:

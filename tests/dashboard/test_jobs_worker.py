@@ -407,3 +407,24 @@ def test_errors_429s_and_garbled_answers_are_retried_without_losing_a_row(
     faults = [r for r in sandbox.request_log("siam") if r["fault"]]
     assert faults  # the storm happened
     assert [r["order number"] for r in read_csv(job)] == sandbox.order_numbers("siam")
+
+
+def test_a_killed_pool_process_is_redelivered_by_the_worker_and_resumes(
+    client, sandbox, stores, manager, celery_worker
+):
+    import os
+    import signal
+
+    sandbox.set_faults("siam", latency_ms=350)
+    job = start_export(client, manager, ["siam"])
+    wait_for_pages(job, 2)
+    holder = job.parts.get().lease_owner
+    pid = int(holder.rpartition(":")[2])
+    os.kill(pid, signal.SIGKILL)  # only the process running the task; the worker lives on
+    # acks_late + task_reject_on_worker_lost: the worker puts the message back, and a new
+    # pool process resumes the part (its lease holder is gone): no sweep needed.
+    wait_for(job, worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    numbers = [r["order number"] for r in read_csv(job)]
+    assert numbers == sandbox.order_numbers("siam")
+    assert job.parts.get().lease_owner == ""  # released by the process that finished it
