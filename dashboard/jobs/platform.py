@@ -14,17 +14,14 @@ same way as a walked export.
 from __future__ import annotations
 
 import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from storeapi.client import StoreClient
-from storeapi.domains import store_base_url
-from storeapi.errors import StoreUnavailable, UnexpectedResponse
-from storeapi.http import shared_session
+from storeapi.downloads import open_signed_download
+from storeapi.errors import UnexpectedResponse
 
 from ..models import Job, JobPart
 from . import columns as cols
@@ -76,50 +73,6 @@ def split(chunk: dict) -> list[dict]:
     ]
 
 
-def _allowed_download(url: str, store) -> bool:
-    """A signed URL is fetched without our credentials, and only over HTTPS, or from
-    the store's own origin (the sandbox in development)."""
-    parts = urlsplit(url)
-    origin = urlsplit(store_base_url(store.subdomain))
-    if (parts.scheme, parts.netloc) == (origin.scheme, origin.netloc):
-        return True
-    return parts.scheme == "https" and bool(parts.netloc) and "@" not in parts.netloc
-
-
-def download_lines(url: str, store):
-    """The lines of the file behind a signed URL, streamed."""
-    if not _allowed_download(url, store):
-        raise UnexpectedResponse("The platform's download link is not an HTTPS URL.", store=store.subdomain)
-    response = shared_session().get(
-        url, stream=True, timeout=(settings.STOREAPI_CONNECT_TIMEOUT, settings.STOREAPI_READ_TIMEOUT)
-    )
-    if response.status_code >= 500:
-        raise StoreUnavailable(f"The export file answered {response.status_code}.", store=store.subdomain)
-    if response.status_code != 200:
-        raise UnexpectedResponse(f"The export file answered {response.status_code}.", store=store.subdomain)
-    return io.TextIOWrapper(_RawLines(response), encoding="utf-8-sig", newline="")
-
-
-class _RawLines(io.RawIOBase):
-    def __init__(self, response):
-        self._chunks = response.iter_content(64 * 1024)
-        self._buffer = b""
-
-    def readable(self):
-        return True
-
-    def readinto(self, target):
-        while not self._buffer:
-            try:
-                self._buffer = next(self._chunks)
-            except StopIteration:
-                return 0
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]
-        return size
-
-
 def run_chunks(part: JobPart, client: StoreClient, out, save, retry_later) -> None:
     """Work through the part's chunks; `save(**changes)` persists progress under the
     lease, `retry_later(seconds)` ends this run until the platform is done."""
@@ -147,7 +100,7 @@ def run_chunks(part: JobPart, client: StoreClient, out, save, retry_later) -> No
         if export.get("status") != "available":
             retry_later(settings.PLATFORM_EXPORT_POLL_SECONDS)
         url = client.get(f"exports/{chunk['id']}/download/")["url"]
-        reader = csv.reader(download_lines(url, part.store))
+        reader = csv.reader(open_signed_download(url, store=part.store))
         header = next(reader, [])
         if state.get("header") not in (None, header):
             raise UnexpectedResponse("The platform's exports changed their columns.", store=part.store.subdomain)
