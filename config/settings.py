@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "storeapi.context_processors.operator_stores",
+                "dashboard.context_processors.job_notices",
                 "dashboard.context_processors.payment_notices",
             ],
         },
@@ -97,7 +98,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker started by the tests sees the same
     # test database; WAL lets the web process read while the worker writes.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test_storedesk.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
+    # (web and Celery workers) wait for each other instead of failing with "database is
+    # locked" when a read lock cannot be upgraded.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -178,6 +186,8 @@ STOREAPI_SCOPES = env.str(
     ),
 )
 STOREAPI_RATE_LIMIT_PER_SECOND = env.float("STOREAPI_RATE_LIMIT_PER_SECOND", default=4.0)
+# Slots a page view may borrow ahead of a running export (see storeapi/ratelimit.py).
+STOREAPI_INTERACTIVE_BURST = env.int("STOREAPI_INTERACTIVE_BURST", default=1)
 STOREAPI_CONNECT_TIMEOUT = env.float("STOREAPI_CONNECT_TIMEOUT", default=5.0)
 STOREAPI_READ_TIMEOUT = env.float("STOREAPI_READ_TIMEOUT", default=20.0)
 # Fernet keys, comma separated: the first encrypts, all decrypt (so keys can rotate).
@@ -220,9 +230,35 @@ CELERY_TASK_TIME_LIMIT = 60 * 60 * 6
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 60 * 6 - 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 7}
 CELERY_TASK_ALWAYS_EAGER = False
+# The queue tasks are sent to and workers consume by default (tests use one per session).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     "storeapi-webhook-events-prune": {"task": "storeapi.tasks.webhook_events_prune", "schedule": 60 * 60 * 6},
+    # Bulk jobs (dashboard.tasks): delete export files past their retention, and find
+    # jobs whose task message was lost (Redis restarted, a worker killed) again.
+    "jobs-expire-files": {"task": "dashboard.tasks.jobs_expire_files", "schedule": 60 * 60},
+    "jobs-sweep": {"task": "dashboard.tasks.jobs_sweep", "schedule": 60},
 }
+
+# --- Bulk jobs: exports and bulk actions (dashboard.jobs) ------------------------------
+
+# Days an export file is kept before beat deletes it and marks the job expired.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# Where the per-store intermediate files of running jobs are written. Resuming after
+# a worker died is fastest when every worker sees the same directory; a worker that
+# cannot see the partial file restarts that store's part from its first page.
+EXPORT_WORK_DIR = env.path("EXPORT_WORK_DIR", default=BASE_DIR / "var" / "exports-work")
+# A running part renews its lease after every page; another worker takes the part
+# over once the lease has run out (or at once when its holder's process is gone).
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
+# Runs of one part without any progress before the job fails (a poison job stops).
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+# A part queued for longer than this without starting is enqueued again by the sweep.
+JOB_REQUEUE_AFTER_SECONDS = env.int("JOB_REQUEUE_AFTER_SECONDS", default=300)
+# Platform exports: how often to ask whether the platform has built the file, and the
+# most objects one platform export holds (a longer range is split and merged).
+PLATFORM_EXPORT_POLL_SECONDS = env.int("PLATFORM_EXPORT_POLL_SECONDS", default=30)
+PLATFORM_EXPORT_MAX_OBJECTS = env.int("PLATFORM_EXPORT_MAX_OBJECTS", default=100_000)
 
 # --- Files ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#storages

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry
+from .models import AuditEntry, Job
 
 
 @admin.register(AuditEntry)
@@ -18,4 +18,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Read-only: jobs change through their tasks; cancel from the exports page."""
+
+    list_display = ["created_at", "owner", "kind", "resource", "action", "format", "status", "rows_total"]
+    list_filter = ["kind", "status", "format", "source"]
+    search_fields = ["owner__email", "error"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -4,6 +4,7 @@ from .views import (
     audit,
     cross_store,
     customers,
+    exports,
     members,
     orders,
     overview,
@@ -64,4 +65,13 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("s/<slug:store>/audit/", audit.audit_log, name="audit_log"),
+    # Bulk jobs: exports and bulk actions.
+    path("exports/", exports.export_list, name="export_list"),
+    path("exports/notice/", exports.job_notice, name="job_notice"),
+    path("exports/<uuid:job_id>/", exports.job_detail, name="job_detail"),
+    path("exports/<uuid:job_id>/cancel/", exports.job_cancel, name="job_cancel"),
+    path("exports/<uuid:job_id>/download/", exports.job_download, name="job_download"),
+    path("exports/<uuid:job_id>/failures.csv", exports.job_failures_report, name="job_failures_report"),
+    path("s/<slug:store>/bulk/orders/", exports.bulk_orders, name="bulk_orders"),
+    path("s/<slug:store>/bulk/tickets/", exports.bulk_tickets, name="bulk_tickets"),
 ]

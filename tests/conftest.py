@@ -60,3 +60,29 @@ def _sandbox_hygiene():
     server = sandbox_server.running()
     if server is not None and server._dirty:
         server.reset()
+
+
+# --- a real Celery worker (tests/celery_worker.py) ------------------------------------------
+
+from tests import celery_worker as _celery_worker  # noqa: E402
+
+_celery_worker.use_session_queue()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """One `celery worker` subprocess for the session, on the test database and a queue
+    of its own. Stopped before the test database is dropped."""
+    with django_db_blocker.unblock():
+        worker = _celery_worker.WorkerProcess().start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, transactional_db):
+    """The session's worker, ready for this test: use with committed data (transactional_db)."""
+    _celery_worker.declare_queue()
+    return celery_worker_process

@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .jobs import Job, JobItem, JobPart
 from .phone_orders import PhoneOrder
 
-__all__ = ["AuditEntry", "PhoneOrder"]
+__all__ = ["AuditEntry", "Job", "JobItem", "JobPart", "PhoneOrder"]

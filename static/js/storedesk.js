@@ -93,4 +93,22 @@
       setTimeout(function () { button.textContent = label; }, 1500);
     });
   });
+
+  // Bulk selection on list pages: a header checkbox [data-select-all="#table"] ticks the
+  // rows' `ids` checkboxes; [data-selected-count] in the row checkboxes' form shows how
+  // many are ticked. Without JavaScript the boxes still submit as they are.
+  document.addEventListener("change", function (event) {
+    const all = event.target.closest("[data-select-all]");
+    if (all) {
+      document.querySelectorAll(all.getAttribute("data-select-all") + " input[name=ids]").forEach(function (box) {
+        box.checked = all.checked;
+      });
+    }
+    const form = event.target.form;
+    if (!form) return;
+    const count = form.querySelector("[data-selected-count]");
+    if (!count) return;
+    const ticked = Array.prototype.filter.call(form.elements, function (e) { return e.name === "ids" && e.checked; });
+    count.textContent = String(ticked.length);
+  });
 })();

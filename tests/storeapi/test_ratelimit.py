@@ -83,3 +83,29 @@ def test_bad_arguments():
         RateLimiter(key="x", per_second=0)
     with pytest.raises(ValueError):
         RateLimiter(key="x", per_second=1).acquire("urgent")
+
+
+def test_a_page_view_borrows_the_slot_ahead_instead_of_waiting(key):
+    per_second = 10
+    bulk = RateLimiter(key=key, per_second=per_second)
+    bulk.acquire(BULK)  # an export just took the current slot
+    page_view = RateLimiter(key=key, per_second=per_second, interactive_burst=1)
+    assert page_view.acquire(INTERACTIVE) == 0
+    # Borrowing is a one-slot burst, not a way round the rate: the next one waits.
+    assert page_view.acquire(INTERACTIVE) > 0
+    strict = RateLimiter(key=f"{key}:strict", per_second=per_second)
+    strict.acquire(BULK)
+    assert strict.acquire(INTERACTIVE) > 0
+
+
+def test_bulk_calls_never_borrow(key):
+    limiter = RateLimiter(key=key, per_second=2, interactive_burst=3)
+    limiter.acquire(BULK)
+    assert limiter.acquire(BULK) >= 0.4  # the next slot, half a second on
+
+
+def test_a_hold_after_a_429_stops_borrowing_too(key):
+    limiter = RateLimiter(key=key, per_second=100, interactive_burst=5)
+    limiter.penalize(0.3)
+    assert limiter.acquire(INTERACTIVE) >= 0.25
+    assert limiter.acquire(BULK) < 0.3

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0001_audit"),
+        ("dashboard", "0002_jobs"),
         ("storeapi", "0002_webhook_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

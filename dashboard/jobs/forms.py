@@ -1,0 +1,223 @@
+"""Forms of the exports page and of the bulk actions.
+
+The filters are the list pages' own (`dashboard.filters`): field names are the
+platform's query parameters, and `upstream_params()` is what goes to the store. The
+exports form and the bulk-orders form extend the orders list's `OrderFilterForm`, so
+"Export these orders" and "all orders matching this filter" mean exactly what the list
+shows; the bulk-tickets form extends the inbox's `TicketFilterForm`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django import forms
+
+from ..filters import TICKET_STATUSES, OrderFilterForm, TicketFilterForm
+from ..models import Job
+from . import columns as cols
+
+ORDER_FILTER_FIELDS = (
+    "status",
+    "payment_status",
+    "fulfillment_status",
+    "date_placed_from",
+    "date_placed_to",
+    "search_text",
+    "tags",
+    "is_test",
+)
+orders_filter_form_class = OrderFilterForm
+
+
+def _only_filters(form, filter_form_class) -> dict:
+    """The list filters among a form's values (not its own fields: stores, action, ...)."""
+    names = set(filter_form_class.base_fields)
+    return {k: v for k, v in form.upstream_params().items() if k in names}
+
+
+def filters_as_query(params: dict) -> list[tuple[str, str]]:
+    """Filters (as saved on a job) back to query-string pairs, for links."""
+    pairs = []
+    for key, value in params.items():
+        if key == "tags" and isinstance(value, list):
+            pairs.append((key, ", ".join(value)))
+        elif isinstance(value, list):
+            pairs.extend((key, str(v)) for v in value)
+        else:
+            pairs.append((key, str(value)))
+    return pairs
+
+
+class ExportForm(orders_filter_form_class):
+    stores = forms.MultipleChoiceField(
+        label="Stores",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Choose at least one store."},
+    )
+    resource = forms.ChoiceField(
+        label="What to export",
+        choices=[
+            (Job.Resource.ORDERS, "Orders (one row per order)"),
+            (Job.Resource.ORDER_LINES, "Order lines (one row per line)"),
+        ],
+        initial=Job.Resource.ORDERS,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        choices=Job.Format.choices,
+        initial=Job.Format.CSV,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    source = forms.ChoiceField(
+        label="How",
+        required=False,
+        choices=Job.Source.choices,
+        initial=Job.Source.API,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text="The platform's own export takes a date range only (both dates), and has its own columns.",
+    )
+    columns = forms.MultipleChoiceField(
+        label="Columns",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text="Leave all unticked for the default set. Dates are in each store's timezone; money is a number "
+        "with a currency column.",
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    field_order = ["stores", "resource", "format", "source"]
+
+    def __init__(self, *args, stores=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed_stores = {s.subdomain: s for s in stores}
+        for name in ("status", "payment_status", "fulfillment_status"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+        self.fields["stores"].choices = [(s.subdomain, s.display_name) for s in stores]
+        seen, choices = set(), []
+        for resource in (Job.Resource.ORDERS, Job.Resource.ORDER_LINES):
+            for key, label in cols.column_choices(resource):
+                if key not in seen:
+                    seen.add(key)
+                    choices.append((key, label))
+        self.fields["columns"].choices = choices
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+            if len(stores) == 1:
+                self.initial.setdefault("stores", [stores[0].subdomain])
+
+    def clean_idempotency_key(self):
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
+
+    def clean_source(self):
+        return self.cleaned_data.get("source") or Job.Source.API
+
+    def clean(self):
+        data = super().clean()
+        resource = data.get("resource")
+        chosen = data.get("columns") or []
+        if data.get("source") == Job.Source.PLATFORM:
+            for name in ("date_placed_from", "date_placed_to"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "A platform export needs both dates.")
+            others = [n for n in ORDER_FILTER_FIELDS if n not in ("date_placed_from", "date_placed_to") and data.get(n)]
+            if others:
+                names = ", ".join(str(self.fields[n].label).lower() for n in others)
+                self.add_error("source", f"A platform export filters by date only; clear: {names}.")
+            data["columns"] = []
+            return data
+        if resource and chosen:
+            valid = {c.key for c in cols.COLUMNS_BY_RESOURCE[resource]}
+            data["columns"] = [c for c in chosen if c in valid]
+            if not data["columns"]:
+                self.add_error("columns", "None of these columns exist for this kind of export.")
+        return data
+
+    def filter_params(self) -> dict:
+        return _only_filters(self, OrderFilterForm)
+
+    def chosen_stores(self) -> list:
+        return [self.allowed_stores[s] for s in self.cleaned_data["stores"]]
+
+
+def _parse_ids(raw: list[str], *, numeric: bool) -> list[str]:
+    ids = []
+    for chunk in raw:
+        for value in re.split(r"[\s,]+", chunk or ""):
+            if not value:
+                continue
+            if not re.fullmatch(r"[0-9]{1,20}" if numeric else r"[A-Za-z0-9_-]{1,64}", value):
+                raise forms.ValidationError(f"“{value[:30]}” is not a valid id.")
+            ids.append(value)
+    return ids
+
+
+class _BulkForm(forms.Form):
+    ids = forms.CharField(required=False, widget=forms.HiddenInput)
+    all_matching = forms.BooleanField(required=False, label="All matching this filter")
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    MAX_IDS = 10_000
+
+    def __init__(self, data=None, *args, **kwargs):
+        self._raw_ids = data.getlist("ids") if data is not None and hasattr(data, "getlist") else []
+        super().__init__(data, *args, **kwargs)
+
+    def clean_ids(self):
+        ids = _parse_ids(self._raw_ids or [self.cleaned_data.get("ids") or ""], numeric=True)
+        if len(ids) > self.MAX_IDS:
+            raise forms.ValidationError(f"At most {self.MAX_IDS} at once; use “all matching this filter”.")
+        return ids
+
+    def clean_idempotency_key(self):
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("all_matching") and not data.get("ids") and "ids" not in self.errors:
+            raise forms.ValidationError("Select at least one row, or “all matching this filter”.")
+        return data
+
+
+class BulkOrdersForm(_BulkForm, orders_filter_form_class):
+    def filter_params(self) -> dict:
+        return _only_filters(self, OrderFilterForm)
+
+    action = forms.ChoiceField(
+        choices=[(a, Job.Action(a).label) for a in (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE, Job.Action.NOTE_ADD)]
+    )
+    value = forms.CharField(label="Tag or note", max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        action, value = data.get("action"), (data.get("value") or "").strip()
+        if action in (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE) and (len(value) > 100 or "," in value):
+            self.add_error("value", "A tag is at most 100 characters, without commas.")
+        data["value"] = value
+        return data
+
+
+class BulkTicketsForm(_BulkForm, TicketFilterForm):
+    """Set the status or assignee of the selected tickets, or of every ticket matching
+    the inbox's filters (its tab included)."""
+
+    action = forms.ChoiceField(
+        choices=[(a, Job.Action(a).label) for a in (Job.Action.TICKET_STATUS, Job.Action.TICKET_ASSIGNEE)]
+    )
+    value = forms.CharField(required=False, max_length=20, help_text="A status, or an assignee's id (empty: nobody).")
+
+    def clean(self):
+        data = super().clean()
+        action, value = data.get("action"), (data.get("value") or "").strip()
+        if action == Job.Action.TICKET_STATUS and value not in TICKET_STATUSES:
+            self.add_error("value", "Choose a ticket status.")
+        if action == Job.Action.TICKET_ASSIGNEE and value and not value.isdigit():
+            self.add_error("value", "Choose an assignee.")
+        data["value"] = value
+        return data
+
+    def filter_params(self) -> dict:
+        return _only_filters(self, TicketFilterForm)

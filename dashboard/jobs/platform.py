@@ -1,0 +1,135 @@
+"""Platform exports: the platform builds the CSV itself, for a date range only.
+
+Per store: the range is cut into chunks; for each chunk the part creates an export
+(`POST exports/`), polls it gently (the task is re-enqueued with a countdown while the
+platform works: no worker is held), fetches the short-lived signed URL
+(`exports/{id}/download/`) and streams the file into the part's intermediate file,
+with the store's subdomain in front. One platform export holds at most
+PLATFORM_EXPORT_MAX_OBJECTS rows: a chunk that comes back full is cut back out of the
+file, split in two halves and asked again. The chunk list and what is done live in
+`JobPart.platform_state`, saved with the byte offset, so a killed worker resumes the
+same way as a walked export.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from storeapi.client import StoreClient
+from storeapi.downloads import open_signed_download
+from storeapi.errors import UnexpectedResponse
+
+from ..models import Job, JobPart
+from . import columns as cols
+
+PLATFORM_TYPES = {Job.Resource.ORDERS: "order_list", Job.Resource.ORDER_LINES: "order_line_items"}
+_MONEY_PREFIXES = ("total_", "price_", "shipping_incl_tax", "shipping_excl_tax", "amount", "unit_")
+_INT_COLUMNS = {"quantity", "line_id", "customer_id"}
+_DATE_COLUMNS = {"date_placed", "created_at", "date_joined", "date_created"}
+
+
+def platform_columns(header: list[str]) -> list[cols.Column]:
+    """Typed columns for the platform's header, with `store` in front."""
+    result = [cols.Column("store", "store", cols.TEXT, lambda *a: None)]
+    for name in header:
+        if name in _DATE_COLUMNS:
+            kind = cols.DATETIME
+        elif name in _INT_COLUMNS:
+            kind = cols.INT
+        elif name.startswith(_MONEY_PREFIXES):
+            kind = cols.MONEY
+        else:
+            kind = cols.TEXT
+        result.append(cols.Column(name, name, kind, lambda *a: None))
+    return result
+
+
+def initial_chunks(job: Job, store) -> list[dict]:
+    """The job's date range as one chunk, from the first day's start to the last day's
+    end in the store's timezone (as UTC instants)."""
+    tz = ZoneInfo(store.timezone or "UTC")
+    start = date.fromisoformat(job.filters["date_placed_from"])
+    end = date.fromisoformat(job.filters["date_placed_to"])
+    begin = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
+    finish = (datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) - timedelta(microseconds=1)).astimezone(
+        UTC
+    )
+    return [{"from": begin.isoformat(), "to": finish.isoformat()}]
+
+
+def split(chunk: dict) -> list[dict]:
+    begin, finish = datetime.fromisoformat(chunk["from"]), datetime.fromisoformat(chunk["to"])
+    if finish - begin < timedelta(seconds=2):
+        raise UnexpectedResponse("One second of orders is more than one platform export can hold.")
+    middle = begin + (finish - begin) / 2
+    # Newer half first: the merged file stays newest first, like the platform's own.
+    return [
+        {"from": (middle + timedelta(microseconds=1)).isoformat(), "to": finish.isoformat()},
+        {"from": begin.isoformat(), "to": middle.isoformat()},
+    ]
+
+
+def run_chunks(part: JobPart, client: StoreClient, out, save, retry_later) -> None:
+    """Work through the part's chunks; `save(**changes)` persists progress under the
+    lease, `retry_later(seconds)` ends this run until the platform is done."""
+    job = part.job
+    state = dict(part.platform_state or {})
+    if "chunks" not in state:
+        state["chunks"] = initial_chunks(job, part.store)
+        save(platform_state=state)
+    cap = settings.PLATFORM_EXPORT_MAX_OBJECTS
+    tz = ZoneInfo(part.store.timezone or "UTC")
+    rows_written, pages_done = part.rows_written, part.pages_done
+    index = 0
+    while index < len(state["chunks"]):
+        chunk = state["chunks"][index]
+        if chunk.get("done"):
+            index += 1
+            continue
+        if not chunk.get("id"):
+            created = client.post(
+                "exports/", {"type": PLATFORM_TYPES[job.resource], "date_from": chunk["from"], "date_to": chunk["to"]}
+            )
+            chunk["id"] = created["id"]
+            save(platform_state=state)
+        export = client.get(f"exports/{chunk['id']}/")
+        if export.get("status") != "available":
+            retry_later(settings.PLATFORM_EXPORT_POLL_SECONDS)
+        url = client.get(f"exports/{chunk['id']}/download/")["url"]
+        reader = csv.reader(open_signed_download(url, store=part.store))
+        header = next(reader, [])
+        if state.get("header") not in (None, header):
+            raise UnexpectedResponse("The platform's exports changed their columns.", store=part.store.subdomain)
+        state["header"] = header
+        columns = platform_columns(header)
+        count, batch = 0, []
+        for raw in reader:
+            values = [part.store.subdomain, *raw]
+            batch.append([cols.cell(c, v if v != "" else None, tz) for c, v in zip(columns, values, strict=False)])
+            count += 1
+            if len(batch) >= 1000:
+                offset = out.append_rows(batch)
+                batch = []
+        if batch:
+            offset = out.append_rows(batch)
+        if count >= cap:
+            # Full: the platform may have cut it off. Take it back out and ask in halves.
+            out.open_at(offset_before(state))
+            state["chunks"][index : index + 1] = split(chunk)
+            save(platform_state=state)
+            continue
+        chunk.update(done=True, rows=count, end_offset=offset)
+        rows_written += count
+        pages_done += 1
+        save(platform_state=state, rows_written=rows_written, pages_done=pages_done, byte_offset=offset)
+        index += 1
+
+
+def offset_before(state: dict) -> int:
+    """The byte offset where the first unfinished chunk starts."""
+    done = [c["end_offset"] for c in state["chunks"] if c.get("done")]
+    return done[-1] if done else 0

@@ -1,0 +1,143 @@
+"""Reads: the jobs an operator may see (the one access chokepoint for jobs), and progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.http import Http404
+from django.utils import timezone
+
+from storeapi.models import Membership
+
+from ..models import Job, JobItem
+
+
+def jobs_for_operator(*, operator):
+    if not operator.is_authenticated:
+        return Job.objects.none()
+    return Job.objects.filter(owner=operator).prefetch_related("parts__store")
+
+
+def job_for_operator(*, operator, job_id) -> Job:
+    """The operator's own job, or 404 (another operator's job id is not revealed)."""
+    job = jobs_for_operator(operator=operator).filter(pk=job_id).first()
+    if job is None:
+        raise Http404("No such job.")
+    return job
+
+
+def job_download_allowed(*, job: Job, operator) -> bool:
+    """The owner, still a member of every store in the job."""
+    store_ids = {p.store_id for p in job.parts.all()}
+    member_of = set(
+        Membership.objects.filter(operator=operator, store_id__in=store_ids).values_list("store", flat=True)
+    )
+    return job.owner_id == operator.pk and operator.is_active and store_ids <= member_of
+
+
+def job_failures(*, job: Job):
+    return JobItem.objects.filter(part__job=job, status=JobItem.Status.FAILED).select_related("part__store")
+
+
+@dataclass
+class Progress:
+    rows: int
+    pages: int
+    items_total: int | None
+    items_done: int
+    items_failed: int
+    rate: float | None  # rows or items per second
+    seconds_left: float | None
+    percent: int | None  # None: unknown (the platform gives no total)
+
+    @property
+    def rate_label(self) -> str:
+        return "—" if self.rate is None else f"{self.rate:,.1f}/s"
+
+    @property
+    def time_left_label(self) -> str:
+        if self.seconds_left is None:
+            return "unknown"
+        seconds = int(self.seconds_left)
+        if seconds < 60:
+            return f"{seconds} s"
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def _parse(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+
+
+def _date_fraction(part, job) -> float | None:
+    """How far an export has walked back from the newest order towards `date_placed_from`."""
+    start = job.filters.get("date_placed_from")
+    first, last = _parse(part.first_date), _parse(part.last_date)
+    if not (start and first and last):
+        return None
+    try:
+        start_day = date.fromisoformat(start)
+    except ValueError:
+        return None
+    floor = datetime.combine(start_day, datetime.min.time(), tzinfo=first.tzinfo)
+    span = (first - floor).total_seconds()
+    if span <= 0:
+        return None
+    return min(1.0, max(0.0, (first - last).total_seconds() / span))
+
+
+def job_progress(job: Job) -> Progress:
+    parts = list(job.parts.all())
+    rows = sum(p.rows_written for p in parts)
+    pages = sum(p.pages_done for p in parts)
+    done = sum(p.items_done for p in parts)
+    failed = sum(p.items_failed for p in parts)
+    totals = [p.items_total for p in parts]
+    items_total = sum(totals) if all(t is not None for t in totals) and parts else None
+    now = timezone.now()
+    elapsed = ((job.finished_at or now) - job.started_at).total_seconds() if job.started_at else 0
+    units = rows if job.kind == Job.Kind.EXPORT else done + failed
+    rate = units / elapsed if elapsed > 1 and units else None
+    percent = seconds_left = None
+    if job.status == Job.Status.FINISHED:
+        percent, seconds_left = 100, 0
+    elif job.kind == Job.Kind.BULK and items_total:
+        fraction = (done + failed) / items_total
+        percent = int(fraction * 100)
+        if rate:
+            seconds_left = (items_total - done - failed) / rate
+    elif job.kind == Job.Kind.EXPORT and parts:
+        fractions = [1.0 if p.status == p.Status.DONE else _date_fraction(p, job) for p in parts]
+        if all(f is not None for f in fractions):
+            fraction = sum(fractions) / len(fractions)
+            percent = int(fraction * 100)
+            if 0 < fraction < 1 and elapsed > 1:
+                seconds_left = elapsed * (1 - fraction) / fraction
+    return Progress(rows, pages, items_total, done, failed, rate, seconds_left, percent)
+
+
+def job_notices(*, operator) -> dict:
+    """For the notice area of every page: jobs that ended since last shown, and
+    whether any job is still running (then the area keeps polling). One query."""
+    if not operator.is_authenticated:
+        return {"ended": [], "running": False}
+    rows = list(
+        Job.objects.filter(owner=operator, notified_at__isnull=True)
+        .exclude(status=Job.Status.EXPIRED)
+        .only("id", "kind", "status", "resource", "action", "file_name", "created_at")
+        .order_by("-created_at")[:20]
+    )
+    ended = [j for j in rows if j.status in (Job.Status.FINISHED, Job.Status.FAILED)]
+    running = any(j.status in Job.ACTIVE_STATUSES for j in rows)
+    return {"ended": ended, "running": running}
+
+
+def job_notices_take(*, operator) -> dict:
+    """Like job_notices, and the ended jobs count as shown from now on."""
+    notices = job_notices(operator=operator)
+    if notices["ended"]:
+        Job.objects.filter(pk__in=[j.pk for j in notices["ended"]]).update(notified_at=timezone.now())
+    return notices

@@ -1,0 +1,249 @@
+"""The exports page, job progress, downloads, and the bulk-action endpoints.
+
+Jobs belong to the operator who started them: every job URL goes through
+`job_for_operator` (another operator's job id is a 404). Store-scoped endpoints go
+through `store_view` like every other store page.
+"""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from storeapi.access import store_view
+from storeapi.models import Membership
+from storeapi.roles import Perm
+
+from ..audit import audit_record
+from ..jobs import selectors, services
+from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query, orders_filter_form_class
+from ..jobs.writers import neutralise
+from ..models import Job
+
+JOBS_PER_PAGE = 25
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _export_stores(operator) -> list:
+    return [m.store for m in Membership.objects.for_operator(operator) if m.allows(Perm.EXPORT_ORDERS)]
+
+
+def _prefill(request, stores) -> dict:
+    """Initial values from "Export these orders" (`?store=acme&status=open&...`)."""
+    initial = {}
+    allowed = {s.subdomain for s in stores}
+    chosen = [s for s in request.GET.getlist("store") if s in allowed]
+    if chosen:
+        initial["stores"] = chosen
+    for name, value in orders_filter_form_class(request.GET).valid_data().items():
+        if value not in (None, "", []):
+            initial[name] = value
+    return initial
+
+
+def _jobs_context(request) -> dict:
+    jobs = selectors.jobs_for_operator(operator=request.user)
+    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(job, selectors.job_progress(job)) for job in page.object_list]
+    # Jobs seen ended here need no notice on the next page.
+    ended = [
+        job.pk for job, _ in rows if job.status in (Job.Status.FINISHED, Job.Status.FAILED) and not job.notified_at
+    ]
+    if ended:
+        Job.objects.filter(pk__in=ended).update(notified_at=timezone.now())
+    return {"jobs_page": page, "job_rows": rows, "any_active": any(job.is_active for job, _ in rows)}
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@login_required
+def export_list(request):
+    """New export form, and the operator's jobs with live progress."""
+    stores = _export_stores(request.user)
+    if request.htmx and request.method == "GET":
+        return render(request, "dashboard/exports/list.html#jobs", _jobs_context(request))
+    if request.method == "POST":
+        form = ExportForm(request.POST, stores=stores)
+        if form.is_valid():
+            data = form.cleaned_data
+            _job, created = services.job_export_create(
+                owner=request.user,
+                stores=form.chosen_stores(),
+                resource=data["resource"],
+                filters=form.filter_params(),
+                fmt=data["format"],
+                columns=data["columns"],
+                source=data["source"],
+                idempotency_key=data["idempotency_key"],
+            )
+            if created:
+                messages.success(request, "Export queued. It appears below; you can leave this page meanwhile.")
+            return redirect("export_list")
+    else:
+        form = ExportForm(initial=_prefill(request, stores), stores=stores)
+    context = {"form": form, "export_stores": stores, **_jobs_context(request)}
+    return render(request, "dashboard/exports/list.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@login_required
+def job_detail(request, job_id):
+    job = selectors.job_for_operator(operator=request.user, job_id=job_id)
+    context = {
+        "job": job,
+        "progress": selectors.job_progress(job),
+        "parts": list(job.parts.all()),
+        "failures": list(selectors.job_failures(job=job)[:50]),
+        "filters": filters_as_query(job.filters),
+    }
+    if request.htmx:
+        return render(request, "dashboard/exports/detail.html#progress", context)
+    return render(request, "dashboard/exports/detail.html", context)
+
+
+@require_POST
+@login_required
+def job_cancel(request, job_id):
+    job = selectors.job_for_operator(operator=request.user, job_id=job_id)
+    if services.job_cancel(job=job, operator=request.user):
+        messages.success(request, "Cancelled. Work in flight stops after the current page.")
+    else:
+        messages.info(request, "This job had already ended.")
+    if request.htmx:
+        return render(request, "dashboard/exports/list.html#jobs", _jobs_context(request))
+    if request.POST.get("next") == "detail":
+        return redirect("job_detail", job_id=job.pk)
+    return redirect("export_list")
+
+
+def _attachment(filename: str) -> str:
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename) or "export"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@require_GET
+@login_required
+def job_download(request, job_id):
+    job = selectors.job_for_operator(operator=request.user, job_id=job_id)
+    if not selectors.job_download_allowed(job=job, operator=request.user):
+        raise Http404("No such job.")
+    if job.status == Job.Status.EXPIRED or (job.expires_at and job.expires_at <= timezone.now()):
+        return render(request, "dashboard/exports/expired.html", {"job": job}, status=410)
+    if job.status != Job.Status.FINISHED or not job.file:
+        raise Http404("This job has no file.")
+    try:
+        handle = job.file.open("rb")
+    except (FileNotFoundError, OSError):
+        return render(request, "dashboard/exports/expired.html", {"job": job}, status=410)
+    for part in job.parts.all():
+        audit_record(
+            operator=request.user,
+            store=part.store,
+            action="export.downloaded",
+            object_type="job",
+            object_id=job.pk,
+            summary=f"Downloaded {job.file_name}",
+            details={"rows": job.rows_total, "size": job.file_size},
+        )
+    response = FileResponse(handle, content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"))
+    response["Content-Disposition"] = _attachment(job.file_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_GET
+@login_required
+def job_failures_report(request, job_id):
+    """The bulk action's failures as CSV (store, object, reason)."""
+    job = selectors.job_for_operator(operator=request.user, job_id=job_id)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["store", "object", "reason"])
+        for item in selectors.job_failures(job=job).iterator():
+            yield writer.writerow([item.part.store.subdomain, item.object_id, neutralise(item.message)])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = _attachment(f"failures-{str(job.pk)[:8]}.csv")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@login_required
+def job_notice(request):
+    """The small "your job finished" area of every page (polled while jobs run)."""
+    notices = selectors.job_notices_take(operator=request.user)
+    return render(request, "dashboard/exports/notice.html", {"job_notice": notices})
+
+
+# --- bulk actions ------------------------------------------------------------------------------
+
+
+def _bulk_start(request, store, form, *, back: str):
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, f"The bulk action was not started: {errors}")
+        return redirect(back) if back else HttpResponse(errors, status=400)
+    data = form.cleaned_data
+    job, _ = services.job_bulk_create(
+        owner=request.user,
+        store=store,
+        action=data["action"],
+        value=data["value"],
+        object_ids=None if data.get("all_matching") else data["ids"],
+        filters=form.filter_params() if data.get("all_matching") else None,
+        idempotency_key=data["idempotency_key"],
+    )
+    messages.success(request, f"{job.get_action_display()} started as a background job.")
+    return redirect("job_detail", job_id=job.pk)
+
+
+def _safe_back(request, default: str) -> str:
+    back = request.POST.get("back") or ""
+    return back if back.startswith("/") and not back.startswith("//") and "\\" not in back else default
+
+
+@require_POST
+@store_view(Perm.BULK_ORDERS)
+def bulk_orders(request, store):
+    """Tag, untag or note many orders: `ids` (repeated or comma separated) or
+    `all_matching=1` with the orders filters."""
+    form = BulkOrdersForm(request.POST)
+    back = _safe_back(request, reverse("store_overview", kwargs={"store": store.subdomain}))
+    return _bulk_start(request, store, form, back=back)
+
+
+@require_POST
+@store_view(Perm.BULK_TICKETS)
+def bulk_tickets(request, store):
+    """Set the status or assignee of many tickets."""
+    form = BulkTicketsForm(request.POST)
+    back = _safe_back(request, reverse("store_overview", kwargs={"store": store.subdomain}))
+    return _bulk_start(request, store, form, back=back)
+
+
+def export_url_for(store, params: dict) -> str:
+    """The "Export these orders" link of a store's orders list."""
+    query = [("store", store.subdomain), *filters_as_query(params)]
+    return f"{reverse('export_list')}?{urlencode(query)}"
