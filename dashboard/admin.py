@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Job
+from .models import AuditEntry, Job, PhoneOrder
 
 
 @admin.register(AuditEntry)
@@ -33,4 +33,23 @@ class JobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PhoneOrder)
+class PhoneOrderAdmin(admin.ModelAdmin):
+    """Read-only: phone orders change through the new-order page and the store's answers."""
+
+    list_display = ["created_at", "store", "order_number", "operator", "state", "payment", "payment_status", "total"]
+    list_filter = ["state", "payment", "payment_status", "store"]
+    search_fields = ["order_number", "customer_label", "operator__email"]
+    exclude = ["return_token"]  # the secret part of the return URL
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -377,6 +378,8 @@ def order_new(request, store):
     status = 200
 
     if verb == "new_customer":
+        if not request.membership.allows(Perm.CREATE_CUSTOMERS):
+            raise PermissionDenied("Your role in this store does not allow new customers.")
         form = page.new_customer_form
         if form.is_valid():
             try:
