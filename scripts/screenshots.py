@@ -1,0 +1,86 @@
+"""Take the README's screenshots from a running demo (`make demo` in another terminal).
+
+    .venv/bin/python scripts/screenshots.py
+
+Signs in with DEMO_EMAIL / DEMO_PASSWORD from `.env` and saves PNGs under
+docs/screenshots/. Uses Debian's Chromium through Playwright (never a downloaded browser).
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+OUT = BASE_DIR / "docs" / "screenshots"
+WEB = "http://127.0.0.1:8000"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = [
+    ("overview", "/s/acme/"),
+    ("orders", "/s/acme/orders/?status=open&payment_status=paid"),
+    ("all-tickets", "/tickets/"),
+    ("new-order", "/s/acme/orders/new/"),
+]
+
+
+def env_file() -> dict[str, str]:
+    values = {}
+    for line in (BASE_DIR / ".env").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.startswith("#"):
+            values[key.strip()] = value.strip()
+    return values
+
+
+def open_first_row(page, path: str, rows: str, name: str) -> None:
+    page.goto(WEB + path)
+    page.locator(rows).first.click()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    page.screenshot(path=OUT / f"{name}.png", full_page=True)
+    print(f"saved {OUT / f'{name}.png'}")
+
+
+def main() -> int:
+    values = env_file()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{WEB}/accounts/login/")
+        page.fill("input[name=login]", values["DEMO_EMAIL"])
+        page.fill("input[name=password]", values["DEMO_PASSWORD"])
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        for name, path in PAGES:
+            page.goto(WEB + path)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
+            page.screenshot(path=OUT / f"{name}.png")
+            print(f"saved {OUT / f'{name}.png'}")
+        open_first_row(page, "/s/acme/orders/", "#order-table tbody tr", "order")
+        open_first_row(page, "/s/acme/tickets/", "tbody tr", "ticket")
+        # An export of every store, caught while it runs (the progress bar) if it is quick to start.
+        page.goto(f"{WEB}/exports/")
+        for box in page.locator("input[name=stores]").all():
+            box.check()
+        page.click("button:has-text('Start export')")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=OUT / "exports.png")
+        print(f"saved {OUT / 'exports.png'}")
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
