@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench check-deploy clean
+.PHONY: demo test chromium lint format bench check-deploy clean
 
 # The virtualenv, with runtime and test dependencies; reinstalled when a requirements file changes.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -15,8 +15,21 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 demo: $(BIN)/.installed
 	$(BIN)/python scripts/demo.py
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium; installed here when missing and we may
+# (root), otherwise a clear instruction. Playwright never downloads a browser.
+CHROMIUM_PATH ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM_PATH) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at $(CHROMIUM_PATH): sudo apt-get install -y chromium" >&2; exit 1; \
+	  fi; }
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
