@@ -24,7 +24,8 @@ API of the object the fixture returns (`Sandbox`):
     set_rate_limit(store, per_second) the store's limit (the session default is 1000/s)
     set_faults(store, **faults) / clear_faults(store)
         latency_ms, error_rate + error_statuses, rate_limit_rate + retry_after (429 storm),
-        hang_rate + hang_seconds, malformed_rate, limit (next N requests only); see
+        hang_rate + hang_seconds, malformed_rate, limit (next N requests only), seed
+        (a repeatable storm); see
         sandbox/core/faults.py
     request_log(store) -> [{ts, method, path, query, status, token_id, token_hash, fault, duration_ms}]
     clear_request_log(store)

@@ -138,7 +138,7 @@ def store_faults(request, store):
             return JsonResponse({"detail": str(exc)}, status=400)
         store.faults = config
         store.save(update_fields=["faults"])
-        faults.reset_budget(store.id, config)
+        faults.reset(store.id, config)
     return JsonResponse({"faults": store.faults})
 
 

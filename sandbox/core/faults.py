@@ -11,6 +11,8 @@ A store's `faults` (set through the control endpoint, never on by default):
     hang_seconds
     malformed_rate    share of successful JSON answers cut in half (invalid JSON, status 200)
     limit             apply the faults to the next N API requests only, then stop
+    seed              seed of the store's fault draws: the same requests in the same order
+                      meet the same faults (a repeatable storm for tests)
 
 Shares are between 0 and 1; 1 means every request.
 """
@@ -24,6 +26,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
 _random = random.Random()
+_seeded: dict[int, random.Random] = {}  # stores whose faults name a seed
 _budgets: dict[int, int] = {}
 _lock = threading.Lock()
 
@@ -37,6 +40,7 @@ KEYS = {
     "hang_seconds",
     "malformed_rate",
     "limit",
+    "seed",
 }
 
 GATEWAY_PAGE = (
@@ -53,12 +57,17 @@ def validate(faults: dict) -> dict:
     return faults
 
 
-def reset_budget(store_id: int, faults: dict) -> None:
+def reset(store_id: int, faults: dict) -> None:
+    """Start the store's budget and draws over for newly set faults."""
     with _lock:
         if faults.get("limit") is not None:
             _budgets[store_id] = int(faults["limit"])
         else:
             _budgets.pop(store_id, None)
+        if faults.get("seed") is not None:
+            _seeded[store_id] = random.Random(faults["seed"])
+        else:
+            _seeded.pop(store_id, None)
 
 
 def _take_budget(store_id: int) -> bool:
@@ -71,9 +80,9 @@ def _take_budget(store_id: int) -> bool:
         return True
 
 
-def _chance(share) -> bool:
+def _chance(rng: random.Random, share) -> bool:
     share = float(share or 0)
-    return share >= 1 or (share > 0 and _random.random() < share)
+    return share >= 1 or (share > 0 and rng.random() < share)
 
 
 def before(store, request) -> tuple[HttpResponse | None, str]:
@@ -82,21 +91,22 @@ def before(store, request) -> tuple[HttpResponse | None, str]:
     if not faults or not _take_budget(store.id):
         return None, ""
     request.sandbox_fault_active = True
+    rng = _seeded.get(store.id, _random)
     applied = []
-    if _chance(faults.get("hang_rate")):
+    if _chance(rng, faults.get("hang_rate")):
         time.sleep(float(faults.get("hang_seconds") or settings.SANDBOX_HANG_SECONDS))
         applied.append("hang")
     if faults.get("latency_ms"):
         time.sleep(float(faults["latency_ms"]) / 1000)
         applied.append("latency")
-    if _chance(faults.get("error_rate")):
-        status = _random.choice(faults.get("error_statuses") or [500, 502, 503])
+    if _chance(rng, faults.get("error_rate")):
+        status = rng.choice(faults.get("error_statuses") or [500, 502, 503])
         applied.append(f"error_{status}")
         if status == 500:
             return JsonResponse({"detail": "A server error occurred."}, status=500), ",".join(applied)
         page = GATEWAY_PAGE.format(status=status, reason=REASONS.get(status, "Error"))
         return HttpResponse(page, status=status, content_type="text/html"), ",".join(applied)
-    if _chance(faults.get("rate_limit_rate")):
+    if _chance(rng, faults.get("rate_limit_rate")):
         retry_after = int(faults.get("retry_after") or 1)
         unit = "second" if retry_after == 1 else "seconds"
         response = JsonResponse(
@@ -105,7 +115,7 @@ def before(store, request) -> tuple[HttpResponse | None, str]:
         response["Retry-After"] = str(retry_after)
         applied.append("rate_limit")
         return response, ",".join(applied)
-    if _chance(faults.get("malformed_rate")):
+    if _chance(rng, faults.get("malformed_rate")):
         applied.append("malformed")
         request.sandbox_malformed = True
     return None, ",".join(applied)

@@ -18,21 +18,13 @@ import shutil
 import pytest
 
 from tests.dashboard.conftest import _fast_tests, connect_store, sandbox_writes  # noqa: F401  (fixtures)
+from tests.e2e.chromium import CHROMIUM, launch
 from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; the live server's database
 # access happens in its own thread, but fixtures here touch the ORM next to that loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 15_000
 
 
@@ -50,7 +42,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = launch(playwright)
         try:
             yield chromium
         finally:

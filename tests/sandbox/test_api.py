@@ -284,6 +284,24 @@ def test_injected_server_errors_and_malformed_bodies(sandbox, token):
     assert [e["fault"] for e in log[-4:]] == ["", "malformed", "rate_limit", "latency"]
 
 
+def test_a_seeded_storm_repeats_itself(sandbox, token):
+    def storm():
+        sandbox.set_faults("acme", error_rate=0.3, rate_limit_rate=0.3, malformed_rate=0.3, seed=7, limit=30)
+        sandbox.clear_request_log("acme")
+        for _ in range(30):
+            get(sandbox, "acme", "orders/", token)
+        return [e["fault"] for e in sandbox.request_log("acme")]
+
+    first = storm()
+    assert first == storm()
+    assert {"rate_limit", "malformed", ""} <= set(first) and any(f.startswith("error_") for f in first)
+    sandbox.set_faults("acme", error_rate=0.5, seed=8, limit=30)
+    sandbox.clear_request_log("acme")
+    for _ in range(30):
+        get(sandbox, "acme", "orders/", token)
+    assert [e["fault"] for e in sandbox.request_log("acme")] != first
+
+
 def test_hanging_requests_do_not_block_others(sandbox, token):
     sandbox.set_faults("bergmann", hang_rate=1, hang_seconds=5, limit=1)
     bergmann = sandbox.issue_token("bergmann", "orders:read")
