@@ -6,24 +6,18 @@ Signs in with DEMO_EMAIL / DEMO_PASSWORD from `.env` and saves PNGs under
 docs/screenshots/. Uses Debian's Chromium through Playwright (never a downloaded browser).
 """
 
-import os
 import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from tests.e2e.chromium import launch  # noqa: E402  (after the path: run as a script)
+
 OUT = BASE_DIR / "docs" / "screenshots"
 WEB = "http://127.0.0.1:8000"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = [
     ("overview", "/s/acme/"),
     ("orders", "/s/acme/orders/?status=open&payment_status=paid"),
@@ -54,7 +48,7 @@ def main() -> int:
     values = env_file()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{WEB}/accounts/login/")
         page.fill("input[name=login]", values["DEMO_EMAIL"])
