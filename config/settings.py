@@ -257,7 +257,7 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 JOB_REQUEUE_AFTER_SECONDS = env.int("JOB_REQUEUE_AFTER_SECONDS", default=300)
 # Platform exports: how often to ask whether the platform has built the file, and the
 # most objects one platform export holds (a longer range is split and merged).
-PLATFORM_EXPORT_POLL_SECONDS = env.int("PLATFORM_EXPORT_POLL_SECONDS", default=30)
+PLATFORM_EXPORT_POLL_SECONDS = env.int("PLATFORM_EXPORT_POLL_SECONDS", default=60)
 PLATFORM_EXPORT_MAX_OBJECTS = env.int("PLATFORM_EXPORT_MAX_OBJECTS", default=100_000)
 
 # --- Files ------------------------------------------------------------------------------
@@ -277,9 +277,13 @@ if not env.bool("STATIC_MANIFEST", default=not DEBUG):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     WHITENOISE_USE_FINDERS = True
 # For S3-compatible storage set FILE_STORAGE_BACKEND=storages.backends.s3.S3Storage and
-# the AWS_* variables django-storages reads. https://django-storages.readthedocs.io/
+# the AWS_* variables django-storages reads (the credentials, AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, boto3 reads from the environment itself).
+# https://django-storages.readthedocs.io/
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
+AWS_S3_SIGNATURE_VERSION = "s3v4"  # signed download links; v2 is refused by newer regions
 AWS_DEFAULT_ACL = None
 AWS_QUERYSTRING_AUTH = True
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from . import cache as object_cache
 from .circuit import circuit_open, circuit_reset, circuit_trip
@@ -204,6 +205,7 @@ class StoreClient:
             raise ValueError("A store API path must be relative to the API root.")
         return self.api_root + path
 
+    @sensitive_variables("token")
     def _headers(self) -> dict[str, str]:
         token = self.store.access_token()
         if not token or self.store.status == self.store.Status.DISCONNECTED:
@@ -214,6 +216,7 @@ class StoreClient:
             "Accept": "application/json",
         }
 
+    @sensitive_variables("headers")  # the bearer token, kept out of error reports
     def _request(self, method: str, path: str, *, params=None, json=None):
         from .oauth import refresh_access_token  # oauth imports this module's neighbours
 

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import InvalidGrantError, MissingTokenError, OAuth2Error
 from oauthlib.oauth2.rfc6749.utils import scope_to_list
 
@@ -170,6 +171,7 @@ def _claim_state(session, state: str) -> dict | None:
     return entry
 
 
+@sensitive_variables("token")
 def connect_finish(*, session, operator, params: Mapping[str, str]) -> Store:
     """Check the callback's parameters, exchange the code, connect the store."""
     entry = _claim_state(session, params.get("state", ""))
@@ -226,6 +228,7 @@ def connect_finish(*, session, operator, params: Mapping[str, str]) -> Store:
     )
 
 
+@sensitive_variables()
 def _exchange_code(*, subdomain: str, code: str) -> dict:
     session = oauth_session(redirect_uri=redirect_uri())
     try:
@@ -272,6 +275,7 @@ def _exchange_code(*, subdomain: str, code: str) -> dict:
 _TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/=-]+")
 
 
+@sensitive_variables("token")
 def store_connect_with_token(*, subdomain: str, token: str, operator) -> Store:
     """Connect a store with an access token from its Settings > API Access."""
     token = (token or "").strip()
@@ -305,6 +309,7 @@ def store_info_parse(body) -> dict:
     return {"name": name, "currency": currency, "timezone": tz}
 
 
+@sensitive_variables("access_token")
 def _probe_client(subdomain: str, access_token: str) -> StoreClient:
     """A client for a token that is not saved yet."""
     probe = Store(subdomain=subdomain, status=Store.Status.CONNECTED)
@@ -329,6 +334,7 @@ def _explain(exc: StoreAPIError, *, what: str) -> ConnectError:
     )
 
 
+@sensitive_variables("access_token", "refresh_token")
 def store_activate(
     *,
     subdomain: str,

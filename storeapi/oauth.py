@@ -14,6 +14,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import OAuth2Error
 from redis.exceptions import LockError
 from requests_oauthlib import OAuth2Session
@@ -106,6 +107,7 @@ def refresh_access_token(store, *, used_ciphertext: str) -> bool:
             lock.release()
 
 
+@sensitive_variables("refresh_token", "token")
 def _refresh_locked(store, *, used_ciphertext: str) -> bool:
     store.refresh_from_db()
     if store.access_token_encrypted and store.access_token_encrypted != used_ciphertext:

@@ -19,6 +19,7 @@ import jwt
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
+from django.views.decorators.debug import sensitive_variables
 
 from .domains import InvalidStoreDomain, network_domain, store_base_url, subdomain_from_network_domain
 from .models import Membership, Store
@@ -53,6 +54,7 @@ def _issuer_matches(issuer, subdomain: str) -> bool:
     return issuer == base or issuer.startswith(base + "/")
 
 
+@sensitive_variables("token")
 def session_token_verify(*, token: str, subdomain: str) -> dict:
     """The verified claims of a session token for `subdomain`, or SessionTokenError.
 

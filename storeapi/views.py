@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .access import store_view
@@ -54,6 +55,7 @@ def _connect_error(request, error: ConnectError, *, store_subdomain: str = ""):
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("token-token")  # a pasted API token stays out of error reports
 @login_required
 def store_connect(request):
     """GET: the two ways to connect. POST: `action` is `oauth` (go to the store's consent

@@ -22,6 +22,7 @@ API of the object the fixture returns (`Sandbox`):
         granted to the partner app, which makes the app "installed" in that store)
     revoke_tokens(store) -> int       revoke every token of the store (they answer 401)
     set_rate_limit(store, per_second) the store's limit (the session default is 1000/s)
+    set_page_size(store, n)           the store's page size (the session default is 50)
     set_faults(store, **faults) / clear_faults(store)
         latency_ms, error_rate + error_statuses, rate_limit_rate + retry_after (429 storm),
         hang_rate + hang_seconds, malformed_rate, limit (next N requests only), seed
@@ -47,7 +48,7 @@ API of the object the fixture returns (`Sandbox`):
     sign_in_and_approve(store, authorize_url, approve=True, email=None) -> redirect URL
         drives sign-in and the consent page with `requests`; returns the Location the
         store redirects the browser to (the app's redirect URI with code/error, store, state)
-    reset(store=None)                                clear faults, default rate limit, request log
+    reset(store=None)                                clear faults, default rate limit and page size
 
     products(store) -> [{id, product_id, structure, title, variant_title, sku, price, prices {currency: price},
                          track_stock, num_in_stock, num_allocated, net_stock_level}]
@@ -89,7 +90,19 @@ ALL_SCOPES = (
 )
 TEST_REDIRECT_URI = "http://testserver/oauth/callback/"
 TEST_APP_URL = "http://testserver/oauth/app/"
-SEED_ARGS = ["--orders", "250", "--customers", "80", "--tickets", "40", "--page-size", "50", "--seed", "42"]
+DEFAULT_PAGE_SIZE = 50
+SEED_ARGS = [
+    "--orders",
+    "250",
+    "--customers",
+    "80",
+    "--tickets",
+    "40",
+    "--page-size",
+    str(DEFAULT_PAGE_SIZE),
+    "--seed",
+    "42",
+]
 
 _running: "Sandbox | None" = None
 
@@ -151,6 +164,10 @@ class Sandbox:
     def set_rate_limit(self, store: str, per_second: float | None) -> None:
         self._dirty.add(store)
         self.control("POST", f"stores/{store}/rate-limit/", {"per_second": per_second})
+
+    def set_page_size(self, store: str, page_size: int | None) -> None:
+        self._dirty.add(store)
+        self.control("POST", f"stores/{store}/page-size/", {"page_size": page_size})
 
     def set_faults(self, store: str, **faults) -> None:
         self._dirty.add(store)
@@ -248,6 +265,7 @@ class Sandbox:
         for name in [store] if store else list(self._dirty):
             self.clear_faults(name)
             self.control("POST", f"stores/{name}/rate-limit/", {"per_second": DEFAULT_RATE_LIMIT})
+            self.control("POST", f"stores/{name}/page-size/", {"page_size": DEFAULT_PAGE_SIZE})
             self._dirty.discard(name)
 
     # --- the store dashboard, driven like a browser ----------------------------------------------

@@ -23,6 +23,7 @@ from storeapi import signals
 from storeapi.client import Page, StoreClient
 
 OPEN_TICKET_STATUSES = ("new", "open", "pending")
+ENDED_TICKET_STATUSES = ("solved", "closed")  # these grow for ever: counted up to a page
 TICKET_COUNT_MAX_PAGES = 4  # 200 tickets at the platform's page size of 50
 ORDER_STATS_MAX_PAGES = 10  # 500 orders in the last 30 days
 STATS_TTL = 300  # seconds; a webhook or our own write makes it stale sooner
@@ -90,6 +91,25 @@ def ticket_status_counts(*, store) -> TicketCounts:
     result = {"counts": {s: counter.get(s, 0) for s in OPEN_TICKET_STATUSES}, "capped": capped}
     cache.set(key, result, STATS_TTL)
     return TicketCounts(**result)
+
+
+def ticket_tab_counts(*, store) -> dict[str, str]:
+    """Every inbox tab's count as shown ("12", "200+"). The API has no counts: the
+    unsolved statuses are counted together (`ticket_status_counts`); solved and closed,
+    which grow with the store's whole history, up to one page each. Costs up to
+    TICKET_COUNT_MAX_PAGES + 2 requests when not cached."""
+    unsolved = ticket_status_counts(store=store)
+    shown = {status: f"{n}{'+' if unsolved.capped else ''}" for status, n in unsolved.counts.items()}
+    key = f"dashboard:endedcounts:{store.pk}:v{resource_version(store.pk, 'tickets')}"
+    ended = cache.get(key)
+    if ended is None:
+        client = StoreClient.for_store(store)
+        ended = {}
+        for status in ENDED_TICKET_STATUSES:
+            page = client.list_page("tickets/", {"status": status})
+            ended[status] = f"{len(page.results)}{'+' if page.has_next else ''}"
+        cache.set(key, ended, STATS_TTL)
+    return shown | ended
 
 
 # --- orders by day ---------------------------------------------------------------------------

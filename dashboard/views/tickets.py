@@ -16,7 +16,7 @@ from ..filters import TICKET_STATUSES, TicketFilterForm
 from ..forms import TicketPropertiesForm, TicketReplyForm
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
-from ..selectors.overview import OPEN_TICKET_STATUSES, ticket_status_counts
+from ..selectors.overview import ticket_tab_counts
 from ..selectors.tickets import ticket_get, ticket_list_page, ticket_types_list
 from ..services.tickets import ticket_reply, ticket_update
 from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page, seen_new
@@ -28,7 +28,7 @@ DETAIL = "dashboard/tickets/detail.html"
 def _tabs(request, form) -> list[dict]:
     current = form.valid_data().get("status") or ""
     tabs = [{"status": "", "label": "All"}]
-    tabs += [{"status": s, "label": s.capitalize(), "counted": s in OPEN_TICKET_STATUSES} for s in TICKET_STATUSES]
+    tabs += [{"status": s, "label": s.capitalize(), "counted": True} for s in TICKET_STATUSES]
     for tab in tabs:
         query = request.GET.copy()
         query.pop("cursor", None)
@@ -52,10 +52,10 @@ def _label_types(tickets: list[dict], types: list[dict]) -> None:
 @require_GET
 @store_view(Perm.VIEW)
 def ticket_list(request, store):
-    """The inbox. Tab counts (unsolved statuses, whole store) come from a cached count
-    that a separate request (`?panel=counts`) fills after the page has shown."""
+    """The inbox. Tab counts (whole store) come from a cached count that a separate
+    request (`?panel=counts`) fills after the page has shown."""
     if request.GET.get("panel") == "counts":
-        counts, counts_error = attempt(ticket_status_counts, store=store)
+        counts, counts_error = attempt(ticket_tab_counts, store=store)
         if is_partial(request):
             return render_page(
                 request, LIST, {"store": store, "counts": counts, "counts_error": counts_error}, partial="counts"

@@ -7,6 +7,7 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     POST   /_control/stores/<store>/tokens/                {"scopes": "...", "app": false} -> {"access_token", "id"}
     POST   /_control/stores/<store>/tokens/revoke/         revoke every token of the store
     POST   /_control/stores/<store>/rate-limit/            {"per_second": 4}
+    POST   /_control/stores/<store>/page-size/             {"page_size": 50} (null: SANDBOX_PAGE_SIZE)
     GET|POST|DELETE /_control/stores/<store>/faults/       see faults.py
     GET|DELETE /_control/stores/<store>/requests/          the request log
     GET    /_control/stores/<store>/orders/?<filters>      ground truth: every matching order (OrderList + tags;
@@ -124,6 +125,19 @@ def rate_limit(request, store):
     store.save(update_fields=["rate_limit_per_second"])
     reset_buckets()
     return JsonResponse({"rate_limit_per_second": store.effective_rate_limit()})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def page_size(request, store):
+    store = _store(store)
+    value = _body(request).get("page_size")
+    try:
+        store.page_size = None if value is None else max(1, int(value))
+    except (TypeError, ValueError):
+        return JsonResponse({"detail": "page_size must be a whole number or null."}, status=400)
+    store.save(update_fields=["page_size"])
+    return JsonResponse({"page_size": store.effective_page_size()})
 
 
 @csrf_exempt
@@ -382,6 +396,7 @@ urlpatterns = [
     path("stores/<store:store>/tokens/", tokens),
     path("stores/<store:store>/tokens/revoke/", revoke_tokens),
     path("stores/<store:store>/rate-limit/", rate_limit),
+    path("stores/<store:store>/page-size/", page_size),
     path("stores/<store:store>/faults/", store_faults),
     path("stores/<store:store>/requests/", requests_log),
     path("stores/<store:store>/orders/", orders),

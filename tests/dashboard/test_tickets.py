@@ -47,19 +47,27 @@ def test_the_inbox_tab_and_filters(acme, login_as, sandbox):
     assert ids_in(html) == [t["id"] for t in expected]
 
 
-def test_tab_counts_come_once_for_unsolved_statuses(acme, login_as, sandbox):
+def test_every_tab_has_its_count_fetched_once(acme, login_as, sandbox):
     client = login_as(acme)
     html = client.get(inbox(), {"panel": "counts"}, **HX).content.decode()
-    for status in ("new", "open", "pending"):
-        count = len(api(sandbox, "acme", "tickets/", status=status)["results"])
+    for status in ("new", "open", "pending", "solved", "closed"):
+        page = api(sandbox, "acme", "tickets/", status=status)
+        shown = f"{len(page['results'])}{'+' if page['next'] else ''}"
         assert (
             f'id="ticket-count-{status}" class="badge rounded-pill text-bg-secondary ticket-count" hx-swap-oob="true"'
             in html
         )
-        assert re.search(rf'id="ticket-count-{status}"[^>]*>{count}<', html)
+        assert re.search(rf'id="ticket-count-{status}"[^>]*>{re.escape(shown)}<', html), status
     sandbox.clear_request_log("acme")
     client.get(inbox(), {"panel": "counts"}, **HX)
     assert sandbox.request_log("acme") == []  # cached
+
+
+def test_solved_and_closed_are_counted_up_to_a_page(acme, login_as, sandbox):
+    assert len(api(sandbox, "acme", "tickets/", status="solved")["results"]) >= 2
+    sandbox.set_page_size("acme", 1)
+    html = login_as(acme).get(inbox(), {"panel": "counts"}, **HX).content.decode()
+    assert re.search(r'id="ticket-count-solved"[^>]*>1\+<', html)
 
 
 def test_switching_tabs_renders_tabs_filters_and_results(acme, login_as):

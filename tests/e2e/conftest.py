@@ -16,6 +16,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.dashboard.conftest import _fast_tests, connect_store, sandbox_writes  # noqa: F401  (fixtures)
 from tests.e2e.chromium import CHROMIUM, launch
@@ -26,6 +27,9 @@ from tests.factories import PASSWORD
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 TIMEOUT_MS = 15_000
+# Assertions wait as long as actions do: their own default (5 s) was too short for an
+# htmx round trip to the rate-limited sandbox on a machine busy with other suites.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(autouse=True)

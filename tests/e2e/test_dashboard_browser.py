@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from storeapi.roles import Role
 from tests.dashboard.conftest import new_paid_order
+from tests.e2e.helpers import htmx_settled
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -146,6 +147,7 @@ def test_ticket_properties_change_in_place(page, operator, sign_in, sandbox, san
     priority.select_option(other)
     expect(page.locator("#ticket-properties")).to_contain_text("Saved.")
     expect(page.locator("#ticket-badges")).to_contain_text(other.capitalize())  # the header follows
+    htmx_settled(page)
     page.locator("#ticket-properties").get_by_label("Status").select_option("solved")
     expect(page.locator("#ticket-badges")).to_contain_text("Solved")
     page.reload()

@@ -14,6 +14,7 @@ import threading
 import time
 
 import pytest
+from django.views.debug import ExceptionReporter
 from requests_oauthlib import OAuth2Session
 
 from storeapi.circuit import circuit_open
@@ -329,6 +330,21 @@ def test_a_revoked_grant_marks_the_store_needs_reconnect(sandbox, caplog):
     text = caplog.text + str(excinfo.value) + repr(excinfo.value)
     assert grant["access_token"] not in text and grant["refresh_token"] not in text
     assert sandbox.client_secret not in text
+
+
+def test_no_token_in_an_error_report(acme, sandbox):
+    """Django's error reports (the mail to ADMINS, a reporter that keeps local
+    variables) show each frame's variables; the token must not be among them."""
+    token = acme.access_token()
+    sandbox.revoke_tokens("acme")
+    with pytest.raises(TokenRevoked) as excinfo:
+        StoreClient.for_store(acme).get("store/")
+    below_this_test = excinfo.tb.tb_next
+    frames = ExceptionReporter(None, excinfo.type, excinfo.value, below_this_test).get_traceback_frames()
+    request_frames = [f for f in frames if f["function"] == "_request"]
+    assert request_frames and any(name == "headers" for name, _ in request_frames[0]["vars"])
+    report = "".join(str(value) for frame in frames for _, value in frame["vars"])
+    assert token not in report
 
 
 def test_a_revoked_pasted_token_marks_the_store_needs_reconnect(acme, sandbox):

@@ -21,6 +21,7 @@ import pytest
 import requests
 from django.test import Client
 from django.urls import reverse
+from django.views.debug import SafeExceptionReporterFilter
 
 from dashboard.models import AuditEntry
 from storeapi.client import StoreClient
@@ -330,6 +331,8 @@ def test_paste_a_bad_token(browser, sandbox, site, which):
     assert response.status_code == 400
     assert "did not accept this access token" in response.content.decode()
     assert nothing_saved("bergmann")
+    # An error report of this request (a mail to ADMINS) would not show the token.
+    assert token not in str(SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request))
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ from storeapi import cache as object_cache
 from storeapi import signals
 from storeapi.events import new_counts, new_counts_reset
 from storeapi.models import Store, WebhookEvent
-from storeapi.webhooks import webhook_event_process
+from storeapi.webhooks import CANONICAL_FORM_MAX_BYTES, webhook_event_process
 from tests.factories import StoreFactory
 
 SECRET = "per-store-signing-secret-0001"
@@ -121,6 +121,15 @@ def test_the_canonical_json_form_of_the_body_is_accepted(client, acme, enqueued)
     canonical_signature = sign(json.dumps(json.loads(body)).encode())
     assert body != json.dumps(json.loads(body)).encode()  # compact vs. json.dumps spacing
     assert post(client, acme, body, signature=canonical_signature).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_large_body_is_only_verified_as_sent(client, acme, enqueued):
+    """The canonical form means parsing a body before it is verified: small bodies only."""
+    body = event(data={"id": 31, "subject": "x" * (CANONICAL_FORM_MAX_BYTES + 1)})
+    canonical_signature = sign(json.dumps(json.loads(body)).encode())
+    assert post(client, acme, body, signature=canonical_signature).status_code == 401
+    assert post(client, acme, body, signature=sign(body)).status_code == 200
 
 
 @pytest.mark.django_db
