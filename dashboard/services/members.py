@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import invitation_create
 from storeapi.models import Membership
 from storeapi.roles import Role
 
@@ -72,6 +73,21 @@ def membership_remove(*, operator, membership: Membership) -> None:
         summary=f"Removed {email} ({role})",
         details={"operator_id": membership.operator_id, "role": role},
     )
+
+
+def invitation_send(*, operator, store, email: str, role: str):
+    """Invite an address to a store (the members page, or a superuser in the admin)."""
+    invitation, _ = invitation_create(store=store, email=email, role=role, invited_by=operator)
+    audit_record(
+        operator=operator,
+        store=store,
+        action="member.invited",
+        object_type="invitation",
+        object_id=invitation.pk,
+        summary=f"Invited {invitation.email} as {invitation.role}",
+        details={"email": invitation.email, "role": invitation.role},
+    )
+    return invitation
 
 
 def invitation_revoke(*, operator, invitation) -> None:

@@ -9,13 +9,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Invitation
-from accounts.services import invitation_create
 from storeapi.access import store_view
 from storeapi.roles import Perm
 
-from ..audit import audit_record
 from ..forms import InviteForm, RoleForm
-from ..services.members import LastOwnerError, invitation_revoke, membership_remove, membership_role_change
+from ..services.members import (
+    LastOwnerError,
+    invitation_revoke,
+    invitation_send,
+    membership_remove,
+    membership_role_change,
+)
 from .common import is_partial, render_page
 
 TEMPLATE = "dashboard/members/members.html"
@@ -51,17 +55,8 @@ def _done(request, store, message: str, *, error: bool = False):
 def store_members(request, store):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invitation, _ = invitation_create(
-            store=store, email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
-        )
-        audit_record(
-            operator=request.user,
-            store=store,
-            action="member.invited",
-            object_type="invitation",
-            object_id=invitation.pk,
-            summary=f"Invited {invitation.email} as {invitation.role}",
-            details={"email": invitation.email, "role": invitation.role},
+        invitation_send(
+            operator=request.user, store=store, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
         )
         messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
         return redirect(_members_url(store))

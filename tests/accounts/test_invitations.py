@@ -144,3 +144,48 @@ def test_only_owners_invite(client, role):
     response = client.post(url, {"email": "x@example.com", "role": Role.OWNER})
     assert response.status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_a_superuser_invites_the_first_owner_from_the_admin(client, mailoutbox):
+    from dashboard.models import AuditEntry
+
+    store = StoreFactory(subdomain="acme")
+    admin_user = OperatorFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin_user)
+    add_url = reverse("admin:accounts_invitation_add")
+    assert client.get(add_url).status_code == 200
+    response = client.post(add_url, {"store": store.pk, "email": "Owner@Example.com", "role": Role.OWNER})
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.role, invitation.invited_by) == ("owner@example.com", Role.OWNER, admin_user)
+    assert mailoutbox[0].to == ["owner@example.com"]
+    assert AuditEntry.objects.filter(store=store, action="member.invited", operator=admin_user).exists()
+    change = client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk]))
+    assert change.status_code == 200 and 'name="email"' not in change.content.decode()  # sent: read-only
+    # The link in the mail works: the new owner lands in the store.
+    path = mailoutbox[0].body.split("http://testserver", 1)[1].split()[0]
+    client.logout()
+    client.post(path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert Membership.objects.get(store=store, operator__email="owner@example.com").role == Role.OWNER
+
+
+def test_staff_who_are_not_superusers_cannot_invite_from_the_admin(client):
+    store = StoreFactory(subdomain="acme")
+    client.force_login(OperatorFactory(is_staff=True))
+    response = client.post(
+        reverse("admin:accounts_invitation_add"), {"store": store.pk, "email": "x@example.com", "role": Role.OWNER}
+    )
+    assert response.status_code in (302, 403)
+    assert not Invitation.objects.exists()
+
+
+def test_invite_operator_command_prints_a_working_link(client, capsys):
+    from django.core.management import CommandError, call_command
+
+    store = StoreFactory(subdomain="acme")
+    call_command("invite_operator", "--store", "acme", "--email", "cli@example.com", "--role", "manager")
+    link = capsys.readouterr().out.strip()
+    assert Invitation.objects.get(email="cli@example.com", store=store).role == Role.MANAGER
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200
+    with pytest.raises(CommandError, match="No store 'nope'"):
+        call_command("invite_operator", "--store", "nope", "--email", "cli@example.com")
