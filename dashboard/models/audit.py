@@ -19,7 +19,8 @@ class AuditEntry(models.Model):
     )
     # Kept even if the operator is deleted later.
     operator_email = models.EmailField(blank=True)
-    store = models.ForeignKey("storeapi.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # A store with history cannot be deleted (the admin says why); disconnect it instead.
+    store = models.ForeignKey("storeapi.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=32, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
