@@ -8,7 +8,7 @@ from django.urls import reverse
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory, StoreFactory
 
-from .conftest import HX
+from .conftest import HX, api_get
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,22 @@ def test_search_an_order_number_in_every_store(client, three_stores, sandbox):
     assert f'href="/s/acme/orders/{number}/"' in html
     groups = re.findall(r'class="card mb-3 search-group" data-store="(\w+)"', html)
     assert "acme" in groups
+
+
+def test_search_a_ticket_id_in_every_store(client, three_stores, sandbox):
+    ticket_id = api_get(sandbox, "bergmann", "tickets/")["results"][0]["id"]
+    html = client.get(reverse("search"), {"q": f"#{ticket_id}"}).content.decode()
+    assert f'href="/s/bergmann/tickets/{ticket_id}/"' in html
+    assert "bergmann" in re.findall(r'class="card mb-3 search-group" data-store="(\w+)"', html)
+
+
+def test_all_orders_with_one_store_failing(client, three_stores, sandbox):
+    sandbox.set_faults("siam", error_rate=1.0, error_statuses=[503])
+    response = client.get(reverse("all_orders"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert set(re.findall(r'<tr id="order-(\w+)-\d+"', html)) == {"acme", "bergmann"}
+    assert 'data-store-error="unavailable"' in html and "Siam Silk:" in html
 
 
 def test_search_an_email(client, three_stores, sandbox):

@@ -33,7 +33,10 @@ def ids_in(html):
 
 def test_the_list_and_its_filters(acme, login_as, sandbox):
     client = login_as(acme)
+    sandbox.clear_request_log("acme")
     html = client.get(reverse("customer_list", kwargs={"store": "acme"})).content.decode()
+    # One upstream request for the page.
+    assert [r["path"] for r in sandbox.request_log("acme")] == ["/acme/api/admin/users/"]
     assert ids_in(html) == [c["id"] for c in customers(sandbox)]
     params = {"accepts_marketing": "true", "is_blocked": "false"}
     html = client.get(
