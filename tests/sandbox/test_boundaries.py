@@ -1,0 +1,62 @@
+"""The sandbox stays a separate program: Storedesk never imports it, and its control
+endpoint (a test harness) exists only when switched on."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+STOREDESK_PACKAGES = ["accounts", "config", "dashboard", "storeapi"]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_storedesk_never_imports_the_sandbox():
+    files = [p for package in STOREDESK_PACKAGES for p in (BASE_DIR / package).rglob("*.py")]
+    assert len(files) > 50
+    offenders = {
+        str(p.relative_to(BASE_DIR)): sorted(m for m in imported_modules(p) if m.split(".")[0] == "sandbox")
+        for p in files
+    }
+    assert {path: mods for path, mods in offenders.items() if mods} == {}
+
+
+PROBE = """
+import django
+django.setup()
+from django.test import Client
+print(Client().get("/_control/").status_code)
+"""
+
+
+@pytest.mark.parametrize(("enabled", "status"), [("false", 404), ("true", 200)])
+def test_the_control_endpoint_exists_only_when_enabled(enabled, status, tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+        "ENV_FILE": "",
+        "SANDBOX_CONTROL_ENABLED": enabled,
+        "SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
+    }
+    if enabled == "true":  # the overview lists the stores: it needs the tables
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True
+        )
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == str(status)
