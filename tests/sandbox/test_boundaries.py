@@ -1,5 +1,6 @@
 """The sandbox stays a separate program: Storedesk never imports it, and its control
-endpoint (a test harness) exists only when switched on."""
+endpoint (a test harness) exists only when switched on. Its data is the same for the
+same seed (the demo and the tests count on it)."""
 
 import ast
 import os
@@ -60,3 +61,32 @@ def test_the_control_endpoint_exists_only_when_enabled(enabled, status, tmp_path
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == str(status)
+
+
+def seeded_rows(tmp_path, name: str, seed: int) -> list[tuple]:
+    import sqlite3
+
+    db = tmp_path / f"{name}.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+        "ENV_FILE": "",
+        "SANDBOX_DATABASE_URL": f"sqlite:///{db}",
+    }
+    seeding = ["seed_sandbox", "--anchor-date", "2026-01-31", "--seed", str(seed), "--client-secret", "s"]
+    seeding += ["--orders", "40", "--customers", "15", "--tickets", "8"]
+    for command in (["migrate", "--noinput", "-v", "0"], seeding):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True, capture_output=True)
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT s.subdomain, o.number, o.status, o.payment_status, o.date_placed, c.email"
+            " FROM sandbox_order o JOIN sandbox_store s ON s.id = o.store_id"
+            " LEFT JOIN sandbox_customer c ON c.id = o.customer_id ORDER BY s.subdomain, o.number"
+        ).fetchall()
+
+
+def test_the_seed_is_deterministic(tmp_path):
+    first, again, other = (seeded_rows(tmp_path, n, s) for n, s in (("a", 7), ("b", 7), ("c", 8)))
+    assert len(first) == 3 * 40
+    assert first == again
+    assert first != other
