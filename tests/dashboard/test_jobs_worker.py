@@ -393,8 +393,9 @@ def test_a_part_whose_partial_file_is_elsewhere_starts_that_store_over(sandbox, 
 def test_errors_429s_and_garbled_answers_are_retried_without_losing_a_row(
     client, sandbox, stores, manager, celery_worker
 ):
-    # Seeded: the export's requests meet the same storm on every run (an unseeded one
-    # missed all its faults about once in sixty runs, and then tested nothing).
+    # Seeded: the export's requests meet the same storm on every run. Unseeded, its six
+    # or so requests could all come through clean (about 1 run in 60 by these rates; it
+    # happened), and the test then tested nothing.
     sandbox.set_faults(
         "siam",
         error_rate=0.3,
