@@ -112,10 +112,9 @@ def run_chunks(part: JobPart, client: StoreClient, out, save, retry_later) -> No
             batch.append([cols.cell(c, v if v != "" else None, tz) for c, v in zip(columns, values, strict=False)])
             count += 1
             if len(batch) >= 1000:
-                offset = out.append_rows(batch)
+                out.append_rows(batch)
                 batch = []
-        if batch:
-            offset = out.append_rows(batch)
+        offset = out.append_rows(batch)  # also for a chunk without orders: where it ends
         if count >= cap:
             # Full: the platform may have cut it off. Take it back out and ask in halves.
             out.open_at(offset_before(state))

@@ -351,6 +351,20 @@ def test_platform_export_of_a_date_range_across_stores(client, sandbox, stores, 
     )
 
 
+def test_a_platform_export_of_a_range_without_orders_is_an_empty_file(sandbox, stores, settings):
+    settings.PLATFORM_EXPORT_POLL_SECONDS = 1
+    job, _ = services.job_export_create(
+        owner=None,
+        stores=[stores["siam"]],
+        source=Job.Source.PLATFORM,
+        filters={"date_placed_from": "2001-01-01", "date_placed_to": "2001-01-31"},
+        enqueue=False,
+    )
+    job = services.job_run_here(job=job)
+    assert job.status == Job.Status.FINISHED, job.error
+    assert job.rows_total == 0 and read_csv(job) == []
+
+
 def test_a_platform_range_over_the_cap_is_split_and_merged(sandbox, stores, settings):
     settings.PLATFORM_EXPORT_MAX_OBJECTS = 40
     settings.PLATFORM_EXPORT_POLL_SECONDS = 1
