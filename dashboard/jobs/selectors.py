@@ -127,7 +127,7 @@ def job_notices(*, operator) -> dict:
     rows = list(
         Job.objects.filter(owner=operator, notified_at__isnull=True)
         .exclude(status=Job.Status.EXPIRED)
-        .only("id", "kind", "status", "resource", "action", "file_name", "created_at")
+        .only("id", "kind", "status", "resource", "action", "file_name", "created_at", "notified_at")
         .order_by("-created_at")[:20]
     )
     ended = [j for j in rows if j.status in (Job.Status.FINISHED, Job.Status.FAILED)]
@@ -138,6 +138,13 @@ def job_notices(*, operator) -> dict:
 def job_notices_take(*, operator) -> dict:
     """Like job_notices, and the ended jobs count as shown from now on."""
     notices = job_notices(operator=operator)
-    if notices["ended"]:
-        Job.objects.filter(pk__in=[j.pk for j in notices["ended"]]).update(notified_at=timezone.now())
+    jobs_mark_notified(notices["ended"])
     return notices
+
+
+def jobs_mark_notified(jobs) -> None:
+    """The ended jobs among `jobs` were shown to their owner (in the notice area or the
+    jobs list): no "your job finished" notice for them later."""
+    ended = [j.pk for j in jobs if j.status in (Job.Status.FINISHED, Job.Status.FAILED) and not j.notified_at]
+    if ended:
+        Job.objects.filter(pk__in=ended).update(notified_at=timezone.now())

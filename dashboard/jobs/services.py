@@ -39,6 +39,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from storeapi.client import StoreClient
@@ -49,7 +50,7 @@ from storeapi.roles import Perm
 from ..audit import audit_record
 from ..models import Job, JobItem, JobPart
 from . import columns as cols
-from . import platform
+from . import platform, selectors
 from .writers import PartFile, read_rows, write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ class RetryLater(Exception):
     def __init__(self, countdown: float, reason: str = ""):
         super().__init__(reason)
         self.countdown = countdown
+
+
+class FileExpired(Exception):
+    """The export's file is past its retention, or no longer in storage."""
 
 
 class _Stop(Exception):
@@ -737,6 +742,36 @@ def _bulk_finish(job: Job) -> None:
     job.rows_total = sum(job.parts.values_list("items_done", flat=True))
     job.error = f"{failed} failed; download the report for details." if failed else ""
     job.save(update_fields=["status", "finished_at", "rows_total", "error"])
+
+
+# --- downloads ------------------------------------------------------------------------------------
+
+
+def job_download_open(*, job: Job, operator):
+    """The finished export's file, opened for `operator`, and the download recorded in
+    the audit log of each store in the job. Raises FileExpired past retention (or when
+    storage lost the file), Http404 when the operator may not have it or there is none."""
+    if not selectors.job_download_allowed(job=job, operator=operator):
+        raise Http404("No such job.")
+    if job.status == Job.Status.EXPIRED or (job.expires_at and job.expires_at <= timezone.now()):
+        raise FileExpired
+    if job.status != Job.Status.FINISHED or not job.file:
+        raise Http404("This job has no file.")
+    try:
+        handle = job.file.open("rb")
+    except OSError as exc:  # FileNotFoundError included: deleted behind our back
+        raise FileExpired from exc
+    for part in job.parts.all():
+        audit_record(
+            operator=operator,
+            store=part.store,
+            action="export.downloaded",
+            object_type="job",
+            object_id=job.pk,
+            summary=f"Downloaded {job.file_name}",
+            details={"rows": job.rows_total, "size": job.file_size},
+        )
+    return handle
 
 
 # --- maintenance (Celery beat) ------------------------------------------------------------------

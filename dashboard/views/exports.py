@@ -13,10 +13,9 @@ from urllib.parse import quote, urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -24,11 +23,9 @@ from storeapi.access import store_view
 from storeapi.models import Membership
 from storeapi.roles import Perm
 
-from ..audit import audit_record
 from ..jobs import selectors, services
 from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query, orders_filter_form_class
 from ..jobs.writers import neutralise
-from ..models import Job
 
 JOBS_PER_PAGE = 25
 CONTENT_TYPES = {
@@ -58,12 +55,7 @@ def _jobs_context(request) -> dict:
     jobs = selectors.jobs_for_operator(operator=request.user)
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, selectors.job_progress(job)) for job in page.object_list]
-    # Jobs seen ended here need no notice on the next page.
-    ended = [
-        job.pk for job, _ in rows if job.status in (Job.Status.FINISHED, Job.Status.FAILED) and not job.notified_at
-    ]
-    if ended:
-        Job.objects.filter(pk__in=ended).update(notified_at=timezone.now())
+    selectors.jobs_mark_notified([job for job, _ in rows])  # seen ended here: no notice on the next page
     return {"jobs_page": page, "job_rows": rows, "any_active": any(job.is_active for job, _ in rows)}
 
 
@@ -139,26 +131,10 @@ def _attachment(filename: str) -> str:
 @login_required
 def job_download(request, job_id):
     job = selectors.job_for_operator(operator=request.user, job_id=job_id)
-    if not selectors.job_download_allowed(job=job, operator=request.user):
-        raise Http404("No such job.")
-    if job.status == Job.Status.EXPIRED or (job.expires_at and job.expires_at <= timezone.now()):
-        return render(request, "dashboard/exports/expired.html", {"job": job}, status=410)
-    if job.status != Job.Status.FINISHED or not job.file:
-        raise Http404("This job has no file.")
     try:
-        handle = job.file.open("rb")
-    except (FileNotFoundError, OSError):
+        handle = services.job_download_open(job=job, operator=request.user)
+    except services.FileExpired:
         return render(request, "dashboard/exports/expired.html", {"job": job}, status=410)
-    for part in job.parts.all():
-        audit_record(
-            operator=request.user,
-            store=part.store,
-            action="export.downloaded",
-            object_type="job",
-            object_id=job.pk,
-            summary=f"Downloaded {job.file_name}",
-            details={"rows": job.rows_total, "size": job.file_size},
-        )
     response = FileResponse(handle, content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"))
     response["Content-Disposition"] = _attachment(job.file_name)
     response["X-Content-Type-Options"] = "nosniff"
