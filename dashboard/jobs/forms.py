@@ -14,27 +14,31 @@ import uuid
 
 from django import forms
 
-from ..filters import TICKET_STATUSES, OrderFilterForm, TicketFilterForm
+from ..filters import TICKET_STATUSES, FilterForm, OrderFilterForm, TicketFilterForm
 from ..models import Job
 from . import columns as cols
 
-ORDER_FILTER_FIELDS = (
-    "status",
-    "payment_status",
-    "fulfillment_status",
-    "date_placed_from",
-    "date_placed_to",
-    "search_text",
-    "tags",
-    "is_test",
-)
-orders_filter_form_class = OrderFilterForm
+
+class ListFiltersMixin:
+    """For a form that extends a list's filter form with fields of its own (stores,
+    action, ids, ...): `filter_params()` is only the list's filters, those of
+    `list_filters`."""
+
+    list_filters: type[FilterForm]
+
+    def filter_params(self) -> dict:
+        names = set(self.list_filters.base_fields)
+        return {k: v for k, v in self.upstream_params().items() if k in names}
 
 
-def _only_filters(form, filter_form_class) -> dict:
-    """The list filters among a form's values (not its own fields: stores, action, ...)."""
-    names = set(filter_form_class.base_fields)
-    return {k: v for k, v in form.upstream_params().items() if k in names}
+class IdempotencyKeyMixin(forms.Form):
+    """A hidden key per rendered form: a repeated submit finds the job the first one made."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def clean_idempotency_key(self):
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
 
 
 def filters_as_query(params: dict) -> list[tuple[str, str]]:
@@ -50,7 +54,9 @@ def filters_as_query(params: dict) -> list[tuple[str, str]]:
     return pairs
 
 
-class ExportForm(orders_filter_form_class):
+class ExportForm(ListFiltersMixin, IdempotencyKeyMixin, OrderFilterForm):
+    list_filters = OrderFilterForm
+
     stores = forms.MultipleChoiceField(
         label="Stores",
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
@@ -86,7 +92,6 @@ class ExportForm(orders_filter_form_class):
         help_text="Leave all unticked for the default set. Dates are in each store's timezone; money is a number "
         "with a currency column.",
     )
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     field_order = ["stores", "resource", "format", "source"]
 
@@ -108,10 +113,6 @@ class ExportForm(orders_filter_form_class):
             if len(stores) == 1:
                 self.initial.setdefault("stores", [stores[0].subdomain])
 
-    def clean_idempotency_key(self):
-        key = self.cleaned_data.get("idempotency_key") or ""
-        return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
-
     def clean_source(self):
         return self.cleaned_data.get("source") or Job.Source.API
 
@@ -120,10 +121,11 @@ class ExportForm(orders_filter_form_class):
         resource = data.get("resource")
         chosen = data.get("columns") or []
         if data.get("source") == Job.Source.PLATFORM:
-            for name in ("date_placed_from", "date_placed_to"):
+            dates = ("date_placed_from", "date_placed_to")
+            for name in dates:
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, "A platform export needs both dates.")
-            others = [n for n in ORDER_FILTER_FIELDS if n not in ("date_placed_from", "date_placed_to") and data.get(n)]
+            others = [n for n in OrderFilterForm.base_fields if n not in dates and data.get(n)]
             if others:
                 names = ", ".join(str(self.fields[n].label).lower() for n in others)
                 self.add_error("source", f"A platform export filters by date only; clear: {names}.")
@@ -135,9 +137,6 @@ class ExportForm(orders_filter_form_class):
             if not data["columns"]:
                 self.add_error("columns", "None of these columns exist for this kind of export.")
         return data
-
-    def filter_params(self) -> dict:
-        return _only_filters(self, OrderFilterForm)
 
     def chosen_stores(self) -> list:
         return [self.allowed_stores[s] for s in self.cleaned_data["stores"]]
@@ -155,10 +154,9 @@ def _parse_ids(raw: list[str], *, numeric: bool) -> list[str]:
     return ids
 
 
-class _BulkForm(forms.Form):
+class _BulkForm(ListFiltersMixin, IdempotencyKeyMixin):
     ids = forms.CharField(required=False, widget=forms.HiddenInput)
     all_matching = forms.BooleanField(required=False, label="All matching this filter")
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     MAX_IDS = 10_000
 
     def __init__(self, data=None, *args, **kwargs):
@@ -171,10 +169,6 @@ class _BulkForm(forms.Form):
             raise forms.ValidationError(f"At most {self.MAX_IDS} at once; use “all matching this filter”.")
         return ids
 
-    def clean_idempotency_key(self):
-        key = self.cleaned_data.get("idempotency_key") or ""
-        return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
-
     def clean(self):
         data = super().clean()
         if not data.get("all_matching") and not data.get("ids") and "ids" not in self.errors:
@@ -182,9 +176,8 @@ class _BulkForm(forms.Form):
         return data
 
 
-class BulkOrdersForm(_BulkForm, orders_filter_form_class):
-    def filter_params(self) -> dict:
-        return _only_filters(self, OrderFilterForm)
+class BulkOrdersForm(_BulkForm, OrderFilterForm):
+    list_filters = OrderFilterForm
 
     action = forms.ChoiceField(
         choices=[(a, Job.Action(a).label) for a in (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE, Job.Action.NOTE_ADD)]
@@ -204,6 +197,8 @@ class BulkTicketsForm(_BulkForm, TicketFilterForm):
     """Set the status or assignee of the selected tickets, or of every ticket matching
     the inbox's filters (its tab included)."""
 
+    list_filters = TicketFilterForm
+
     action = forms.ChoiceField(
         choices=[(a, Job.Action(a).label) for a in (Job.Action.TICKET_STATUS, Job.Action.TICKET_ASSIGNEE)]
     )
@@ -218,6 +213,3 @@ class BulkTicketsForm(_BulkForm, TicketFilterForm):
             self.add_error("value", "Choose an assignee.")
         data["value"] = value
         return data
-
-    def filter_params(self) -> dict:
-        return _only_filters(self, TicketFilterForm)

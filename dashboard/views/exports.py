@@ -23,8 +23,9 @@ from storeapi.access import store_view
 from storeapi.models import Membership
 from storeapi.roles import Perm
 
+from ..filters import OrderFilterForm
 from ..jobs import selectors, services
-from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query, orders_filter_form_class
+from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query
 from ..jobs.writers import neutralise
 
 JOBS_PER_PAGE = 25
@@ -45,7 +46,7 @@ def _prefill(request, stores) -> dict:
     chosen = [s for s in request.GET.getlist("store") if s in allowed]
     if chosen:
         initial["stores"] = chosen
-    for name, value in orders_filter_form_class(request.GET).valid_data().items():
+    for name, value in OrderFilterForm(request.GET).valid_data().items():
         if value not in (None, "", []):
             initial[name] = value
     return initial
