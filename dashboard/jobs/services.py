@@ -162,7 +162,10 @@ def job_export_create(
     enqueue: bool = True,
 ) -> tuple[Job, bool]:
     """A new export of `stores` (in that order). Returns (job, created); a repeated
-    submit with the same idempotency key returns the first job."""
+    submit with the same idempotency key returns the first job.
+
+    `filters` are already cleaned, as a filter form's `filter_params()` gives them:
+    the platform's query parameters, strings and lists of strings."""
     keys = [c.key for c in cols.columns_for(resource, columns)]
 
     def build():
@@ -170,7 +173,7 @@ def job_export_create(
             owner=owner,
             kind=Job.Kind.EXPORT,
             resource=resource,
-            filters=_clean_filters(filters),
+            filters=dict(filters or {}),
             columns=keys if source == Job.Source.API else [],
             format=fmt,
             source=source,
@@ -205,7 +208,8 @@ def job_bulk_create(
     idempotency_key: str = "",
     enqueue: bool = True,
 ) -> tuple[Job, bool]:
-    """A bulk action on the given objects, or on every object matching `filters`."""
+    """A bulk action on the given objects, or on every object matching `filters`
+    (cleaned, as for job_export_create)."""
     resource = Job.Resource.TICKETS if action in TICKET_ACTIONS else Job.Resource.ORDERS
 
     def build():
@@ -215,7 +219,7 @@ def job_bulk_create(
             resource=resource,
             action=action,
             action_value=value,
-            filters={} if object_ids is not None else _clean_filters(filters),
+            filters={} if object_ids is not None else dict(filters or {}),
             idempotency_key=idempotency_key,
         )
         part = JobPart.objects.create(job=job, store=store, position=0)
@@ -242,23 +246,6 @@ def job_bulk_create(
         return job
 
     return _create(owner, idempotency_key, build)
-
-
-def _clean_filters(filters: dict | None) -> dict:
-    """Only non-empty values, lists for repeated keys, dates as YYYY-MM-DD."""
-    clean = {}
-    for key, value in (filters or {}).items():
-        if value in (None, "", [], ()):
-            continue
-        if isinstance(value, list | tuple):
-            clean[key] = [str(v) for v in value if v not in (None, "")]
-        elif isinstance(value, bool):
-            clean[key] = "true" if value else "false"
-        elif hasattr(value, "isoformat"):
-            clean[key] = value.isoformat()
-        else:
-            clean[key] = str(value)
-    return {k: v for k, v in clean.items() if v not in ([], "")}
 
 
 def job_enqueue(*, job: Job) -> None:
