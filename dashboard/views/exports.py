@@ -8,14 +8,15 @@ through `store_view` like every other store page.
 from __future__ import annotations
 
 import csv
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -123,11 +124,6 @@ def job_cancel(request, job_id):
     return redirect("export_list")
 
 
-def _attachment(filename: str) -> str:
-    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename) or "export"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @require_GET
 @login_required
 def job_download(request, job_id):
@@ -136,8 +132,12 @@ def job_download(request, job_id):
         handle = services.job_download_open(job=job, operator=request.user)
     except services.FileExpired:
         return render(request, "dashboard/exports/expired.html", {"job": job}, status=410)
-    response = FileResponse(handle, content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"))
-    response["Content-Disposition"] = _attachment(job.file_name)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=job.file_name,
+        content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -161,7 +161,7 @@ def job_failures_report(request, job_id):
             yield writer.writerow([item.part.store.subdomain, item.object_id, neutralise(item.message)])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _attachment(f"failures-{str(job.pk)[:8]}.csv")
+    response["Content-Disposition"] = content_disposition_header(True, f"failures-{str(job.pk)[:8]}.csv")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -181,7 +181,7 @@ def _bulk_start(request, store, form, *, back: str):
     if not form.is_valid():
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
         messages.error(request, f"The bulk action was not started: {errors}")
-        return redirect(back) if back else HttpResponse(errors, status=400)
+        return redirect(back)
     data = form.cleaned_data
     job, _ = services.job_bulk_create(
         owner=request.user,
@@ -197,8 +197,11 @@ def _bulk_start(request, store, form, *, back: str):
 
 
 def _safe_back(request, default: str) -> str:
+    """The page to return to after a refused bulk action: `back` when it is on this site."""
     back = request.POST.get("back") or ""
-    return back if back.startswith("/") and not back.startswith("//") and "\\" not in back else default
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return back
+    return default
 
 
 @require_POST

@@ -160,9 +160,7 @@ def test_owner_downloads_the_file_streamed_with_safe_headers(client, manager, ac
     assert response.streaming
     assert b"".join(response.streaming_content) == b"store,number\nacme,1\n"
     day = timezone.localdate(job.created_at).isoformat()
-    assert response["Content-Disposition"] == (
-        f"attachment; filename=\"orders-acme-{day}.csv\"; filename*=UTF-8''orders-acme-{day}.csv"
-    )
+    assert response["Content-Disposition"] == f'attachment; filename="orders-acme-{day}.csv"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Type"].startswith("text/csv")
     entry = AuditEntry.objects.get(action="export.downloaded")
