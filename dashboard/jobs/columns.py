@@ -119,10 +119,6 @@ def columns_for(resource: str, keys: list[str] | None = None) -> list[Column]:
     return [c for c in available if c.key in wanted]
 
 
-def default_column_keys(resource: str) -> list[str]:
-    return [c.key for c in columns_for(resource)]
-
-
 def column_choices(resource: str) -> list[tuple[str, str]]:
     return [(c.key, c.label) for c in COLUMNS_BY_RESOURCE[resource]]
 

@@ -28,9 +28,11 @@ import queue
 import shutil
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
@@ -350,10 +352,11 @@ def _check_membership(part: JobPart) -> None:
         raise PermissionError(f"{job.owner}'s role in {part.store.display_name} no longer allows this.")
 
 
-def _save_progress(part: JobPart, holder: str, *, also=None, **changes) -> None:
+def _save_progress(part: JobPart, holder: str, on_page, *, also=None, **changes) -> None:
     """Save progress while holding the lease, renew it, and stop if the job ended.
 
-    `also()` runs in the same transaction (only while the lease is still held)."""
+    `also()` runs in the same transaction (only while the lease is still held);
+    `on_page(part_id)`, if given, after it."""
     now = timezone.now()
     with transaction.atomic():
         updated = JobPart.objects.filter(pk=part.pk, lease_owner=holder).update(
@@ -366,28 +369,28 @@ def _save_progress(part: JobPart, holder: str, *, also=None, **changes) -> None:
         raise _Stop("lease lost")
     if status not in Job.ACTIVE_STATUSES:
         raise _Stop("job ended")
-    on_page = getattr(part, "on_page", None)
     if on_page is not None:
         on_page(part.pk)
 
 
-def part_run(*, part_id: int, holder: str | None = None, on_page=None, inline: bool = False) -> str:
+def part_run(*, part_id: int, on_page=None, inline: bool = False) -> str:
     """Run (or resume) one part. Returns what happened; raises RetryLater.
 
     `on_page(part_id)` is called after each saved page or item; `inline` (the command
     line) leaves the assembly to the caller instead of enqueueing it."""
-    holder = holder or lease_holder()
+    holder = lease_holder()
     part = _claim(part_id, holder)
     if part is None:
         return "nothing to do"
     try:
         _check_membership(part)
         client = StoreClient.for_store(part.store, priority="bulk")
-        part.on_page = on_page
+        # What the steps below call after each page or item: progress saved under this lease.
+        save = partial(_save_progress, part, holder, on_page)
         if part.job.kind == Job.Kind.EXPORT:
-            _export_pages(part, client, holder)
+            _export_pages(part, client, save)
         else:
-            _bulk_items(part, client, holder)
+            _bulk_items(part, client, save)
     except PermissionError as exc:
         job_fail(job_id=part.job_id, part=part, message=str(exc))
         return "failed"
@@ -444,7 +447,7 @@ def _part_done(part: JobPart, holder: str, *, inline: bool = False) -> None:
 # --- exports ------------------------------------------------------------------------------------
 
 
-def _export_pages(part: JobPart, client: StoreClient, holder: str) -> None:
+def _export_pages(part: JobPart, client: StoreClient, save) -> None:
     job = part.job
     columns = cols.columns_for(job.resource, job.columns)
     path = PAGE_PATHS[job.resource]
@@ -452,7 +455,7 @@ def _export_pages(part: JobPart, client: StoreClient, holder: str) -> None:
         if not out.open_at(part.byte_offset):
             # The partial file is not on this machine: start this store over.
             logger.warning("Job part %s: partial file missing, starting the store over", part.pk)
-            _save_progress(part, holder, cursor="", pages_done=0, rows_written=0, byte_offset=0)
+            save(cursor="", pages_done=0, rows_written=0, byte_offset=0)
             part.cursor, part.pages_done, part.rows_written, part.byte_offset = "", 0, 0, 0
             out.open_at(0)
         if job.source == Job.Source.PLATFORM:
@@ -460,7 +463,7 @@ def _export_pages(part: JobPart, client: StoreClient, holder: str) -> None:
             def retry_later(seconds):
                 raise RetryLater(seconds, "waiting for the platform's export")
 
-            platform.run_chunks(part, client, out, lambda **c: _save_progress(part, holder, **c), retry_later)
+            platform.run_chunks(part, client, out, save, retry_later)
             return
         if part.pages_done and not part.cursor:
             return  # every page is in (killed before the part was marked done)
@@ -470,7 +473,7 @@ def _export_pages(part: JobPart, client: StoreClient, holder: str) -> None:
         # resume; memory stays bounded by the queue's few pages.
         fetcher = _PageFetcher(client, path, job.filters, part.cursor or None)
         try:
-            _write_pages(part, client, holder, out, columns, fetcher)
+            _write_pages(part, client, out, columns, fetcher, save)
         finally:
             fetcher.close()
 
@@ -518,7 +521,7 @@ class _PageFetcher:
         self.thread.join(timeout=settings.STOREAPI_READ_TIMEOUT * 2)
 
 
-def _write_pages(part, client, holder, out, columns, fetcher: _PageFetcher) -> None:
+def _write_pages(part, client, out, columns, fetcher: _PageFetcher, save) -> None:
     job = part.job
     rows_written, pages_done = part.rows_written, part.pages_done
     while True:
@@ -544,7 +547,7 @@ def _write_pages(part, client, holder, out, columns, fetcher: _PageFetcher) -> N
             changes["last_date"] = dates[-1]
             if not part.first_date:
                 part.first_date = changes["first_date"] = dates[0]
-        _save_progress(part, holder, **changes)
+        save(**changes)
         if not page.has_next:
             return
 
@@ -609,10 +612,10 @@ def job_assemble(*, job_id) -> str:
 # --- bulk actions ---------------------------------------------------------------------------------
 
 
-def _bulk_items(part: JobPart, client: StoreClient, holder: str) -> None:
+def _bulk_items(part: JobPart, client: StoreClient, save) -> None:
     job = part.job
     if not part.collected:
-        _collect_items(part, client, holder)
+        _collect_items(part, client, save)
     while True:
         batch = list(
             part.items.filter(status__in=[JobItem.Status.PENDING, JobItem.Status.STARTED]).order_by("position")[:50]
@@ -634,10 +637,10 @@ def _bulk_items(part: JobPart, client: StoreClient, holder: str) -> None:
                     _audit_item(job, part, item.object_id, message)
 
             counter = "items_done" if status == JobItem.Status.OK else "items_failed"
-            _save_progress(part, holder, also=record, **{counter: F(counter) + 1})
+            save(also=record, **{counter: F(counter) + 1})
 
 
-def _collect_items(part: JobPart, client: StoreClient, holder: str) -> None:
+def _collect_items(part: JobPart, client: StoreClient, save) -> None:
     """List every object matching the filters as a JobItem, resumably."""
     job = part.job
     key = "id" if job.resource == Job.Resource.TICKETS else "number"
@@ -650,9 +653,7 @@ def _collect_items(part: JobPart, client: StoreClient, holder: str) -> None:
                 JobItem(part=part, position=total + n, object_id=str(obj[key])) for n, obj in enumerate(page.results)
             ]
             total += len(new)
-            _save_progress(
-                part,
-                holder,
+            save(
                 also=lambda new=new: JobItem.objects.bulk_create(new, ignore_conflicts=True),
                 cursor=page.next_cursor or "",
                 pages_done=F("pages_done") + 1,
@@ -826,19 +827,15 @@ def jobs_expire_files(*, now=None) -> int:
 # --- running a job in this process (the command line) -----------------------------------------------
 
 
-def job_run_here(*, job: Job, on_page=None, sleep=None) -> Job:
+def job_run_here(*, job: Job, on_page=None) -> Job:
     """Run every part and the assembly in this process, with the same code as the
     Celery tasks. `on_page(part_id)` is called after every saved page."""
-    import time
-
-    sleep = sleep or time.sleep
-    holder = lease_holder()
     for part in job.parts.order_by("position"):
         while True:
             try:
-                part_run(part_id=part.pk, holder=holder, on_page=on_page, inline=True)
+                part_run(part_id=part.pk, on_page=on_page, inline=True)
             except RetryLater as exc:
-                sleep(exc.countdown)
+                time.sleep(exc.countdown)
                 continue
             break
     job.refresh_from_db()

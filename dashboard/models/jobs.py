@@ -96,10 +96,6 @@ class Job(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
-    @property
-    def is_export(self) -> bool:
-        return self.kind == self.Kind.EXPORT
-
 
 class JobPart(models.Model):
     """One store's share of a job, run by one Celery task."""
