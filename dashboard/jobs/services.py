@@ -591,7 +591,7 @@ def job_assemble(*, job_id) -> str:
         rows = chain.from_iterable(read_rows(part_path(p), p.byte_offset) for p in parts)
         final = work_dir(job.pk) / f"final-{uuid.uuid4().hex}.{job.format}"
         if job.format == Job.Format.XLSX:
-            count = write_xlsx(final, columns, rows, sheet=job.get_resource_display().split(" (")[0])
+            count = write_xlsx(final, columns, rows, sheet=job.get_resource_display())
         else:
             count = write_csv(final, columns, rows)
         with open(final, "rb") as fh:

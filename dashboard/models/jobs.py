@@ -29,7 +29,7 @@ class Job(models.Model):
 
     class Resource(models.TextChoices):
         ORDERS = "orders", "Orders"
-        ORDER_LINES = "order_lines", "Order lines (one row per line)"
+        ORDER_LINES = "order_lines", "Order lines"
         TICKETS = "tickets", "Tickets"
 
     class Format(models.TextChoices):
