@@ -20,6 +20,8 @@ from storeapi.models import Store
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
 
+from .conftest import api_get
+
 TIMEZONES = {"acme": "America/New_York", "bergmann": "Europe/Berlin", "siam": "Asia/Bangkok"}
 CURRENCIES = {"acme": "USD", "bergmann": "EUR", "siam": "THB"}
 
@@ -259,32 +261,19 @@ def test_the_worker_checks_membership_when_the_job_runs(celery_worker):
     assert job.error == f"{membership.operator} is no longer a member of {store.display_name}."
 
 
-def api_get(sandbox, store, path, **params):
-    import requests
-
-    token = sandbox.issue_token(store)
-    response = requests.get(
-        sandbox.api_url(store, path),
-        params=params,
-        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 def test_order_lines_export_has_one_row_per_line(client, sandbox, stores, manager, celery_worker):
     newest_day = sandbox.orders("siam")[0]["date_placed"][:10]
     job = start_export(client, manager, ["siam"], resource="order_lines", date_placed_from=newest_day)
     wait_for(job, worker=celery_worker)
     assert job.status == Job.Status.FINISHED, job.error
     rows = read_csv(job)
-    numbers = sandbox.order_numbers("siam", date_placed_from=newest_day)
-    assert numbers
-    expected = []
-    for number in numbers:
-        for line in api_get(sandbox, "siam", f"orders/{number}/")["lines"]:
-            expected.append((number, str(line["id"]), line["sku"], int(line["quantity"])))
+    orders = sandbox.orders("siam", detail=True, date_placed_from=newest_day)  # with their lines
+    assert orders
+    expected = [
+        (order["number"], str(line["id"]), line["sku"], int(line["quantity"]))
+        for order in orders
+        for line in order["lines"]
+    ]
     got = [(r["order number"], r["line id"], r["SKU"], int(r["quantity"])) for r in rows]
     assert got == expected
     assert job.file_name.startswith("order-lines-siam-")
