@@ -2,8 +2,8 @@
 
 The `celery_worker` fixture (tests/conftest.py) starts one per test session, on a queue
 of its own (so a stray worker on the same Redis cannot take the session's tasks),
-against the test database (the worker sees what `transactional_db` tests commit). The
-SIGKILL tests start and kill their own with `WorkerProcess`.
+against the test database (the worker sees what `transactional_db` tests commit). A
+SIGKILL test kills that session worker (`kill()`) and starts it again (`start()`).
 
 Every test flushes its Redis database (tests/conftest.py clears the cache), which also
 drops the broker's routing table; `declare_queue()` puts the session's queue back
@@ -51,11 +51,11 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}{settings_dict.get('HOST') or '127.0.0.1'}{port}/{settings_dict['NAME']}"
 
 
-def worker_env(**overrides) -> dict:
+def worker_env() -> dict:
     from django.conf import settings
     from django.db import connection
 
-    env = {
+    return {
         **os.environ,
         "ENV_FILE": "",
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -70,21 +70,21 @@ def worker_env(**overrides) -> dict:
         "STOREAPI_RATE_LIMIT_PER_SECOND": "200",
         "PLATFORM_EXPORT_POLL_SECONDS": "1",
     }
-    env.update({k: str(v) for k, v in overrides.items()})
-    return env
 
 
 class WorkerProcess:
     """`celery worker` in its own process group, so that a kill takes the pool too."""
 
-    def __init__(self, *, concurrency: int = 3, env: dict | None = None, name: str = "jobs"):
-        self.concurrency = concurrency
-        self.env = env or worker_env()
-        self.name = f"{name}-{uuid.uuid4().hex[:6]}"
+    CONCURRENCY = 3
+    START_TIMEOUT = 60  # seconds
+
+    def __init__(self):
+        self.env = worker_env()
+        self.name = f"jobs-{uuid.uuid4().hex[:6]}"
         self.log_path = BASE_DIR / "var" / f"celery-{self.name}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> WorkerProcess:
+    def start(self) -> WorkerProcess:
         self.log_path.parent.mkdir(exist_ok=True)
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -98,7 +98,7 @@ class WorkerProcess:
                 "-Q",
                 QUEUE,
                 "-c",
-                str(self.concurrency),
+                str(self.CONCURRENCY),
                 "--pool",
                 "prefork",
                 "--without-gossip",
@@ -115,7 +115,7 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.START_TIMEOUT
         while "ready." not in self.log_path.read_text(errors="replace"):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
@@ -134,18 +134,14 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
-    def stop(self, *, keep_log: bool = False) -> None:
-        self._stop()
-        if not keep_log:
-            self.log_path.unlink(missing_ok=True)
-
-    def _stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        except ProcessLookupError:
-            pass
+    def stop(self) -> None:
+        """SIGTERM the worker (SIGKILL if it lingers), and remove its log."""
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            except ProcessLookupError:
+                pass
+        self.log_path.unlink(missing_ok=True)
