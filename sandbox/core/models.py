@@ -261,6 +261,11 @@ class CustomerNote(models.Model):
         ordering = ["-id"]
 
 
+def tags_index(tags) -> str:
+    """`Order.tags_index` of these (already distinct) tags: "|tag1|tag2|", or "" for none."""
+    return "|" + "|".join(tags) + "|" if tags else ""
+
+
 class Order(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
     number = models.PositiveIntegerField()
@@ -327,7 +332,7 @@ class Order(models.Model):
             if tag is not None and str(tag) not in seen:
                 seen.append(str(tag))
         self.tags = seen
-        self.tags_index = "|" + "|".join(seen) + "|" if seen else ""
+        self.tags_index = tags_index(seen)
 
 
 class OrderLine(models.Model):

@@ -40,6 +40,7 @@ from .models import (
     TicketTag,
     TicketType,
     Transaction,
+    tags_index,
 )
 
 BATCH = 2000
@@ -239,10 +240,6 @@ ZERO = Decimal("0.00")
 
 def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def tags_index(tags) -> str:
-    return "|" + "|".join(tags) + "|" if tags else ""
 
 
 def cents(value: int) -> Decimal:

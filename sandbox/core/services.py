@@ -791,15 +791,11 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         for key, value in (data.get("attribution") or {}).items():
             if key != "agent" and value not in (None, ""):
                 attribution[key] = value
-        tags = []
-        for tag in data.get("tags") or []:
-            if tag and str(tag) not in tags:
-                tags.append(str(tag))
         contact = [str(number)]
         if customer is not None:
             contact += [customer.first_name, customer.last_name, customer.email, customer.phone_number or ""]
         address_parts = [shipping.get(k, "") for k in ("line1", "line2", "line4", "state", "postcode", "country")]
-        order = Order.objects.create(
+        order = Order(
             store=store,
             number=number,
             customer=customer,
@@ -812,8 +808,6 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             date_placed=data.get("date_placed") or now,
             created_at=now,
             updated_at=now,
-            tags=tags,
-            tags_index="|" + "|".join(tags) + "|" if tags else "",
             shipping_method=method_row.name,
             shipping_code=method_row.code,
             shipping_excl_tax=cents(ship_excl),
@@ -834,6 +828,8 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             search_blob=" ".join(contact).lower(),
             address_blob=" ".join(address_parts).lower() if shipping else "",
         )
+        order.set_tags(tag for tag in data.get("tags") or [] if tag)
+        order.save(force_insert=True)
         for line in lines:
             line.order = order
         OrderLine.objects.bulk_create(lines)
