@@ -42,12 +42,13 @@ class Conflict(Exception):
 # --- events --------------------------------------------------------------------------------
 
 
-def _order_lines(order: Order) -> list[OrderLine]:
+def order_lines(order: Order) -> list[OrderLine]:
+    """The order's lines, in the order they were placed, with their products."""
     return list(OrderLine.objects.filter(order=order).select_related("product").order_by("id"))
 
 
 def order_event(order: Order, event_type: str = "order.updated") -> None:
-    webhooks.emit(order.store, event_type, "order", rep.order_repr(order, _order_lines(order)))
+    webhooks.emit(order.store, event_type, "order", rep.order_repr(order, order_lines(order)))
 
 
 def customer_event(customer: Customer, event_type: str = "customer.updated") -> None:
@@ -200,7 +201,7 @@ def order_cancel(*, order: Order, reason: str, full_refund: bool = False, user: 
 
 def order_refund_calculate(*, order: Order, refund_lines: list[dict], refund_shipping: dict | None) -> dict:
     """What a refund of these lines and shipping would return, as the platform computes it."""
-    lines = {line.id: line for line in _order_lines(order)}
+    lines = {line.id: line for line in order_lines(order)}
     currency = order.currency
     result_lines, excl_total, incl_total, tax_total = [], ZERO, ZERO, ZERO
     for item in refund_lines:
@@ -296,7 +297,7 @@ def order_refund(
     """Refund amounts from the order's payments; return the `Refund` representation."""
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("store", "customer").get(id=order.id)
-        lines = _order_lines(order)
+        lines = order_lines(order)
         by_id = {line.id: (index, line) for index, line in enumerate(lines)}
         refundable = {t["id"]: (t, amount) for t, amount in refundable_transactions(order)}
         errors = {}
@@ -348,7 +349,7 @@ def order_refund(
         order.save()
         transactions_sync(order)
         recount_customer(order.customer_id)
-        lines = _order_lines(order)
+        lines = order_lines(order)
         order_event(order)
     return rep.refund_repr(order, records[0], lines) if records else {}
 
