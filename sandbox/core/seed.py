@@ -242,6 +242,23 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def order_address(address: CustomerAddress, customer: Customer) -> dict:
+    """A saved address as an order keeps it (a copy); names it lacks are the customer's."""
+    return {
+        "id": address.id,
+        "first_name": address.first_name or customer.first_name,
+        "last_name": address.last_name or customer.last_name,
+        "line1": address.line1,
+        "line2": address.line2,
+        "line3": address.line3,
+        "line4": address.line4,
+        "state": address.state,
+        "postcode": address.postcode,
+        "country": address.country,
+        "phone_number": address.phone_number,
+    }
+
+
 def cents(value: int) -> Decimal:
     return Decimal(value).scaleb(-2)
 
@@ -660,19 +677,7 @@ class StoreSeeder:
             elif utm_source == "google":
                 attribution["gclid"] = f"Cj0KCQ{rng.getrandbits(48):x}"
         tags = rng.sample(ORDER_TAGS, TAG_COUNT(rng)) if rng.random() < 0.15 else []
-        address_json = {
-            "id": address.id,
-            "first_name": address.first_name or customer.first_name,
-            "last_name": address.last_name or customer.last_name,
-            "line1": address.line1,
-            "line2": address.line2,
-            "line3": "",
-            "line4": address.line4,
-            "state": address.state,
-            "postcode": address.postcode,
-            "country": address.country,
-            "phone_number": address.phone_number,
-        }
+        address_json = order_address(address, customer)
         updated = min(placed + dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 3)), max(self.anchor, placed))
         order = SimpleNamespace(
             id=None,

@@ -30,7 +30,7 @@ from .models import (
     TicketTag,
     Transaction,
 )
-from .seed import FIRST_ORDER_NUMBER, StoreSeeder, cents, shipping_methods, transaction_row
+from .seed import FIRST_ORDER_NUMBER, StoreSeeder, cents, order_address, shipping_methods, transaction_row
 
 ZERO = Decimal("0.00")
 
@@ -612,21 +612,8 @@ class OrderInvalid(Exception):
         self.errors = errors
 
 
-def _address(data: dict | None, *, customer: Customer | None = None, saved=None) -> dict | None:
-    if saved is not None:
-        return {
-            "id": saved.id,
-            "first_name": saved.first_name or (customer.first_name if customer else ""),
-            "last_name": saved.last_name or (customer.last_name if customer else ""),
-            "line1": saved.line1,
-            "line2": saved.line2,
-            "line3": saved.line3,
-            "line4": saved.line4,
-            "state": saved.state,
-            "postcode": saved.postcode,
-            "country": saved.country,
-            "phone_number": saved.phone_number,
-        }
+def _address(data: dict | None) -> dict | None:
+    """An address given in the request, as the order keeps it."""
     if not data:
         return None
     keys = ["first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode", "country"]
@@ -734,13 +721,13 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         if shipping is None and data.get("use_default_shipping_address"):
             if default_shipping is None:
                 errors["use_default_shipping_address"] = ["The customer has no saved address."]
-            shipping = _address(None, customer=customer, saved=default_shipping) if default_shipping else None
+            shipping = order_address(default_shipping, customer) if default_shipping else None
         if shipping is None and requires_shipping and "shipping_address" not in errors:
             errors.setdefault("shipping_address", ["A shipping address is required for items that ship."])
         billing = _address(data.get("billing_address"))
         if data.get("billing_same_as_shipping_address") or billing is None:
             if data.get("use_default_billing_address") and default_billing is not None:
-                billing = _address(None, customer=customer, saved=default_billing)
+                billing = order_address(default_billing, customer)
             else:
                 billing = dict(shipping) if shipping else None
 
