@@ -360,6 +360,12 @@ class RefundInvalid(Exception):
         self.errors = errors
 
 
+def _next_number(store: Store) -> int:
+    """The number the store's next order gets (callers hold a transaction)."""
+    top = Order.objects.filter(store=store).aggregate(top=Max("number"))["top"]
+    return (top or FIRST_ORDER_NUMBER - 1) + 1
+
+
 def orders_create_random(*, store: Store, count: int = 1, state: dict | None = None) -> list[Order]:
     """New orders placed now by existing customers (order.created), as checkout would.
 
@@ -381,9 +387,7 @@ def orders_create_random(*, store: Store, count: int = 1, state: dict | None = N
         return []
     for _ in range(count):
         with transaction.atomic():
-            number = (
-                Order.objects.filter(store=store).aggregate(top=Max("number"))["top"] or FIRST_ORDER_NUMBER - 1
-            ) + 1
+            number = _next_number(store)
             customer = random.choice(customers)
             addresses = list(customer.addresses.all())
             if not addresses:
@@ -742,7 +746,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             customer = customer_create(store=store, data=data["user"])
         now = timezone.now()
         seeder = _seeder(store)
-        number = (Order.objects.filter(store=store).aggregate(top=Max("number"))["top"] or FIRST_ORDER_NUMBER - 1) + 1
+        number = _next_number(store)
         lines, lines_incl, lines_tax, total_cost = [], 0, 0, 0
         for line in data["lines"]:
             product = products[line["product_id"]]
