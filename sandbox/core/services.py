@@ -39,6 +39,14 @@ class Conflict(Exception):
     """A request the current state of the object does not allow (answered 400)."""
 
 
+class OrderInvalid(Exception):
+    """An order or refund the platform refuses with 400 and these DRF field errors."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
 # --- events --------------------------------------------------------------------------------
 
 
@@ -320,7 +328,7 @@ def order_refund(
                 continue
             picked.append((index, line, item["quantity"]))
         if errors:
-            raise RefundInvalid(errors)
+            raise OrderInvalid(errors)
         seeder = _seeder(order.store)
         shipping = ZERO
         if refund_shipping and refund_shipping.get("full_refund"):
@@ -352,12 +360,6 @@ def order_refund(
         lines = order_lines(order)
         order_event(order)
     return rep.refund_repr(order, records[0], lines) if records else {}
-
-
-class RefundInvalid(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def _next_number(store: Store) -> int:
@@ -606,14 +608,6 @@ DIRECT_METHODS = {"card_token", "external"}
 TEST_CARD_TOKENS = {"test_card": True, "test_card_declined": False}
 PAYPAL_GATEWAY = {"id": 2, "name": "PayPal", "type": "paypal"}
 CARD_GATEWAY = {"id": 1, "name": "Stripe", "type": "stripe"}
-
-
-class OrderInvalid(Exception):
-    """What the platform answers 400 to, as DRF field errors."""
-
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def _address(data: dict | None) -> dict | None:

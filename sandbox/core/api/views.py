@@ -193,7 +193,7 @@ class OrderRefundView(StoreAPIView):
                 note=data["note"],
                 user=request.user,
             )
-        except services.RefundInvalid as exc:
+        except services.OrderInvalid as exc:
             raise ValidationError(exc.errors) from exc
         return Response(refund)
 
