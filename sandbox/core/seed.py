@@ -587,13 +587,7 @@ class StoreSeeder:
         elif s["payment_status"] == "partially_refunded":
             s["refund"] = "partial"
         if s["fulfillment"] == "fulfilled":
-            s["delivery_status"] = (
-                "delivered"
-                if age > 10
-                else weighted(
-                    rng, [("in_transit", 50), ("out_for_delivery", 20), ("tracking_added", 20), ("delivered", 10)]
-                )
-            )
+            s["delivery_status"] = "delivered" if age > 10 else IN_TRANSIT(rng)
             if age > 90 and rng.random() < 0.5:
                 s["status"] = "archived"
         return s
