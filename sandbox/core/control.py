@@ -33,6 +33,7 @@ import json
 
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -49,10 +50,8 @@ from .partner_apps import add_redirect_uri, issue_access_token, revoke_store_tok
 
 
 def _store(subdomain: str) -> Store:
-    store = Store.objects.filter(subdomain=subdomain).first()
-    if store is None:
-        raise Http404
-    return store
+    # /_control/ URLs name the store in a later segment: the middleware does not look it up.
+    return get_object_or_404(Store, subdomain=subdomain)
 
 
 def _body(request) -> dict:
