@@ -14,10 +14,9 @@ from django.http import Http404, JsonResponse
 
 from . import faults, requestlog
 from .models import Store
+from .versions import API_VERSION, KNOWN_VERSIONS
 
 STORE_SEGMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-API_VERSION = "2024-04-01"
-KNOWN_VERSIONS = {"2024-04-01", "2023-02-10", "unstable"}
 
 
 def url_store(request) -> Store:

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
+from .versions import API_VERSION
+
 APPLICATION_MODEL = "oauth2_provider.Application"
 
 
@@ -522,7 +524,7 @@ class Webhook(models.Model):
     name = models.CharField(max_length=255, null=True, blank=True)
     target = models.URLField(max_length=255)
     events = models.JSONField(default=list)
-    api_version = models.CharField(max_length=16, null=True, blank=True, default="2024-04-01")
+    api_version = models.CharField(max_length=16, null=True, blank=True, default=API_VERSION)
     secret_key = models.CharField(max_length=255, null=True, blank=True)
     active = models.BooleanField(default=True)
     warning_count = models.PositiveIntegerField(default=0)

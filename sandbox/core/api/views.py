@@ -29,6 +29,7 @@ from ..models import (
     Webhook,
 )
 from ..seed import shipping_methods
+from ..versions import API_VERSION
 from . import filters, serializers
 from .exceptions import InvalidRequest
 
@@ -395,7 +396,7 @@ class WebhookListView(StoreAPIView):
             name=data.get("name"),
             target=data["target"],
             events=data["events"],
-            api_version=data.get("api_version") or "2024-04-01",
+            api_version=data.get("api_version") or API_VERSION,
             secret_key=data.get("secret_key") or Webhook.new_secret(),
             active=data.get("active", True),
         )
