@@ -17,7 +17,7 @@ from oauth2_provider.models import AccessToken, Application
 
 from .middleware import url_store
 from .models import StaffUser, Store, WebhookAttempt
-from .partner_apps import installed_apps, issue_access_token, store_tokens
+from .partner_apps import app_url_with, installed_apps, issue_access_token, store_tokens
 
 API_ACCESS_SCOPES = [
     "store:read",
@@ -116,8 +116,7 @@ def install_app(request, store):
     if response:
         return response
     app = get_object_or_404(Application, client_id=request.GET.get("client_id", ""), sandbox__isnull=False)
-    base = app.sandbox.app_url
-    return redirect(f"{base}{'&' if '?' in base else '?'}{urlencode({'store': store.network_domain})}")
+    return redirect(app_url_with(app, store=store.network_domain))
 
 
 @require_GET
