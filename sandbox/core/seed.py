@@ -448,7 +448,7 @@ class StoreSeeder:
         self.product_prices = {p.id: self.split_tax(int(p.price * 100)) for p in self.products}
         self.product_costs = {p.id: int(p.cost * 100) for p in self.products}
 
-    def create_staff(self, staff_email: str | None) -> None:
+    def create_staff(self) -> None:
         fake_en = Faker("en_US")
         fake_en.seed_instance(f"staff:{self.store.subdomain}")
         domain = f"{self.store.subdomain}.example.com"
@@ -462,8 +462,6 @@ class StoreSeeder:
                 )
             )
         self.staff = staff
-        if staff_email:
-            ensure_staff(self.store, staff_email)
 
     def create_ticket_setup(self) -> None:
         self.ticket_types = TicketType.objects.bulk_create(
@@ -885,7 +883,6 @@ def ensure_staff(store: Store, email: str) -> StaffUser:
 
 @dataclass
 class SeedOptions:
-    stores: list[str]
     orders: int = 2000
     customers: int = 600
     tickets: int = 300
@@ -893,7 +890,6 @@ class SeedOptions:
     rate_limit: float | None = None
     seed: int = 42
     anchor: dt.datetime | None = None
-    staff_email: str | None = None
 
 
 def default_anchor() -> dt.datetime:
@@ -976,7 +972,7 @@ def seed_store(subdomain: str, options: SeedOptions, log=print) -> Store:
         )
         seeder = StoreSeeder(store, seed=options.seed, anchor=anchor)
         seeder.create_catalogue()
-        seeder.create_staff(options.staff_email)
+        seeder.create_staff()
         seeder.create_ticket_setup()
         rng = seeder.rng
 
