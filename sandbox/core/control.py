@@ -26,7 +26,7 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     GET    /_control/stores/<store>/customers/?email=      ground truth: customers (id, email, names, phone, ...)
     GET    /_control/stores/<store>/payments/              redirect payments: token, order, status, return URL,
                                                            how the return URL answered the postback
-    POST   /_control/app/                                  {"add_redirect_uri": ..., "app_url": ...}
+    POST   /_control/app/                                  {"add_redirect_uri": ...}
 """
 
 import json
@@ -45,7 +45,7 @@ from . import faults, requestlog
 from . import representations as rep
 from .api import filters
 from .api.throttling import reset_buckets
-from .models import AppSettings, Customer, Order, OrderLine, PaymentSession, Product, Store, WebhookAttempt
+from .models import Customer, Order, OrderLine, PaymentSession, Product, Store, WebhookAttempt
 from .partner_apps import add_redirect_uri, issue_access_token, revoke_store_tokens
 
 
@@ -296,9 +296,6 @@ def app_settings(request):
     data = _body(request)
     if data.get("add_redirect_uri"):
         add_redirect_uri(app, data["add_redirect_uri"])
-    if data.get("app_url"):
-        AppSettings.objects.filter(application=app).update(app_url=data["app_url"])
-    app.refresh_from_db()
     return JsonResponse(
         {"client_id": app.client_id, "redirect_uris": app.redirect_uris.split(), "app_url": app.sandbox.app_url}
     )

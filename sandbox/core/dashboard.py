@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.models import Application
 
 from .middleware import url_store
 from .models import StaffUser, Store, WebhookAttempt
@@ -193,7 +193,3 @@ def webhook_log(request, store):
         "sandbox/webhooks.html",
         {"store": store, "user": user, "webhooks": store.webhooks.all(), "attempts": attempts},
     )
-
-
-def token_label(token: AccessToken) -> str:
-    return f"{token.token[:4]}…{token.token[-4:]}" if token.token else "…"
