@@ -14,7 +14,6 @@ API of the object the fixture returns (`Sandbox`):
     client_id, client_secret         the partner app (from the environment)
     store_url(store)                 http://127.0.0.1:PORT/acme           (what STOREAPI_STORE_URL builds)
     api_url(store, path="")          http://127.0.0.1:PORT/acme/api/admin/<path>
-    network_domain(store)            acme.29next.store
     authorize_url(store) / token_url(store) / dashboard_url(store)
 
     issue_token(store, scopes=ALL_SCOPES, app=False) -> str
@@ -40,7 +39,7 @@ API of the object the fixture returns (`Sandbox`):
     order_numbers(store, **filters) -> [str]
     create_orders(store, count=1, **state) -> [number]   new orders placed now (order.created webhooks);
                                                     state: status, payment_status, fulfillment_status
-    add_redirect_uri(uri) / set_app_url(url)         the partner app's registration
+    add_redirect_uri(uri)                            the partner app's registration
     add_staff(store, email)                          a store user (consent page, session tokens)
     session_token(store, email=None) -> (app_url_with_token, token)   as "open app" does
     uninstall_app(store) -> int                      revoke the app's tokens, send app.uninstalled
@@ -69,6 +68,7 @@ fixture in conftest.py), so tests stay independent.
 """
 
 import hashlib
+import html
 import os
 import re
 import shutil
@@ -132,9 +132,6 @@ class Sandbox:
 
     def api_url(self, store: str, path: str = "") -> str:
         return f"{self.base_url}/{store}/api/admin/{path.lstrip('/')}"
-
-    def network_domain(self, store: str) -> str:
-        return f"{store}.29next.store"
 
     def authorize_url(self, store: str) -> str:
         return f"{self.store_url(store)}/oauth2/authorize/"
@@ -205,9 +202,6 @@ class Sandbox:
 
     def add_redirect_uri(self, uri: str) -> None:
         self.control("POST", "app/", {"add_redirect_uri": uri})
-
-    def set_app_url(self, url: str) -> None:
-        self.control("POST", "app/", {"app_url": url})
 
     def add_staff(self, store: str, email: str) -> int:
         return self.control("POST", f"stores/{store}/staff/", {"email": email})["id"]
@@ -322,23 +316,17 @@ class Sandbox:
         return response, None
 
 
-def _form(html: str) -> dict:
+def _form(page: str) -> dict:
     """The hidden fields of the page's form (CSRF token included)."""
     fields = {}
-    for tag in re.findall(r"<input[^>]*>", html):
+    for tag in re.findall(r"<input[^>]*>", page):
         if 'type="hidden"' not in tag:
             continue
         name = re.search(r'name="([^"]*)"', tag)
         value = re.search(r'value="([^"]*)"', tag)
         if name:
-            fields[name.group(1)] = _unescape(value.group(1)) if value else ""
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
     return fields
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 def _manage(*args: str, env: dict, log) -> None:
@@ -451,13 +439,8 @@ def stop(process: subprocess.Popen, files: list[Path]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    keep = os.environ.get("SANDBOX_KEEP_TEST_FILES")
-    for path in files:
-        if keep:
-            continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
+    if not os.environ.get("SANDBOX_KEEP_TEST_FILES"):
+        for path in files:
             path.unlink(missing_ok=True)
 
 
