@@ -26,26 +26,20 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 def _with_real_ids(spec: dict, sandbox) -> dict:
     """Give path parameters an example that exists, so detail operations are reached too."""
-    import requests
-
     token = sandbox.issue_token(STORE, ALL_SCOPES)
-    headers = {"Authorization": f"Bearer {token}"}
 
     def first(path, key="id"):
-        body = requests.get(sandbox.api_url(STORE, path), headers=headers, timeout=30).json()
-        return body["results"][0][key]
+        return sandbox.api(STORE, "GET", path, token).json()["results"][0][key]
 
-    export = requests.post(
-        sandbox.api_url(STORE, "exports/"),
-        headers=headers,
+    export = sandbox.api(
+        STORE,
+        "POST",
+        "exports/",
+        token,
         json={"type": "customer_list", "date_from": "2020-01-01T00:00:00Z", "date_to": "2100-01-01T00:00:00Z"},
-        timeout=30,
     ).json()
-    webhook = requests.post(
-        sandbox.api_url(STORE, "webhooks/"),
-        headers=headers,
-        json={"target": "https://hooks.example.com/st/", "events": ["order.created"]},
-        timeout=30,
+    webhook = sandbox.api(
+        STORE, "POST", "webhooks/", token, json={"target": "https://hooks.example.com/st/", "events": ["order.created"]}
     ).json()
     examples = {
         "/orders/{number}/": {"number": first("orders/", "number")},
