@@ -18,8 +18,6 @@ from cryptography.fernet import Fernet
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from config import embedded_redis  # noqa: E402
-
 PYTHON = sys.executable
 ENV_FILE = BASE_DIR / ".env"
 WEB_URL = "http://127.0.0.1:8000"
@@ -79,6 +77,10 @@ def ensure_env_file() -> dict[str, str]:
 
 
 def choose_redis() -> tuple[str, bool]:
+    # Imported here: importing `config` sets up Celery, which scripts/screenshots.py,
+    # importing this module for WEB_URL and read_env_file, has no use for.
+    from config import embedded_redis
+
     url = os.environ.get("REDIS_URL")
     if url and embedded_redis.redis_answers(url):
         return url, False

@@ -14,25 +14,17 @@ from playwright.sync_api import sync_playwright
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from tests.e2e.chromium import launch  # noqa: E402  (after the path: run as a script)
+from scripts.demo import WEB_URL as WEB  # noqa: E402  (after the path: run as a script)
+from scripts.demo import read_env_file  # noqa: E402
+from tests.e2e.chromium import launch  # noqa: E402
 
 OUT = BASE_DIR / "docs" / "screenshots"
-WEB = "http://127.0.0.1:8000"
 PAGES = [
     ("overview", "/s/acme/"),
     ("orders", "/s/acme/orders/?status=open&payment_status=paid"),
     ("all-tickets", "/tickets/"),
     ("new-order", "/s/acme/orders/new/"),
 ]
-
-
-def env_file() -> dict[str, str]:
-    values = {}
-    for line in (BASE_DIR / ".env").read_text().splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not key.startswith("#"):
-            values[key.strip()] = value.strip()
-    return values
 
 
 def open_first_row(page, path: str, rows: str, name: str) -> None:
@@ -45,7 +37,10 @@ def open_first_row(page, path: str, rows: str, name: str) -> None:
 
 
 def main() -> int:
-    values = env_file()
+    values = read_env_file()
+    if not values.get("DEMO_EMAIL") or not values.get("DEMO_PASSWORD"):
+        print("No DEMO_EMAIL / DEMO_PASSWORD in .env: run `make demo` first.", file=sys.stderr)
+        return 1
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch(playwright)

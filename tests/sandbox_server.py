@@ -14,8 +14,12 @@ API of the object the fixture returns (`Sandbox`):
     client_id, client_secret         the partner app (from the environment)
     store_url(store)                 http://127.0.0.1:PORT/acme           (what STOREAPI_STORE_URL builds)
     api_url(store, path="")          http://127.0.0.1:PORT/acme/api/admin/<path>
-    network_domain(store)            acme.29next.store
     authorize_url(store) / token_url(store) / dashboard_url(store)
+
+    api(store, method, path, token=None, **kwargs) -> requests.Response
+        an Admin API request as Storedesk sends one (X-29Next-Api-Version, the bearer token
+        unless None); `path` is under the store's API or a full URL (a `next` link); kwargs
+        go to requests (params, json, data, headers that add or replace, timeout)
 
     issue_token(store, scopes=ALL_SCOPES, app=False) -> str
         a fresh access token, as Settings > API Access hands one out (app=True: as if
@@ -40,11 +44,16 @@ API of the object the fixture returns (`Sandbox`):
     order_numbers(store, **filters) -> [str]
     create_orders(store, count=1, **state) -> [number]   new orders placed now (order.created webhooks);
                                                     state: status, payment_status, fulfillment_status
-    add_redirect_uri(uri) / set_app_url(url)         the partner app's registration
+    add_redirect_uri(uri)                            the partner app's registration
     add_staff(store, email)                          a store user (consent page, session tokens)
     session_token(store, email=None) -> (app_url_with_token, token)   as "open app" does
     uninstall_app(store) -> int                      revoke the app's tokens, send app.uninstalled
     export_download_url(store, export_id, age_seconds=0) -> str   a download URL signed that long ago
+    sign_in(store, email=None, browser=None, page=None, allow_redirects=True) -> (browser, answer)
+        sign in to the store dashboard with `requests` as the store user whose label holds
+        `email` (added first if there is none; None: the first user), from `page` (a sign-in
+        page open in `browser`, e.g. reached through a redirect) or the sign-in page itself;
+        returns the signed-in session and the answer to the form
     sign_in_and_approve(store, authorize_url, approve=True, email=None) -> redirect URL
         drives sign-in and the consent page with `requests`; returns the Location the
         store redirects the browser to (the app's redirect URI with code/error, store, state)
@@ -69,6 +78,7 @@ fixture in conftest.py), so tests stay independent.
 """
 
 import hashlib
+import html
 import os
 import re
 import shutil
@@ -84,6 +94,7 @@ import requests
 BASE_DIR = Path(__file__).resolve().parent.parent
 STORES = ["acme", "bergmann", "siam"]
 DEFAULT_RATE_LIMIT = 1000
+API_VERSION = "2024-04-01"  # what Storedesk sends as X-29Next-Api-Version
 ALL_SCOPES = (
     "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
     "exports:read exports:write webhooks:read webhooks:write catalogue:read transactions:read"
@@ -133,9 +144,6 @@ class Sandbox:
     def api_url(self, store: str, path: str = "") -> str:
         return f"{self.base_url}/{store}/api/admin/{path.lstrip('/')}"
 
-    def network_domain(self, store: str) -> str:
-        return f"{store}.29next.store"
-
     def authorize_url(self, store: str) -> str:
         return f"{self.store_url(store)}/oauth2/authorize/"
 
@@ -144,6 +152,17 @@ class Sandbox:
 
     def dashboard_url(self, store: str) -> str:
         return f"{self.store_url(store)}/dashboard/"
+
+    # --- the Admin API ----------------------------------------------------------------------
+
+    def api(self, store: str, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
+        url = path if path.startswith(("http://", "https://")) else self.api_url(store, path)
+        headers = {"X-29Next-Api-Version": API_VERSION}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        headers.update(kwargs.pop("headers", None) or {})
+        kwargs.setdefault("timeout", 30)
+        return requests.request(method, url, headers=headers, **kwargs)
 
     # --- control endpoint --------------------------------------------------------------------
 
@@ -205,9 +224,6 @@ class Sandbox:
 
     def add_redirect_uri(self, uri: str) -> None:
         self.control("POST", "app/", {"add_redirect_uri": uri})
-
-    def set_app_url(self, url: str) -> None:
-        self.control("POST", "app/", {"app_url": url})
 
     def add_staff(self, store: str, email: str) -> int:
         return self.control("POST", f"stores/{store}/staff/", {"email": email})["id"]
@@ -285,15 +301,7 @@ class Sandbox:
         if leaving:
             return leaving
         if "/dashboard/sign-in/" in response.url:
-            form = _form(response.text)
-            users = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', response.text)
-            choice = next((uid for uid, label in users if email and email.lower() in label.lower()), None)
-            if choice is None:
-                choice = str(self.add_staff(store, email)) if email else users[0][0]
-            form["user"] = choice
-            answer = browser.post(
-                response.url, data=form, headers={"Referer": response.url}, allow_redirects=False, timeout=30
-            )
+            _, answer = self.sign_in(store, email, browser=browser, page=response, allow_redirects=False)
             response, leaving = self._follow(browser, answer)
             if leaving:
                 return leaving
@@ -312,6 +320,34 @@ class Sandbox:
             raise SandboxError(f"consent answered {response.status_code}: {response.text[:300]}")
         return leaving
 
+    def sign_in(
+        self,
+        store: str,
+        email: str | None = None,
+        browser: requests.Session | None = None,
+        page: requests.Response | None = None,
+        allow_redirects: bool = True,
+    ) -> tuple[requests.Session, requests.Response]:
+        """Sign in to the store dashboard as a browser would: pick the store user whose
+        label holds `email` (a new store user with it when none does), or the first one.
+
+        `page` is a sign-in page already open in `browser` (its form carries the `next` of
+        the redirect that led there); by default the sign-in page itself, in a new session.
+        Returns the session, now signed in, and the answer to the form.
+        """
+        browser = browser or requests.Session()
+        page = page or browser.get(self.dashboard_url(store) + "sign-in/", timeout=30)
+        form = _form(page.text)
+        users = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', page.text)
+        choice = next((uid for uid, label in users if email and email.lower() in label.lower()), None)
+        if choice is None:
+            choice = str(self.add_staff(store, email)) if email else users[0][0]
+        form["user"] = choice
+        answer = browser.post(
+            page.url, data=form, headers={"Referer": page.url}, allow_redirects=allow_redirects, timeout=30
+        )
+        return browser, answer
+
     def _follow(self, browser, response):
         """Follow redirects while they stay on the sandbox: (last response, URL it leaves for)."""
         while response.is_redirect:
@@ -322,23 +358,17 @@ class Sandbox:
         return response, None
 
 
-def _form(html: str) -> dict:
+def _form(page: str) -> dict:
     """The hidden fields of the page's form (CSRF token included)."""
     fields = {}
-    for tag in re.findall(r"<input[^>]*>", html):
+    for tag in re.findall(r"<input[^>]*>", page):
         if 'type="hidden"' not in tag:
             continue
         name = re.search(r'name="([^"]*)"', tag)
         value = re.search(r'value="([^"]*)"', tag)
         if name:
-            fields[name.group(1)] = _unescape(value.group(1)) if value else ""
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
     return fields
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 def _manage(*args: str, env: dict, log) -> None:
@@ -451,13 +481,8 @@ def stop(process: subprocess.Popen, files: list[Path]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    keep = os.environ.get("SANDBOX_KEEP_TEST_FILES")
-    for path in files:
-        if keep:
-            continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
+    if not os.environ.get("SANDBOX_KEEP_TEST_FILES"):
+        for path in files:
             path.unlink(missing_ok=True)
 
 

@@ -26,13 +26,14 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     GET    /_control/stores/<store>/customers/?email=      ground truth: customers (id, email, names, phone, ...)
     GET    /_control/stores/<store>/payments/              redirect payments: token, order, status, return URL,
                                                            how the return URL answered the postback
-    POST   /_control/app/                                  {"add_redirect_uri": ..., "app_url": ...}
+    POST   /_control/app/                                  {"add_redirect_uri": ...}
 """
 
 import json
 
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -44,15 +45,13 @@ from . import faults, requestlog
 from . import representations as rep
 from .api import filters
 from .api.throttling import reset_buckets
-from .models import AppSettings, Customer, Order, OrderLine, PaymentSession, Product, Store, WebhookAttempt
+from .models import Customer, Order, OrderLine, PaymentSession, Product, Store, WebhookAttempt
 from .partner_apps import add_redirect_uri, issue_access_token, revoke_store_tokens
 
 
 def _store(subdomain: str) -> Store:
-    store = Store.objects.filter(subdomain=subdomain).first()
-    if store is None:
-        raise Http404
-    return store
+    # /_control/ URLs name the store in a later segment: the middleware does not look it up.
+    return get_object_or_404(Store, subdomain=subdomain)
 
 
 def _body(request) -> dict:
@@ -297,9 +296,6 @@ def app_settings(request):
     data = _body(request)
     if data.get("add_redirect_uri"):
         add_redirect_uri(app, data["add_redirect_uri"])
-    if data.get("app_url"):
-        AppSettings.objects.filter(application=app).update(app_url=data["app_url"])
-    app.refresh_from_db()
     return JsonResponse(
         {"client_id": app.client_id, "redirect_uris": app.redirect_uris.split(), "app_url": app.sandbox.app_url}
     )

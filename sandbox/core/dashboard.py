@@ -9,15 +9,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.models import Application
 
+from .middleware import url_store
 from .models import StaffUser, Store, WebhookAttempt
-from .partner_apps import installed_apps, issue_access_token, store_tokens
+from .partner_apps import app_url_with, installed_apps, issue_access_token, store_tokens
 
 API_ACCESS_SCOPES = [
     "store:read",
@@ -51,13 +51,6 @@ def signed_in_user(request, store: Store):
     return AnonymousUser()
 
 
-def _store(subdomain: str) -> Store:
-    store = Store.objects.filter(subdomain=subdomain).first()
-    if store is None:
-        raise Http404
-    return store
-
-
 def _require_user(request, store: Store):
     user = signed_in_user(request, store)
     if not user.is_authenticated:
@@ -68,7 +61,7 @@ def _require_user(request, store: Store):
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request, store):
-    store = _store(store)
+    store = url_store(request)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
@@ -86,14 +79,14 @@ def sign_in(request, store):
 
 @require_POST
 def sign_out(request, store):
-    store = _store(store)
+    store = url_store(request)
     request.session.pop(_session_key(store), None)
     return redirect(reverse("sandbox:sign-in", kwargs={"store": store.subdomain}))
 
 
 @require_GET
 def home(request, store):
-    store = _store(store)
+    store = url_store(request)
     user, response = _require_user(request, store)
     if response:
         return response
@@ -118,13 +111,12 @@ def home(request, store):
 @require_GET
 def install_app(request, store):
     """The private app install link: the app's URL opens with `?store={network domain}`."""
-    store = _store(store)
+    store = url_store(request)
     _, response = _require_user(request, store)
     if response:
         return response
     app = get_object_or_404(Application, client_id=request.GET.get("client_id", ""), sandbox__isnull=False)
-    base = app.sandbox.app_url
-    return redirect(f"{base}{'&' if '?' in base else '?'}{urlencode({'store': store.network_domain})}")
+    return redirect(app_url_with(app, store=store.network_domain))
 
 
 @require_GET
@@ -132,7 +124,7 @@ def open_app(request, store, client_id):
     """Open an installed app: its URL with `store` and a 30-second session token."""
     from .session_tokens import open_app_url
 
-    store = _store(store)
+    store = url_store(request)
     user, response = _require_user(request, store)
     if response:
         return response
@@ -145,7 +137,7 @@ def open_app(request, store, client_id):
 def uninstall_app(request, store, client_id):
     from .services import app_uninstall
 
-    store = _store(store)
+    store = url_store(request)
     _, response = _require_user(request, store)
     if response:
         return response
@@ -158,7 +150,7 @@ def uninstall_app(request, store, client_id):
 @require_http_methods(["GET", "POST"])
 def api_access(request, store):
     """Settings > API Access: tokens for this store only, with chosen scopes."""
-    store = _store(store)
+    store = url_store(request)
     user, response = _require_user(request, store)
     if response:
         return response
@@ -187,7 +179,7 @@ def api_access(request, store):
 
 @require_GET
 def webhook_log(request, store):
-    store = _store(store)
+    store = url_store(request)
     user, response = _require_user(request, store)
     if response:
         return response
@@ -201,7 +193,3 @@ def webhook_log(request, store):
         "sandbox/webhooks.html",
         {"store": store, "user": user, "webhooks": store.webhooks.all(), "attempts": attempts},
     )
-
-
-def token_label(token: AccessToken) -> str:
-    return f"{token.token[:4]}…{token.token[-4:]}" if token.token else "…"

@@ -17,7 +17,6 @@ A store's `faults` (set through the control endpoint, never on by default):
 Shares are between 0 and 1; 1 means every request.
 """
 
-import json
 import random
 import threading
 import time
@@ -90,7 +89,6 @@ def before(store, request) -> tuple[HttpResponse | None, str]:
     faults = store.faults or {}
     if not faults or not _take_budget(store.id):
         return None, ""
-    request.sandbox_fault_active = True
     rng = _seeded.get(store.id, _random)
     applied = []
     if _chance(rng, faults.get("hang_rate")):
@@ -128,7 +126,3 @@ def after(request, response) -> HttpResponse:
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
     return response
-
-
-def describe(faults: dict) -> str:
-    return json.dumps(faults, sort_keys=True)

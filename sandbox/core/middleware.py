@@ -10,14 +10,20 @@ import re
 import time
 import uuid
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 
 from . import faults, requestlog
 from .models import Store
+from .versions import API_VERSION, KNOWN_VERSIONS
 
 STORE_SEGMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-API_VERSION = "2024-04-01"
-KNOWN_VERSIONS = {"2024-04-01", "2023-02-10", "unstable"}
+
+
+def url_store(request) -> Store:
+    """The store the URL's first segment names (SandboxMiddleware looked it up), or 404."""
+    if request.sandbox_store is None:
+        raise Http404
+    return request.sandbox_store
 
 
 class SandboxMiddleware:

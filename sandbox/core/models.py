@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
+from .versions import API_VERSION
+
 APPLICATION_MODEL = "oauth2_provider.Application"
 
 
@@ -261,6 +263,11 @@ class CustomerNote(models.Model):
         ordering = ["-id"]
 
 
+def tags_index(tags) -> str:
+    """`Order.tags_index` of these (already distinct) tags: "|tag1|tag2|", or "" for none."""
+    return "|" + "|".join(tags) + "|" if tags else ""
+
+
 class Order(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
     number = models.PositiveIntegerField()
@@ -327,7 +334,7 @@ class Order(models.Model):
             if tag is not None and str(tag) not in seen:
                 seen.append(str(tag))
         self.tags = seen
-        self.tags_index = "|" + "|".join(seen) + "|" if seen else ""
+        self.tags_index = tags_index(seen)
 
 
 class OrderLine(models.Model):
@@ -517,7 +524,7 @@ class Webhook(models.Model):
     name = models.CharField(max_length=255, null=True, blank=True)
     target = models.URLField(max_length=255)
     events = models.JSONField(default=list)
-    api_version = models.CharField(max_length=16, null=True, blank=True, default="2024-04-01")
+    api_version = models.CharField(max_length=16, null=True, blank=True, default=API_VERSION)
     secret_key = models.CharField(max_length=255, null=True, blank=True)
     active = models.BooleanField(default=True)
     warning_count = models.PositiveIntegerField(default=0)

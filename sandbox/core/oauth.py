@@ -9,7 +9,6 @@ code or refresh token issued by one store is refused at another store's token en
 
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -18,7 +17,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
 
 from .dashboard import signed_in_user
-from .models import Store
+from .middleware import url_store
 
 
 def _store_in(uri: str) -> str:
@@ -40,22 +39,17 @@ class StoreOAuth2Validator(OAuth2Validator):
 
 class StoreMixin:
     def dispatch(self, request, *args, store, **kwargs):
-        self.store = Store.objects.filter(subdomain=store).first()
-        if self.store is None:
-            raise Http404
+        self.store = url_store(request)
         return super().dispatch(request, *args, **kwargs)
 
 
-class StoreAuthorizationView(AuthorizationView):
+class StoreAuthorizationView(StoreMixin, AuthorizationView):
     """The consent page. Signing in happens on the store dashboard's sign-in page."""
 
     template_name = "sandbox/authorize.html"
 
-    def dispatch(self, request, *args, store, **kwargs):
-        self.store = Store.objects.filter(subdomain=store).first()
-        if self.store is None:
-            raise Http404
-        request.user = signed_in_user(request, self.store)
+    def dispatch(self, request, *args, **kwargs):
+        request.user = signed_in_user(request, url_store(request))
         return super().dispatch(request, *args, **kwargs)
 
     def handle_no_permission(self):

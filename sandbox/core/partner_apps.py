@@ -1,5 +1,7 @@
 """The partner app (Storedesk) as the platform knows it: an OAuth client and its app URL."""
 
+from urllib.parse import urlencode
+
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 from oauthlib.common import generate_token
 
@@ -20,6 +22,12 @@ def register_client(*, client_id: str, client_secret: str, redirect_uris: list[s
     app.save()
     AppSettings.objects.update_or_create(application=app, defaults={"app_url": app_url})
     return app
+
+
+def app_url_with(app: Application, **params) -> str:
+    """The app's registered URL with these query parameters added (it may have its own)."""
+    base = app.sandbox.app_url
+    return f"{base}{'&' if '?' in base else '?'}{urlencode(params)}"
 
 
 def add_redirect_uri(app: Application, uri: str) -> None:

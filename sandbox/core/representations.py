@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from .models import EXPORT_TYPES, Customer, Order, Product, Store
 
-API_VERSION = "2024-04-01"
 ZERO = Decimal("0.00")
 
 

@@ -40,6 +40,7 @@ from .models import (
     TicketTag,
     TicketType,
     Transaction,
+    tags_index,
 )
 
 BATCH = 2000
@@ -241,8 +242,21 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def tags_index(tags) -> str:
-    return "|" + "|".join(tags) + "|" if tags else ""
+def order_address(address: CustomerAddress, customer: Customer) -> dict:
+    """A saved address as an order keeps it (a copy); names it lacks are the customer's."""
+    return {
+        "id": address.id,
+        "first_name": address.first_name or customer.first_name,
+        "last_name": address.last_name or customer.last_name,
+        "line1": address.line1,
+        "line2": address.line2,
+        "line3": address.line3,
+        "line4": address.line4,
+        "state": address.state,
+        "postcode": address.postcode,
+        "country": address.country,
+        "phone_number": address.phone_number,
+    }
 
 
 def cents(value: int) -> Decimal:
@@ -434,7 +448,7 @@ class StoreSeeder:
         self.product_prices = {p.id: self.split_tax(int(p.price * 100)) for p in self.products}
         self.product_costs = {p.id: int(p.cost * 100) for p in self.products}
 
-    def create_staff(self, staff_email: str | None) -> None:
+    def create_staff(self) -> None:
         fake_en = Faker("en_US")
         fake_en.seed_instance(f"staff:{self.store.subdomain}")
         domain = f"{self.store.subdomain}.example.com"
@@ -448,8 +462,6 @@ class StoreSeeder:
                 )
             )
         self.staff = staff
-        if staff_email:
-            ensure_staff(self.store, staff_email)
 
     def create_ticket_setup(self) -> None:
         self.ticket_types = TicketType.objects.bulk_create(
@@ -573,13 +585,7 @@ class StoreSeeder:
         elif s["payment_status"] == "partially_refunded":
             s["refund"] = "partial"
         if s["fulfillment"] == "fulfilled":
-            s["delivery_status"] = (
-                "delivered"
-                if age > 10
-                else weighted(
-                    rng, [("in_transit", 50), ("out_for_delivery", 20), ("tracking_added", 20), ("delivered", 10)]
-                )
-            )
+            s["delivery_status"] = "delivered" if age > 10 else IN_TRANSIT(rng)
             if age > 90 and rng.random() < 0.5:
                 s["status"] = "archived"
         return s
@@ -663,19 +669,7 @@ class StoreSeeder:
             elif utm_source == "google":
                 attribution["gclid"] = f"Cj0KCQ{rng.getrandbits(48):x}"
         tags = rng.sample(ORDER_TAGS, TAG_COUNT(rng)) if rng.random() < 0.15 else []
-        address_json = {
-            "id": address.id,
-            "first_name": address.first_name or customer.first_name,
-            "last_name": address.last_name or customer.last_name,
-            "line1": address.line1,
-            "line2": address.line2,
-            "line3": "",
-            "line4": address.line4,
-            "state": address.state,
-            "postcode": address.postcode,
-            "country": address.country,
-            "phone_number": address.phone_number,
-        }
+        address_json = order_address(address, customer)
         updated = min(placed + dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 3)), max(self.anchor, placed))
         order = SimpleNamespace(
             id=None,
@@ -889,7 +883,6 @@ def ensure_staff(store: Store, email: str) -> StaffUser:
 
 @dataclass
 class SeedOptions:
-    stores: list[str]
     orders: int = 2000
     customers: int = 600
     tickets: int = 300
@@ -897,7 +890,6 @@ class SeedOptions:
     rate_limit: float | None = None
     seed: int = 42
     anchor: dt.datetime | None = None
-    staff_email: str | None = None
 
 
 def default_anchor() -> dt.datetime:
@@ -980,7 +972,7 @@ def seed_store(subdomain: str, options: SeedOptions, log=print) -> Store:
         )
         seeder = StoreSeeder(store, seed=options.seed, anchor=anchor)
         seeder.create_catalogue()
-        seeder.create_staff(options.staff_email)
+        seeder.create_staff()
         seeder.create_ticket_setup()
         rng = seeder.rng
 

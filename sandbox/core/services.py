@@ -30,7 +30,7 @@ from .models import (
     TicketTag,
     Transaction,
 )
-from .seed import FIRST_ORDER_NUMBER, StoreSeeder, cents, shipping_methods, transaction_row
+from .seed import FIRST_ORDER_NUMBER, StoreSeeder, cents, order_address, shipping_methods, transaction_row
 
 ZERO = Decimal("0.00")
 
@@ -39,15 +39,24 @@ class Conflict(Exception):
     """A request the current state of the object does not allow (answered 400)."""
 
 
+class OrderInvalid(Exception):
+    """An order or refund the platform refuses with 400 and these DRF field errors."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
 # --- events --------------------------------------------------------------------------------
 
 
-def _order_lines(order: Order) -> list[OrderLine]:
+def order_lines(order: Order) -> list[OrderLine]:
+    """The order's lines, in the order they were placed, with their products."""
     return list(OrderLine.objects.filter(order=order).select_related("product").order_by("id"))
 
 
 def order_event(order: Order, event_type: str = "order.updated") -> None:
-    webhooks.emit(order.store, event_type, "order", rep.order_repr(order, _order_lines(order)))
+    webhooks.emit(order.store, event_type, "order", rep.order_repr(order, order_lines(order)))
 
 
 def customer_event(customer: Customer, event_type: str = "customer.updated") -> None:
@@ -200,7 +209,7 @@ def order_cancel(*, order: Order, reason: str, full_refund: bool = False, user: 
 
 def order_refund_calculate(*, order: Order, refund_lines: list[dict], refund_shipping: dict | None) -> dict:
     """What a refund of these lines and shipping would return, as the platform computes it."""
-    lines = {line.id: line for line in _order_lines(order)}
+    lines = {line.id: line for line in order_lines(order)}
     currency = order.currency
     result_lines, excl_total, incl_total, tax_total = [], ZERO, ZERO, ZERO
     for item in refund_lines:
@@ -296,7 +305,7 @@ def order_refund(
     """Refund amounts from the order's payments; return the `Refund` representation."""
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("store", "customer").get(id=order.id)
-        lines = _order_lines(order)
+        lines = order_lines(order)
         by_id = {line.id: (index, line) for index, line in enumerate(lines)}
         refundable = {t["id"]: (t, amount) for t, amount in refundable_transactions(order)}
         errors = {}
@@ -319,7 +328,7 @@ def order_refund(
                 continue
             picked.append((index, line, item["quantity"]))
         if errors:
-            raise RefundInvalid(errors)
+            raise OrderInvalid(errors)
         seeder = _seeder(order.store)
         shipping = ZERO
         if refund_shipping and refund_shipping.get("full_refund"):
@@ -348,15 +357,15 @@ def order_refund(
         order.save()
         transactions_sync(order)
         recount_customer(order.customer_id)
-        lines = _order_lines(order)
+        lines = order_lines(order)
         order_event(order)
     return rep.refund_repr(order, records[0], lines) if records else {}
 
 
-class RefundInvalid(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+def _next_number(store: Store) -> int:
+    """The number the store's next order gets (callers hold a transaction)."""
+    top = Order.objects.filter(store=store).aggregate(top=Max("number"))["top"]
+    return (top or FIRST_ORDER_NUMBER - 1) + 1
 
 
 def orders_create_random(*, store: Store, count: int = 1, state: dict | None = None) -> list[Order]:
@@ -380,13 +389,9 @@ def orders_create_random(*, store: Store, count: int = 1, state: dict | None = N
         return []
     for _ in range(count):
         with transaction.atomic():
-            number = (
-                Order.objects.filter(store=store).aggregate(top=Max("number"))["top"] or FIRST_ORDER_NUMBER - 1
-            ) + 1
+            number = _next_number(store)
             customer = random.choice(customers)
             addresses = list(customer.addresses.all())
-            if not addresses:
-                continue
             placed = timezone.now()
             seeder.anchor = placed + dt.timedelta(seconds=1)
             draft, lines = seeder.build_order(
@@ -603,29 +608,8 @@ PAYPAL_GATEWAY = {"id": 2, "name": "PayPal", "type": "paypal"}
 CARD_GATEWAY = {"id": 1, "name": "Stripe", "type": "stripe"}
 
 
-class OrderInvalid(Exception):
-    """What the platform answers 400 to, as DRF field errors."""
-
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
-
-
-def _address(data: dict | None, *, customer: Customer | None = None, saved=None) -> dict | None:
-    if saved is not None:
-        return {
-            "id": saved.id,
-            "first_name": saved.first_name or (customer.first_name if customer else ""),
-            "last_name": saved.last_name or (customer.last_name if customer else ""),
-            "line1": saved.line1,
-            "line2": saved.line2,
-            "line3": saved.line3,
-            "line4": saved.line4,
-            "state": saved.state,
-            "postcode": saved.postcode,
-            "country": saved.country,
-            "phone_number": saved.phone_number,
-        }
+def _address(data: dict | None) -> dict | None:
+    """An address given in the request, as the order keeps it."""
     if not data:
         return None
     keys = ["first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode", "country"]
@@ -733,13 +717,13 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         if shipping is None and data.get("use_default_shipping_address"):
             if default_shipping is None:
                 errors["use_default_shipping_address"] = ["The customer has no saved address."]
-            shipping = _address(None, customer=customer, saved=default_shipping) if default_shipping else None
+            shipping = order_address(default_shipping, customer) if default_shipping else None
         if shipping is None and requires_shipping and "shipping_address" not in errors:
             errors.setdefault("shipping_address", ["A shipping address is required for items that ship."])
         billing = _address(data.get("billing_address"))
         if data.get("billing_same_as_shipping_address") or billing is None:
             if data.get("use_default_billing_address") and default_billing is not None:
-                billing = _address(None, customer=customer, saved=default_billing)
+                billing = order_address(default_billing, customer)
             else:
                 billing = dict(shipping) if shipping else None
 
@@ -754,7 +738,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             customer = customer_create(store=store, data=data["user"])
         now = timezone.now()
         seeder = _seeder(store)
-        number = (Order.objects.filter(store=store).aggregate(top=Max("number"))["top"] or FIRST_ORDER_NUMBER - 1) + 1
+        number = _next_number(store)
         lines, lines_incl, lines_tax, total_cost = [], 0, 0, 0
         for line in data["lines"]:
             product = products[line["product_id"]]
@@ -791,15 +775,11 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         for key, value in (data.get("attribution") or {}).items():
             if key != "agent" and value not in (None, ""):
                 attribution[key] = value
-        tags = []
-        for tag in data.get("tags") or []:
-            if tag and str(tag) not in tags:
-                tags.append(str(tag))
         contact = [str(number)]
         if customer is not None:
             contact += [customer.first_name, customer.last_name, customer.email, customer.phone_number or ""]
         address_parts = [shipping.get(k, "") for k in ("line1", "line2", "line4", "state", "postcode", "country")]
-        order = Order.objects.create(
+        order = Order(
             store=store,
             number=number,
             customer=customer,
@@ -812,8 +792,6 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             date_placed=data.get("date_placed") or now,
             created_at=now,
             updated_at=now,
-            tags=tags,
-            tags_index="|" + "|".join(tags) + "|" if tags else "",
             shipping_method=method_row.name,
             shipping_code=method_row.code,
             shipping_excl_tax=cents(ship_excl),
@@ -834,6 +812,8 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             search_blob=" ".join(contact).lower(),
             address_blob=" ".join(address_parts).lower() if shipping else "",
         )
+        order.set_tags(tag for tag in data.get("tags") or [] if tag)
+        order.save(force_insert=True)
         for line in lines:
             line.order = order
         OrderLine.objects.bulk_create(lines)

@@ -5,9 +5,10 @@ with the claims the platform documents: iss, sub, aud, exp, nbf, iat, uid, user_
 """
 
 import time
-from urllib.parse import urlencode
 
 import jwt
+
+from .partner_apps import app_url_with
 
 LIFETIME_SECONDS = 30
 
@@ -30,6 +31,4 @@ def session_token(*, store, user, application, now: int | None = None) -> str:
 
 def open_app_url(*, store, user, application) -> tuple[str, str]:
     token = session_token(store=store, user=user, application=application)
-    base = application.sandbox.app_url
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}{urlencode({'store': store.network_domain, 'token': token})}", token
+    return app_url_with(application, store=store.network_domain, token=token), token

@@ -28,9 +28,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Store, Webhook, WebhookAttempt, WebhookDelivery
+from .versions import API_VERSION
 
 log = logging.getLogger(__name__)
-API_VERSION = "2024-04-01"
 USER_AGENT = "29next-webhooks (sandbox)"
 BATCH = 16
 _http = requests.Session()

@@ -3,9 +3,9 @@ live server (a real HTTP server in a thread, on a transactional test database).
 
 Reusable fixtures:
 
-    browser                   one Chromium per test module (never downloads a browser; one
-                              Playwright at a time, so modules with their own can coexist)
-    page                      a fresh browser context and page, its base URL the live server
+    browser                   one Chromium per test module (never downloads a browser)
+    page                      a fresh browser context and page, its base URL the live server;
+                              page.js_errors (uncaught exceptions), page.console_errors
     sign_in(page, operator)   signs in through the real sign-in form
 
 and, from the dashboard's tests, `connect_store` (a store connected to the sandbox),
@@ -13,13 +13,12 @@ and, from the dashboard's tests, `connect_store` (a store connected to the sandb
 """
 
 import os
-import shutil
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.dashboard.conftest import _fast_tests, connect_store, sandbox_writes  # noqa: F401  (fixtures)
-from tests.e2e.chromium import CHROMIUM, launch
+from tests.e2e.chromium import launch
 from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; the live server's database
@@ -32,21 +31,15 @@ TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """These tests create many operators; hashing their passwords with PBKDF2 took about
-    half a second each. What is tested here is not the hasher (Django's advice)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="module")
 def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = launch(playwright)
+        try:
+            chromium = launch(playwright)
+        except RuntimeError as missing:  # Chromium is not installed: say so, as a failure
+            pytest.fail(str(missing), pytrace=False)
         try:
             yield chromium
         finally:
@@ -61,6 +54,10 @@ def page(browser, live_server):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.js_errors = errors
+    # What the browser logs as an error without throwing, e.g. a Content-Security-Policy refusal.
+    console_errors = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.console_errors = console_errors
     try:
         yield page
     finally:

@@ -78,12 +78,7 @@ class Contract:
 
     def __call__(self, method, path, *, status=200, token=..., params=None, json_body=None, headers=None):
         token = self.token if token is ... else token
-        sent = {"X-29Next-Api-Version": "2024-04-01", **(headers or {})}
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        response = requests.request(
-            method, self.sandbox.api_url(self.store, path), params=params, json=json_body, headers=sent, timeout=30
-        )
+        response = self.sandbox.api(self.store, method, path, token, params=params, json=json_body, headers=headers)
         assert response.status_code == status, f"{method} {path}: {response.status_code} {response.text[:300]}"
         api = platform_openapi.openapi()
         request = platform_openapi.PlatformRequest(response.request)
@@ -358,7 +353,6 @@ def test_every_implemented_operation_is_in_the_document():
 
 def test_webhook_payloads_match_the_documented_events(sandbox):
     token = sandbox.issue_token("bergmann", ALL_SCOPES)
-    headers = {"Authorization": f"Bearer {token}"}
     events = [
         "order.created",
         "order.updated",
@@ -368,42 +362,28 @@ def test_webhook_payloads_match_the_documented_events(sandbox):
         "export.created",
     ]
     with WebhookReceiver() as receiver:
-        webhook = requests.post(
-            sandbox.api_url("bergmann", "webhooks/"),
-            headers=headers,
-            json={"target": receiver.url, "events": events},
-            timeout=30,
+        webhook = sandbox.api(
+            "bergmann", "POST", "webhooks/", token, json={"target": receiver.url, "events": events}
         ).json()
         sandbox.create_orders("bergmann")
         number = sandbox.order_numbers("bergmann")[4]
-        requests.post(
-            sandbox.api_url("bergmann", f"orders/{number}/notes/"), headers=headers, json={"message": "x"}, timeout=30
-        )
-        ticket = requests.get(sandbox.api_url("bergmann", "tickets/"), headers=headers, timeout=30).json()
-        requests.patch(
-            sandbox.api_url("bergmann", f"tickets/{ticket['results'][0]['id']}/"),
-            headers=headers,
-            json={"priority": "high"},
-            timeout=30,
-        )
+        sandbox.api("bergmann", "POST", f"orders/{number}/notes/", token, json={"message": "x"})
+        ticket = sandbox.api("bergmann", "GET", "tickets/", token).json()
+        sandbox.api("bergmann", "PATCH", f"tickets/{ticket['results'][0]['id']}/", token, json={"priority": "high"})
         customer = sandbox.orders("bergmann")[0]["user"]["id"]
-        requests.post(
-            sandbox.api_url("bergmann", f"users/{customer}/notes/"), headers=headers, json={"message": "x"}, timeout=30
-        )
-        requests.post(
-            sandbox.api_url("bergmann", "exports/"),
-            headers=headers,
+        sandbox.api("bergmann", "POST", f"users/{customer}/notes/", token, json={"message": "x"})
+        sandbox.api(
+            "bergmann",
+            "POST",
+            "exports/",
+            token,
             json={"type": "customer_list", "date_from": "2020-01-01T00:00:00Z", "date_to": "2100-01-01T00:00:00Z"},
-            timeout=30,
         )
-        requests.post(
-            sandbox.api_url("bergmann", "users/"),
-            headers=headers,
-            json={"email": "webhook.contract@example.com", "first_name": "Web"},
-            timeout=30,
+        sandbox.api(
+            "bergmann", "POST", "users/", token, json={"email": "webhook.contract@example.com", "first_name": "Web"}
         )
         received = receiver.wait(6, timeout=20)
-    requests.delete(sandbox.api_url("bergmann", f"webhooks/{webhook['id']}/"), headers=headers, timeout=30)
+    sandbox.api("bergmann", "DELETE", f"webhooks/{webhook['id']}/", token)
     seen = set()
     for _, body in received:
         payload = json.loads(body)

@@ -15,10 +15,7 @@ def signed_in(sandbox, store, email=None):
     browser = requests.Session()
     page = browser.get(sandbox.dashboard_url(store), timeout=30)
     assert "/dashboard/sign-in/" in page.url
-    form = _form(page.text)
-    options = re.findall(r'<option value="(\d+)">([^<]*)</option>', page.text)
-    form["user"] = next(uid for uid, label in options if email is None or email in label)
-    home = browser.post(page.url, data=form, headers={"Referer": page.url}, timeout=30)
+    _, home = sandbox.sign_in(store, email, browser=browser, page=page)
     assert home.status_code == 200 and home.url.rstrip("/").endswith("/dashboard")
     return browser, home
 
@@ -36,14 +33,13 @@ def test_api_access_creates_and_revokes_tokens_with_chosen_scopes(sandbox):
     form = {**_form(page.text), "action": "create", "scopes": ["orders:read", "store:read"]}
     created = browser.post(url, data=form, headers={"Referer": url}, timeout=30)
     token = re.search(r'<code id="new-token">([^<]+)</code>', created.text).group(1)
-    headers = {"Authorization": f"Bearer {token}"}
-    assert requests.get(sandbox.api_url("acme", "orders/"), headers=headers, timeout=30).status_code == 200
-    assert requests.get(sandbox.api_url("acme", "users/"), headers=headers, timeout=30).status_code == 403
+    assert sandbox.api("acme", "GET", "orders/", token).status_code == 200
+    assert sandbox.api("acme", "GET", "users/", token).status_code == 403
 
     token_id = re.findall(r'name="token" value="(\d+)"', created.text)[0]
     form = {**_form(created.text), "action": "revoke", "token": token_id}
     browser.post(url, data=form, headers={"Referer": url}, timeout=30)
-    assert requests.get(sandbox.api_url("acme", "orders/"), headers=headers, timeout=30).status_code == 401
+    assert sandbox.api("acme", "GET", "orders/", token).status_code == 401
 
 
 def test_open_app_hands_the_app_a_session_token(sandbox):
@@ -94,10 +90,7 @@ def test_uninstall_from_the_dashboard(sandbox):
     url = sandbox.dashboard_url("bergmann") + f"apps/{sandbox.client_id}/uninstall/"
     page = browser.post(url, data=_form(home.text), headers={"Referer": home.url}, timeout=30)
     assert "uninstalled" in page.text
-    response = requests.get(
-        sandbox.api_url("bergmann", "store/"), headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
-    assert response.status_code == 401
+    assert sandbox.api("bergmann", "GET", "store/", token).status_code == 401
 
 
 def test_webhook_deliveries_page(sandbox):

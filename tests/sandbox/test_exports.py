@@ -8,18 +8,11 @@ import time
 import pytest
 import requests
 
-VERSION = {"X-29Next-Api-Version": "2024-04-01"}
-
 
 @pytest.fixture
 def api(sandbox):
     token = sandbox.issue_token("acme", "exports:read exports:write")
-
-    def call(method, path, **kwargs):
-        headers = {**VERSION, "Authorization": f"Bearer {token}"}
-        return requests.request(method, sandbox.api_url("acme", path), headers=headers, timeout=30, **kwargs)
-
-    return call
+    return lambda method, path, **kwargs: sandbox.api("acme", method, path, token, **kwargs)
 
 
 def export_and_wait(api, export_type, date_from, date_to):

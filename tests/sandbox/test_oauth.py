@@ -7,7 +7,7 @@ import requests
 from oauthlib.oauth2 import InvalidGrantError
 from requests_oauthlib import OAuth2Session
 
-from tests.sandbox_server import TEST_REDIRECT_URI, _form
+from tests.sandbox_server import TEST_REDIRECT_URI
 
 SCOPES = ["store:read", "orders:read", "tickets:read"]
 
@@ -67,11 +67,7 @@ def test_deny_redirects_with_access_denied(sandbox):
 
 
 def test_an_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(sandbox):
-    browser = requests.Session()
-    page = browser.get(sandbox.dashboard_url("acme") + "sign-in/", timeout=30)
-    form = _form(page.text)
-    form["user"] = __import__("re").search(r'<option value="(\d+)"', page.text).group(1)
-    browser.post(page.url, data=form, headers={"Referer": page.url}, timeout=30)
+    browser, _ = sandbox.sign_in("acme")
     session = client(sandbox, redirect_uri="https://evil.example.com/callback/")
     url, _ = session.authorization_url(sandbox.authorize_url("acme"))
     response = browser.get(url, allow_redirects=False, timeout=30)
@@ -126,10 +122,7 @@ def test_refresh_gives_a_new_token_and_retires_the_old_one(sandbox):
     )
     assert second["access_token"] != first["access_token"]
     assert second["refresh_token"] != first["refresh_token"]
-    old = requests.get(
-        sandbox.api_url("siam", "store/"), headers={"Authorization": f"Bearer {first['access_token']}"}, timeout=30
-    )
-    assert old.status_code == 401
+    assert sandbox.api("siam", "GET", "store/", first["access_token"]).status_code == 401
     assert session.get(sandbox.api_url("siam", "store/"), timeout=30).status_code == 200
     # A refresh token of siam is no good at acme's token endpoint.
     response = requests.post(

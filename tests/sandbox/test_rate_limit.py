@@ -7,11 +7,9 @@ that paces itself at the limit must never be.
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
-
 
 def call(sandbox, store, token):
-    return requests.get(sandbox.api_url(store, "store/"), headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return sandbox.api(store, "GET", "store/", token)
 
 
 def test_a_burst_of_20_gets_429s_with_retry_after(sandbox):

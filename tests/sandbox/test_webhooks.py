@@ -5,17 +5,10 @@ import hmac
 import json
 
 import pytest
-import requests
 
 from tests.sandbox_server import WebhookReceiver
 
-VERSION = {"X-29Next-Api-Version": "2024-04-01"}
 SECRET = "whsec-test-0123456789"
-
-
-def api(sandbox, store, method, path, token, **kwargs):
-    headers = {**VERSION, "Authorization": f"Bearer {token}"}
-    return requests.request(method, sandbox.api_url(store, path), headers=headers, timeout=30, **kwargs)
 
 
 @pytest.fixture
@@ -26,8 +19,8 @@ def token(sandbox):
 
 
 def register(sandbox, store, token, target, events, secret=SECRET):
-    response = api(
-        sandbox, store, "POST", "webhooks/", token, json={"target": target, "events": events, "secret_key": secret}
+    response = sandbox.api(
+        store, "POST", "webhooks/", token, json={"target": target, "events": events, "secret_key": secret}
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -40,23 +33,23 @@ def signature_of(body: bytes, secret: str = SECRET) -> str:
 def test_webhook_crud(sandbox, token):
     created = register(sandbox, "acme", token, "https://hooks.example.com/a/", ["order.created"])
     assert created["active"] and created["secret_key"] == SECRET and created["warning_count"] == 0
-    listed = api(sandbox, "acme", "GET", "webhooks/", token).json()["results"]
+    listed = sandbox.api("acme", "GET", "webhooks/", token).json()["results"]
     assert created["id"] in [w["id"] for w in listed]
-    patched = api(sandbox, "acme", "PATCH", f"webhooks/{created['id']}/", token, json={"events": ["order.updated"]})
+    patched = sandbox.api("acme", "PATCH", f"webhooks/{created['id']}/", token, json={"events": ["order.updated"]})
     assert patched.json()["events"] == ["order.updated"]
-    bad = api(sandbox, "acme", "POST", "webhooks/", token, json={"target": "not a url", "events": ["nope"]})
+    bad = sandbox.api("acme", "POST", "webhooks/", token, json={"target": "not a url", "events": ["nope"]})
     assert bad.status_code == 400 and set(bad.json()) == {"target", "events"}
     other = sandbox.issue_token("bergmann", "webhooks:read")
-    assert api(sandbox, "bergmann", "GET", f"webhooks/{created['id']}/", other).status_code == 404
-    assert api(sandbox, "acme", "DELETE", f"webhooks/{created['id']}/", token).status_code == 204
-    assert api(sandbox, "acme", "GET", f"webhooks/{created['id']}/", token).status_code == 404
+    assert sandbox.api("bergmann", "GET", f"webhooks/{created['id']}/", other).status_code == 404
+    assert sandbox.api("acme", "DELETE", f"webhooks/{created['id']}/", token).status_code == 204
+    assert sandbox.api("acme", "GET", f"webhooks/{created['id']}/", token).status_code == 404
 
 
 def test_changes_made_through_the_api_are_delivered_signed(sandbox, token):
     number = sandbox.order_numbers("acme")[30]
     with WebhookReceiver() as receiver:
         webhook = register(sandbox, "acme", token, receiver.url, ["order.updated"])
-        api(sandbox, "acme", "POST", f"orders/{number}/notes/", token, json={"message": "hello"})
+        sandbox.api("acme", "POST", f"orders/{number}/notes/", token, json={"message": "hello"})
         ((headers, body),) = receiver.wait(1)
     assert headers["X-29Next-Signature"] == signature_of(body)
     # The platform's documentation verifies the re-serialised body: the same signature.
@@ -77,7 +70,7 @@ def test_changes_made_through_the_api_are_delivered_signed(sandbox, token):
     }
     (delivery,) = [d for d in sandbox.webhook_deliveries("acme") if d["event_id"] == payload["event_id"]]
     assert (delivery["status_code"], delivery["attempt"], delivery["signature_ok"]) == (200, 1, True)
-    api(sandbox, "acme", "DELETE", f"webhooks/{webhook['id']}/", token)
+    sandbox.api("acme", "DELETE", f"webhooks/{webhook['id']}/", token)
 
 
 def test_failures_are_retried_with_the_same_event_id(sandbox, token):
@@ -92,7 +85,7 @@ def test_failures_are_retried_with_the_same_event_id(sandbox, token):
     attempts = [d for d in sandbox.webhook_deliveries("acme") if d["event_id"] in event_ids]
     assert [(d["attempt"], d["status_code"]) for d in attempts] == [(1, 500), (2, 503), (3, 200)]
     assert attempts[-1]["delivery_status"] == "delivered"
-    api(sandbox, "acme", "DELETE", f"webhooks/{webhook['id']}/", token)
+    sandbox.api("acme", "DELETE", f"webhooks/{webhook['id']}/", token)
 
 
 def test_an_unreachable_target_is_retried_until_it_answers(sandbox, token):
@@ -104,7 +97,7 @@ def test_an_unreachable_target_is_retried_until_it_answers(sandbox, token):
     failed = sandbox.wait_for_deliveries("acme", lambda d: d["webhook_id"] == webhook["id"], count=2)
     assert all(d["status_code"] is None and d["error"] for d in failed)
     assert [d["attempt"] for d in failed[:2]] == [1, 2]
-    api(sandbox, "acme", "DELETE", f"webhooks/{webhook['id']}/", token)
+    sandbox.api("acme", "DELETE", f"webhooks/{webhook['id']}/", token)
 
 
 def test_410_stops_deliveries_and_disables_the_webhook(sandbox, token):
@@ -116,24 +109,24 @@ def test_410_stops_deliveries_and_disables_the_webhook(sandbox, token):
             "acme", lambda d: d["webhook_id"] == webhook["id"] and d["delivery_status"] == "failed"
         )
         assert [(d["attempt"], d["status_code"]) for d in deliveries] == [(1, 410)]
-        assert api(sandbox, "acme", "GET", f"webhooks/{webhook['id']}/", token).json()["active"] is False
+        assert sandbox.api("acme", "GET", f"webhooks/{webhook['id']}/", token).json()["active"] is False
         sandbox.create_orders("acme")
         assert len(receiver.wait(2, timeout=1)) == 1
-    api(sandbox, "acme", "DELETE", f"webhooks/{webhook['id']}/", token)
+    sandbox.api("acme", "DELETE", f"webhooks/{webhook['id']}/", token)
 
 
 def test_ticket_and_customer_changes_are_events_too(sandbox, token):
     with WebhookReceiver() as receiver:
         webhook = register(sandbox, "acme", token, receiver.url, ["ticket.updated", "customer.updated"])
-        ticket = api(sandbox, "acme", "GET", "tickets/", sandbox.issue_token("acme", "tickets:read")).json()
+        ticket = sandbox.api("acme", "GET", "tickets/", sandbox.issue_token("acme", "tickets:read")).json()
         ticket_id = ticket["results"][0]["id"]
-        api(sandbox, "acme", "POST", f"tickets/{ticket_id}/comments/", token, json={"body": "Hi!"})
+        sandbox.api("acme", "POST", f"tickets/{ticket_id}/comments/", token, json={"body": "Hi!"})
         customer_id = sandbox.orders("acme")[0]["user"]["id"]
-        api(sandbox, "acme", "POST", f"users/{customer_id}/notes/", token, json={"message": "VIP"})
+        sandbox.api("acme", "POST", f"users/{customer_id}/notes/", token, json={"message": "VIP"})
         received = receiver.wait(2)
     events = sorted((json.loads(b)["event_type"], json.loads(b)["data"]["id"]) for _, b in received)
     assert events == [("customer.updated", customer_id), ("ticket.updated", ticket_id)]
-    api(sandbox, "acme", "DELETE", f"webhooks/{webhook['id']}/", token)
+    sandbox.api("acme", "DELETE", f"webhooks/{webhook['id']}/", token)
 
 
 def test_uninstalling_the_app_revokes_its_tokens_and_sends_app_uninstalled(sandbox):
@@ -145,4 +138,4 @@ def test_uninstalling_the_app_revokes_its_tokens_and_sends_app_uninstalled(sandb
     payload = json.loads(body)
     assert (payload["event_type"], payload["object"]) == ("app.uninstalled", "app")
     assert payload["data"]["client_id"] == sandbox.client_id
-    assert api(sandbox, "siam", "GET", "store/", app_token).status_code == 401
+    assert sandbox.api("siam", "GET", "store/", app_token).status_code == 401

@@ -3,9 +3,6 @@
 from decimal import Decimal
 
 import pytest
-import requests
-
-VERSION = {"X-29Next-Api-Version": "2024-04-01"}
 
 
 class Api:
@@ -13,12 +10,10 @@ class Api:
         self, sandbox, store, scopes="orders:read orders:write users:read users:write tickets:read tickets:write"
     ):
         self.sandbox, self.store = sandbox, store
-        self.headers = {**VERSION, "Authorization": f"Bearer {sandbox.issue_token(store, scopes)}"}
+        self.token = sandbox.issue_token(store, scopes)
 
     def __call__(self, method, path, **kwargs):
-        return requests.request(
-            method, self.sandbox.api_url(self.store, path), headers=self.headers, timeout=30, **kwargs
-        )
+        return self.sandbox.api(self.store, method, path, self.token, **kwargs)
 
 
 @pytest.fixture

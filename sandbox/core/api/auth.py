@@ -55,6 +55,4 @@ class HasScope(BasePermission):
         if resource is None:
             return True  # documented with no particular scope: any token of the store
         needed = f"{resource}:read" if request.method in SAFE_METHODS else f"{resource}:write"
-        if getattr(view, "write_scope_for_post", False) and request.method == "POST":
-            needed = f"{resource}:write"
         return has_scope(request.auth, needed)

@@ -5,6 +5,7 @@ import re
 from rest_framework import serializers
 
 from ..models import EXPORT_TYPES, WEBHOOK_EVENTS, Ticket
+from ..versions import KNOWN_VERSIONS
 
 
 class MessageSerializer(serializers.Serializer):
@@ -97,7 +98,7 @@ class WebhookSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
     target = serializers.URLField(max_length=255)
     events = serializers.ListField(child=serializers.ChoiceField(choices=WEBHOOK_EVENTS), allow_empty=False)
-    api_version = serializers.ChoiceField(choices=["2024-04-01", "2023-02-10", "unstable"], required=False)
+    api_version = serializers.ChoiceField(choices=KNOWN_VERSIONS, required=False)
     secret_key = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
     active = serializers.BooleanField(required=False)
 

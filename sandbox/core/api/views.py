@@ -29,6 +29,7 @@ from ..models import (
     Webhook,
 )
 from ..seed import shipping_methods
+from ..versions import API_VERSION
 from . import filters, serializers
 from .exceptions import InvalidRequest
 
@@ -95,10 +96,6 @@ def get_order(store, number: str) -> Order:
     return order
 
 
-def order_lines(order):
-    return list(OrderLine.objects.filter(order=order).select_related("product").order_by("id"))
-
-
 class OrderListView(StoreAPIView):
     scope_resource = "orders"
     cursor_ordering = "-number"
@@ -129,7 +126,7 @@ class OrderListView(StoreAPIView):
             )
         except services.OrderInvalid as exc:
             raise ValidationError(exc.errors) from exc
-        return Response({**rep.order_repr(order, order_lines(order)), **extra}, status=status.HTTP_201_CREATED)
+        return Response({**rep.order_repr(order, services.order_lines(order)), **extra}, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(StoreAPIView):
@@ -137,14 +134,14 @@ class OrderDetailView(StoreAPIView):
 
     def get(self, request, number, **kwargs):
         order = get_order(self.store, number)
-        return Response(rep.order_repr(order, order_lines(order)))
+        return Response(rep.order_repr(order, services.order_lines(order)))
 
     def patch(self, request, number, **kwargs):
         order = get_order(self.store, number)
         data = self.valid(serializers.OrderUpdateSerializer, partial=True)
         services.order_update(order=order, tags=data.get("tags"), status=data.get("status"))
         order = get_order(self.store, number)
-        return Response(rep.order_repr(order, order_lines(order)))
+        return Response(rep.order_repr(order, services.order_lines(order)))
 
 
 def _conflict(exc) -> InvalidRequest:
@@ -164,7 +161,7 @@ class OrderCancelView(StoreAPIView):
         except services.Conflict as exc:
             raise _conflict(exc) from exc
         order = get_order(self.store, number)
-        return Response(rep.order_repr(order, order_lines(order)))
+        return Response(rep.order_repr(order, services.order_lines(order)))
 
 
 class OrderRefundCalculateView(StoreAPIView):
@@ -197,7 +194,7 @@ class OrderRefundView(StoreAPIView):
                 note=data["note"],
                 user=request.user,
             )
-        except services.RefundInvalid as exc:
+        except services.OrderInvalid as exc:
             raise ValidationError(exc.errors) from exc
         return Response(refund)
 
@@ -399,7 +396,7 @@ class WebhookListView(StoreAPIView):
             name=data.get("name"),
             target=data["target"],
             events=data["events"],
-            api_version=data.get("api_version") or "2024-04-01",
+            api_version=data.get("api_version") or API_VERSION,
             secret_key=data.get("secret_key") or Webhook.new_secret(),
             active=data.get("active", True),
         )

@@ -65,7 +65,6 @@ class Command(BaseCommand):
                     raise CommandError("--anchor-date must be YYYY-MM-DD") from exc
                 anchor = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
             seed_options = SeedOptions(
-                stores=stores,
                 orders=options["orders"],
                 customers=options["customers"],
                 tickets=options["tickets"],
@@ -73,12 +72,11 @@ class Command(BaseCommand):
                 rate_limit=options["rate_limit"],
                 seed=options["seed"],
                 anchor=anchor,
-                staff_email=options["staff_email"],
             )
             self.stdout.write(f"Seeding {len(stores)} sandbox store(s):")
             for subdomain in stores:
                 seed_store(subdomain, seed_options, log=self.stdout.write)
-        if options["staff_email"]:
+        if options["staff_email"]:  # after seeding: the seeded data is the same with or without it
             for store in Store.objects.all():
                 ensure_staff(store, options["staff_email"])
         register_client(
