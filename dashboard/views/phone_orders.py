@@ -42,7 +42,8 @@ from ..order_forms import (
     saved_address,
 )
 from ..selectors.catalogue import Variant, product_search, shipping_methods, variant_get
-from ..selectors.phone_orders import customer_for_order, customer_search, phone_order_for, phone_order_notices_take
+from ..selectors.customers import customer_get
+from ..selectors.phone_orders import customer_search, phone_order_for, phone_order_notices_take
 from ..selectors.transactions import transaction_list_page
 from ..services.phone_orders import (
     OrderDraft,
@@ -216,7 +217,7 @@ def _load_page(request, store, *, action: str) -> OrderPage:
     elif action == "clear":
         customer_id = None
     if customer_id:
-        customer, customer_error = attempt(customer_for_order, store=store, customer_id=customer_id)
+        customer, customer_error = attempt(customer_get, store=store, customer_id=customer_id)
         if isinstance(customer_error, NotFound):
             customer, customer_error, customer_id = None, None, None
     addresses = [a for a in (customer or {}).get("addresses") or [] if isinstance(a, dict)]
