@@ -81,6 +81,10 @@ class ValuesInput(forms.TextInput):
 
 
 class ValuesField(forms.CharField):
+    """A comma-separated list ("vip, gift" -> ["vip", "gift"]): trimmed, without blanks
+    or repeats. Used for every list typed in a text box (filters, tags of orders,
+    customers and tickets)."""
+
     widget = ValuesInput
 
     def to_python(self, value):
@@ -91,6 +95,10 @@ class ValuesField(forms.CharField):
             if part and part not in seen:
                 seen.append(part)
         return seen
+
+    def run_validators(self, value):
+        # `max_length` limits the text typed, not the number of values.
+        super().run_validators(", ".join(value))
 
 
 class ChoicesDropdown(forms.CheckboxSelectMultiple):
