@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -20,6 +18,7 @@ from ..forms import CancelOrderForm, NoteForm, RefundForm, TagForm
 from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
 from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (
+    RefundAmountChanged,
     order_cancel,
     order_note_add,
     order_refund,
@@ -223,14 +222,14 @@ def order_cancel_view(request, store, number):
 def order_refund_view(request, store, number):
     """Refund in two steps: calculate (nothing changes), then confirm the amount.
 
-    The confirmation carries the amount the operator saw; the store is asked again
-    before refunding, and a different amount is shown for a new confirmation instead
-    of being refunded.
+    The confirmation carries the amount the operator saw; the service refunds only if
+    the store still computes it, and a different amount is shown for a new confirmation.
     """
     order, error = _order_or_404(store, number)
     if order is None:
         return render_page(request, REFUND, {"store": store, "number": number, "error": error}, partial="form")
     form = RefundForm(request.POST or None, order=order)
+    currency = order.get("currency") or store.currency
     context = {"store": store, "number": number, "order": order, "form": form, "calculation": None}
     step = request.POST.get("step", "calculate")
     if request.method == "POST" and step != "edit" and form.is_valid():
@@ -240,26 +239,23 @@ def order_refund_view(request, store, number):
             "restock": form.cleaned_data["restock_type"],
         }
         try:
-            calculation = order_refund_calculate(store=store, number=number, **args)
-            amount = refund_amount(calculation)
-            confirmed = form.cleaned_data.get("confirmed_amount")
-            if step == "confirm" and amount > 0 and confirmed is not None and Decimal(confirmed) == amount:
+            if step == "confirm":
+                amount = form.cleaned_data.get("confirmed_amount")
                 order_refund(
                     operator=request.user,
                     store=store,
                     number=number,
-                    calculation=calculation,
+                    confirmed_amount=amount,
                     note=form.cleaned_data["note"],
                     notify=form.cleaned_data["send_refund_notification"],
                     **args,
                 )
-                currency = calculation.get("currency") or order.get("currency")
                 return _action_done(request, store, number, f"Refunded {format_money(amount, currency)}.")
+            calculation = order_refund_calculate(store=store, number=number, **args)
+            context.update(calculation=calculation, amount=refund_amount(calculation), currency=currency)
+        except RefundAmountChanged as changed:
             context.update(
-                calculation=calculation,
-                amount=amount,
-                amount_changed=step == "confirm",
-                currency=calculation.get("currency") or order.get("currency"),
+                calculation=changed.calculation, amount=changed.amount, amount_changed=True, currency=currency
             )
         except NotFound:
             raise Http404("No such order in this store.") from None
