@@ -43,6 +43,7 @@ LIST = "dashboard/orders/list.html"
 DETAIL = "dashboard/orders/detail.html"
 CANCEL = "dashboard/orders/cancel.html"
 REFUND = "dashboard/orders/refund.html"
+NOTES_CARD = "includes/notes_card.html"
 
 
 def _detail_url(store, number) -> str:
@@ -105,8 +106,14 @@ def order_detail(request, store, number):
     notes_cursor = clean_cursor(request) if request.GET.get("cursor") else None
     if notes_cursor and is_partial(request):
         notes, notes_error = attempt(order_notes_page, store=store, number=number, cursor=notes_cursor)
-        context = {"store": store, "number": number, "notes": notes, "notes_error": notes_error}
-        return render_page(request, DETAIL, context, partial="note_rows")
+        context = {
+            "store": store,
+            "number": number,
+            "notes": notes,
+            "notes_error": notes_error,
+            "notes_base": _detail_url(store, number),
+        }
+        return render_page(request, NOTES_CARD, context, partial="note_rows")
     context = _order_context(request, store, number, **extra)
     return render_page(request, DETAIL, context, partial=target_partial(request, prefix="order", allowed=("body",)))
 
