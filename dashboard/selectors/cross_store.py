@@ -25,12 +25,25 @@ from django.utils.dateparse import parse_datetime
 
 from storeapi.client import Page, StoreClient
 from storeapi.errors import StoreAPIError, UnexpectedResponse
+from storeapi.models import Membership
+from storeapi.roles import Perm
 
 logger = logging.getLogger(__name__)
 
 CURSOR_SALT = "dashboard.cross_store.cursor"
 MAX_WORKERS = 8
 _OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def operator_stores(*, operator, perm: Perm) -> list:
+    """The operator's stores where their role allows `perm` (connected or not): the
+    stores the all-stores pages, search and exports may cover."""
+    return [m.store for m in Membership.objects.for_operator(operator) if m.allows(perm)]
+
+
+def split_connected(stores) -> tuple[list, list]:
+    """(the connected stores, to ask; the others, skipped and named in a notice)."""
+    return [s for s in stores if s.is_connected], [s for s in stores if not s.is_connected]
 
 
 @dataclass
