@@ -46,7 +46,8 @@ REFUND = "dashboard/orders/refund.html"
 NOTES_CARD = "includes/notes_card.html"
 
 
-def _detail_url(store, number) -> str:
+def order_url(store, number) -> str:
+    """The order's page (also where the phone-order views send the operator back)."""
     return reverse("order_detail", kwargs={"store": store.subdomain, "number": number})
 
 
@@ -111,7 +112,7 @@ def order_detail(request, store, number):
             "number": number,
             "notes": notes,
             "notes_error": notes_error,
-            "notes_base": _detail_url(store, number),
+            "notes_base": order_url(store, number),
         }
         return render_page(request, NOTES_CARD, context, partial="note_rows")
     context = _order_context(request, store, number, **extra)
@@ -125,7 +126,7 @@ def _after_change(request, store, number, message: str, partial: str, *, order: 
     after a tag change (the store answered with the order)."""
     if not is_partial(request):
         messages.success(request, message)
-        return redirect(_detail_url(store, number))
+        return redirect(order_url(store, number))
     context = {"store": store, "number": number, "flash": message, "flash_for": partial}
     if partial == "notes":
         context["notes"], context["notes_error"] = attempt(order_notes_page, store=store, number=number)
@@ -196,7 +197,7 @@ def _action_done(request, store, number, message: str):
         response = render_page(request, DETAIL, context, partial="body")
         return reswap(retarget(response, "#order-body"), "outerHTML")
     messages.success(request, message)
-    return redirect(_detail_url(store, number))
+    return redirect(order_url(store, number))
 
 
 @require_http_methods(["GET", "POST"])
