@@ -63,7 +63,6 @@ class MergedPage:
     rows: list[StoreRow]
     failures: list[StoreFailure]
     next_cursor: str | None
-    stores: list  # the stores that were asked
 
 
 def _run_in_thread(fn, store):
@@ -199,4 +198,4 @@ def merged_list_page(
                 new_state[sub] = [value[0], consumed]
     more = any(v is not None for v in new_state.values())
     next_cursor = signing.dumps(new_state, salt=CURSOR_SALT, compress=True) if more else None
-    return MergedPage(rows=taken, failures=failures, next_cursor=next_cursor, stores=list(stores))
+    return MergedPage(rows=taken, failures=failures, next_cursor=next_cursor)

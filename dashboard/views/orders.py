@@ -69,7 +69,7 @@ def order_list(request, store):
     return render_page(request, LIST, context, partial=list_partial(request, prefix="order"))
 
 
-def _order_context(request, store, number: str, **extra) -> dict:
+def _order_context(store, number: str, **extra) -> dict:
     """Everything the order page shows above the lazy panels (two cached reads)."""
     order, error = attempt(order_get, store=store, number=number)
     if isinstance(error, NotFound):
@@ -104,7 +104,7 @@ def order_detail(request, store, number):
             return render_page(request, DETAIL, {"store": store, "number": number, **extra}, partial="tickets")
     else:
         extra = {}
-    notes_cursor = clean_cursor(request) if request.GET.get("cursor") else None
+    notes_cursor = clean_cursor(request)
     if notes_cursor and is_partial(request):
         notes, notes_error = attempt(order_notes_page, store=store, number=number, cursor=notes_cursor)
         context = {
@@ -115,7 +115,7 @@ def order_detail(request, store, number):
             "notes_base": order_url(store, number),
         }
         return render_page(request, NOTES_CARD, context, partial="note_rows")
-    context = _order_context(request, store, number, **extra)
+    context = _order_context(store, number, **extra)
     return render_page(request, DETAIL, context, partial=target_partial(request, prefix="order", allowed=("body",)))
 
 
@@ -134,7 +134,7 @@ def _after_change(request, store, number, message: str, partial: str, *, order: 
     elif isinstance(order, dict) and "tags" in order:
         context.update(order=order, tag_form=TagForm())
     else:
-        context = _order_context(request, store, number, flash=message, flash_for=partial)
+        context = _order_context(store, number, flash=message, flash_for=partial)
     return render_page(request, DETAIL, context, partial=partial)
 
 
@@ -151,7 +151,7 @@ def order_note_add_view(request, store, number):
             add_store_errors(form, error)
         else:
             return _after_change(request, store, number, "Note added.", "notes")
-    context = _order_context(request, store, number, note_form=form)
+    context = _order_context(store, number, note_form=form)
     return render_page(request, DETAIL, context, partial="notes")
 
 
@@ -167,7 +167,7 @@ def _tag_change(request, store, number, service, done: str):
             add_store_errors(form, error)
         else:
             return _after_change(request, store, number, done.format(tag=tag), "tags", order=order)
-    context = _order_context(request, store, number, tag_form=form)
+    context = _order_context(store, number, tag_form=form)
     return render_page(request, DETAIL, context, partial="tags")
 
 
@@ -193,7 +193,7 @@ def _order_or_404(store, number):
 def _action_done(request, store, number, message: str):
     """Cancel or refund succeeded: the whole order, refreshed, replaces the action form."""
     if is_partial(request):
-        context = _order_context(request, store, number, flash=message, flash_for="body")
+        context = _order_context(store, number, flash=message, flash_for="body")
         response = render_page(request, DETAIL, context, partial="body")
         return reswap(retarget(response, "#order-body"), "outerHTML")
     messages.success(request, message)
