@@ -81,6 +81,10 @@ class ValuesInput(forms.TextInput):
 
 
 class ValuesField(forms.CharField):
+    """A comma-separated list ("vip, gift" -> ["vip", "gift"]): trimmed, without blanks
+    or repeats. Used for every list typed in a text box (filters, tags of orders,
+    customers and tickets)."""
+
     widget = ValuesInput
 
     def to_python(self, value):
@@ -91,6 +95,10 @@ class ValuesField(forms.CharField):
             if part and part not in seen:
                 seen.append(part)
         return seen
+
+    def run_validators(self, value):
+        # `max_length` limits the text typed, not the number of values.
+        super().run_validators(", ".join(value))
 
 
 class ChoicesDropdown(forms.CheckboxSelectMultiple):
@@ -314,23 +322,15 @@ class AuditFilterForm(FilterForm):
         label="Operator", required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
     )
     action = forms.ChoiceField(label="Action", required=False, choices=[])
-    object_type = forms.ChoiceField(
-        label="Object",
-        required=False,
-        choices=[
-            ("", "Any"),
-            *[
-                (t, humanize_code(t))
-                for t in ("order", "customer", "ticket", "membership", "invitation", "store", "export")
-            ],
-        ],
-    )
+    object_type = forms.ChoiceField(label="Object", required=False, choices=[])
     object_id = forms.CharField(label="Object id", required=False, max_length=64)
     date_from = forms.DateField(label="From", required=False, widget=DateInput)
     date_to = forms.DateField(label="To", required=False, widget=DateInput)
 
     date_ranges = (("date_from", "date_to"),)
 
-    def __init__(self, *args, actions=(), **kwargs):
+    def __init__(self, *args, actions=(), object_types=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Both lists come from the store's entries (a new kind of entry shows up by itself).
         self.fields["action"].choices = [("", "Any"), *[(a, a) for a in actions]]
+        self.fields["object_type"].choices = [("", "Any"), *[(t, humanize_code(t)) for t in object_types]]

@@ -8,7 +8,7 @@ from django import forms
 
 from storeapi.roles import Role
 
-from .filters import TICKET_PRIORITIES, TICKET_STATUSES
+from .filters import TICKET_PRIORITIES, TICKET_STATUSES, ValuesField
 from .templatetags.storedesk import humanize_code
 
 
@@ -119,15 +119,7 @@ class TicketPropertiesForm(forms.Form):
     assignee = forms.IntegerField(
         label="Assignee", required=False, min_value=1, help_text="The store user's id; empty for nobody."
     )
-    tags = forms.CharField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
-
-    def clean_tags(self):
-        seen = []
-        for part in self.cleaned_data["tags"].split(","):
-            part = part.strip()
-            if part and part not in seen:
-                seen.append(part)
-        return seen
+    tags = ValuesField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
 
     @classmethod
     def initial_from(cls, ticket: dict) -> dict:

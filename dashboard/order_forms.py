@@ -12,7 +12,7 @@ import uuid
 
 from django import forms
 
-from .filters import YES_NO_ANY, DateInput, FilterForm
+from .filters import YES_NO_ANY, DateInput, FilterForm, ValuesField
 from .models import PhoneOrder
 from .services.phone_orders import EXTERNAL_METHODS
 
@@ -52,15 +52,6 @@ def clean_phone(value: str) -> str:
     return value
 
 
-def split_tags(text: str) -> list[str]:
-    seen = []
-    for part in (text or "").split(","):
-        part = part.strip()
-        if part and part not in seen:
-            seen.append(part)
-    return seen
-
-
 class CustomerForm(forms.Form):
     """A new customer: the fields `POST users/` takes."""
 
@@ -72,15 +63,13 @@ class CustomerForm(forms.Form):
     )
     language = forms.ChoiceField(label="Language", choices=LANGUAGES, required=False)
     accepts_marketing = forms.BooleanField(label="Accepts marketing e-mails", required=False)
-    tags = forms.CharField(
-        label="Tags", max_length=500, required=False, help_text="Comma separated.", widget=forms.TextInput()
-    )
+    tags = ValuesField(label="Tags", max_length=500, required=False, help_text="Comma separated.")
 
     def clean_phone_number(self):
         return clean_phone(self.cleaned_data["phone_number"])
 
     def clean_tags(self):
-        tags = split_tags(self.cleaned_data["tags"])
+        tags = self.cleaned_data["tags"]
         if any(len(tag) > 100 for tag in tags):
             raise forms.ValidationError("A tag has at most 100 characters.")
         return tags
@@ -160,7 +149,7 @@ class OrderForm(forms.Form):
     shipping_choice = forms.ChoiceField(label="Ship to", choices=[], widget=RADIO, required=False)
     billing_same = forms.BooleanField(label="Billing address is the shipping address", required=False)
     billing_choice = forms.ChoiceField(label="Bill to", choices=[], widget=RADIO, required=False)
-    tags = forms.CharField(
+    tags = ValuesField(
         label="Tags",
         max_length=500,
         required=False,
@@ -192,7 +181,7 @@ class OrderForm(forms.Form):
         self.fields["billing_choice"].choices = choices
 
     def clean_tags(self):
-        tags = split_tags(self.cleaned_data["tags"])
+        tags = self.cleaned_data["tags"]
         if len(tags) > 20 or any(len(tag) > 100 for tag in tags):
             raise forms.ValidationError("At most 20 tags of at most 100 characters.")
         return tags

@@ -14,6 +14,11 @@ def audit_actions(*, store) -> list[str]:
     return list(AuditEntry.objects.filter(store=store).order_by("action").values_list("action", flat=True).distinct())
 
 
+def audit_object_types(*, store) -> list[str]:
+    entries = AuditEntry.objects.filter(store=store).exclude(object_type="")
+    return list(entries.order_by("object_type").values_list("object_type", flat=True).distinct())
+
+
 def _start_of(day: date, zone) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 

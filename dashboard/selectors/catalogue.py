@@ -40,7 +40,8 @@ class Variant:
         return self.purchasable and self.price is not None
 
 
-def _decimal(value) -> Decimal | None:
+def decimal_or_none(value) -> Decimal | None:
+    """A money string of the API as a Decimal; None when it is missing or not a number."""
     try:
         return Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
@@ -54,7 +55,7 @@ def variant_from(data: dict, *, currency: str, product_title: str = "") -> Varia
     price = None
     for entry in data.get("prices") or []:
         if isinstance(entry, dict) and str(entry.get("currency", "")).upper() == currency.upper():
-            price = _decimal(entry.get("price"))
+            price = decimal_or_none(entry.get("price"))
     values = [v.get("value") for v in data.get("variant_attribute_values") or [] if isinstance(v, dict)]
     variant_title = " / ".join(str(v) for v in values if v)
     title = product_title or str(data.get("title") or "")
@@ -140,7 +141,7 @@ def shipping_methods(*, store) -> list[ShippingMethod]:
         price = None
         for entry in item.get("prices") or []:
             if isinstance(entry, dict) and str(entry.get("currency", "")).upper() == currency:
-                price = _decimal(entry.get("price_per_order"))
+                price = decimal_or_none(entry.get("price_per_order"))
         methods.append(
             ShippingMethod(
                 code=str(item["code"]),

@@ -25,12 +25,25 @@ from django.utils.dateparse import parse_datetime
 
 from storeapi.client import Page, StoreClient
 from storeapi.errors import StoreAPIError, UnexpectedResponse
+from storeapi.models import Membership
+from storeapi.roles import Perm
 
 logger = logging.getLogger(__name__)
 
 CURSOR_SALT = "dashboard.cross_store.cursor"
 MAX_WORKERS = 8
 _OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def operator_stores(*, operator, perm: Perm) -> list:
+    """The operator's stores where their role allows `perm` (connected or not): the
+    stores the all-stores pages, search and exports may cover."""
+    return [m.store for m in Membership.objects.for_operator(operator) if m.allows(perm)]
+
+
+def split_connected(stores) -> tuple[list, list]:
+    """(the connected stores, to ask; the others, skipped and named in a notice)."""
+    return [s for s in stores if s.is_connected], [s for s in stores if not s.is_connected]
 
 
 @dataclass
@@ -50,7 +63,6 @@ class MergedPage:
     rows: list[StoreRow]
     failures: list[StoreFailure]
     next_cursor: str | None
-    stores: list  # the stores that were asked
 
 
 def _run_in_thread(fn, store):
@@ -186,4 +198,4 @@ def merged_list_page(
                 new_state[sub] = [value[0], consumed]
     more = any(v is not None for v in new_state.values())
     next_cursor = signing.dumps(new_state, salt=CURSOR_SALT, compress=True) if more else None
-    return MergedPage(rows=taken, failures=failures, next_cursor=next_cursor, stores=list(stores))
+    return MergedPage(rows=taken, failures=failures, next_cursor=next_cursor)

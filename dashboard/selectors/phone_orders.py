@@ -25,11 +25,6 @@ def customer_search(*, store, query: str) -> list[dict]:
     return [c for c in page.results if isinstance(c, dict) and "id" in c][:CUSTOMER_RESULTS]
 
 
-def customer_for_order(*, store, customer_id: int) -> dict:
-    """The customer with their saved addresses (cached, like the customer page)."""
-    return StoreClient.for_store(store).get(f"users/{customer_id}/", cache_group=("users", customer_id))
-
-
 def phone_order_for(*, store, number: str) -> PhoneOrder | None:
     """The phone order that created this order, if Storedesk placed it."""
     return (

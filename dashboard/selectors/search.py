@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storeapi.client import StoreClient
-from storeapi.errors import NotFound, StoreAPIError
+from storeapi.errors import NotFound
 
 from .cross_store import StoreFailure, stores_fan_out
 
@@ -81,13 +81,9 @@ def _search_store(store, query: str, kind: str) -> StoreMatches:
 
 
 def search_across_stores(*, stores: list, query: str) -> SearchResults:
+    """`query` is not empty (for an empty box the page shows a hint instead)."""
     query = query.strip()
     kind = search_kind(query)
-    if not query:
-        return SearchResults(query, kind, [], [])
     results, failures = stores_fan_out(stores=stores, call=lambda store: _search_store(store, query, kind))
     groups = [results[s.pk] for s in stores if s.pk in results]
     return SearchResults(query, kind, groups, failures)
-
-
-__all__ = ["SearchResults", "StoreAPIError", "StoreMatches", "search_across_stores", "search_kind"]

@@ -124,6 +124,17 @@ def refund_amount(calculation: dict) -> Decimal:
     return total
 
 
+class RefundAmountChanged(Exception):
+    """The store would now refund another amount than the one the operator confirmed
+    (or nothing at all): nothing was refunded. `calculation` is the store's new answer,
+    to show for a new confirmation."""
+
+    def __init__(self, calculation: dict):
+        self.calculation = calculation
+        self.amount = refund_amount(calculation)
+        super().__init__(f"The refund amount is now {self.amount}, not the amount confirmed.")
+
+
 def order_refund(
     *,
     operator,
@@ -132,12 +143,22 @@ def order_refund(
     lines: dict[int, int],
     refund_shipping: bool,
     restock: str,
-    calculation: dict,
+    confirmed_amount: Decimal | None,
     note: str = "",
     notify: bool = False,
 ) -> dict:
-    """Refund what `calculation` (a fresh `order_refund_calculate`) said, to the same
-    transactions."""
+    """Refund these lines (and shipping), to the payments the store names, if the store
+    still computes `confirmed_amount`, the amount the operator saw and confirmed.
+
+    The store is asked again right before refunding: the order may have changed since
+    the operator's calculation (another refund, a capture). A different amount raises
+    RefundAmountChanged and nothing is refunded; money moves only as confirmed."""
+    calculation = order_refund_calculate(
+        store=store, number=number, lines=lines, refund_shipping=refund_shipping, restock=restock
+    )
+    amount = refund_amount(calculation)
+    if amount <= 0 or confirmed_amount is None or Decimal(confirmed_amount) != amount:
+        raise RefundAmountChanged(calculation)
     body = _refund_body(lines, refund_shipping, restock)
     body["transactions"] = [
         {"id": t["id"], "amount": str(t.get("amount"))}
@@ -149,7 +170,6 @@ def order_refund(
         body["note"] = note
     refund = _client(store).post(f"orders/{number}/refund/", body, invalidates=("orders", number))
     resource_changed(store=store, resource="orders")
-    amount = refund_amount(calculation)
     currency = calculation.get("currency") or store.currency
     audit_record(
         operator=operator,

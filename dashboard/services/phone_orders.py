@@ -24,7 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -39,6 +39,9 @@ from storeapi.errors import StoreAPIError, StoreUnavailable, UnexpectedResponse
 
 from ..audit import audit_record
 from ..models import PhoneOrder
+from ..selectors.catalogue import decimal_or_none
+from ..selectors.customers import customer_orders_page
+from ..selectors.orders import order_get
 from ..selectors.overview import resource_changed
 
 logger = logging.getLogger(__name__)
@@ -104,7 +107,7 @@ def customer_create(*, operator, store, data: dict) -> dict:
         object_type="customer",
         object_id=customer["id"],
         summary=f"Created customer {customer.get('email') or customer['id']}",
-        details={k: v for k, v in body.items() if k != "metadata"},
+        details=body,
     )
     return customer
 
@@ -152,6 +155,19 @@ def order_body(*, phone_order: PhoneOrder, draft: OrderDraft, store) -> dict:
     return body
 
 
+def _draft_fields(draft: OrderDraft) -> dict:
+    """What the phone order records of the form, when it is reserved or taken again."""
+    return {
+        "customer_id": draft.customer["id"],
+        "customer_label": _customer_label(draft.customer)[:300],
+        "customer_email": draft.customer.get("email") or "",
+        "payment": draft.payment,
+        "external_method": draft.external_method,
+        "external_reference": draft.external_reference,
+        "total": draft.estimated_total,
+    }
+
+
 def _reserve(*, operator, store, key: uuid.UUID, draft: OrderDraft) -> tuple[PhoneOrder, bool]:
     """The row for this form's key: (row, True) when this request took the key."""
     try:
@@ -161,14 +177,8 @@ def _reserve(*, operator, store, key: uuid.UUID, draft: OrderDraft) -> tuple[Pho
                 store=store,
                 operator=operator,
                 state=PhoneOrder.State.RESERVED,
-                customer_id=draft.customer["id"],
-                customer_label=_customer_label(draft.customer)[:300],
-                customer_email=draft.customer.get("email") or "",
-                payment=draft.payment,
-                external_method=draft.external_method,
-                external_reference=draft.external_reference,
-                total=draft.estimated_total,
                 currency=store.currency or "",
+                **_draft_fields(draft),
             )
         return phone_order, True
     except IntegrityError:
@@ -183,14 +193,8 @@ def _retake(phone_order: PhoneOrder, *, draft: OrderDraft, from_states) -> bool:
     taken = PhoneOrder.objects.filter(pk=phone_order.pk, state__in=from_states).update(
         state=PhoneOrder.State.RESERVED,
         error="",
-        customer_id=draft.customer["id"],
-        customer_label=_customer_label(draft.customer)[:300],
-        customer_email=draft.customer.get("email") or "",
-        payment=draft.payment,
-        external_method=draft.external_method,
-        external_reference=draft.external_reference,
-        total=draft.estimated_total,
         updated_at=timezone.now(),
+        **_draft_fields(draft),
     )
     if taken:
         phone_order.refresh_from_db()
@@ -268,20 +272,13 @@ def _summary(body: dict) -> dict:
     return summary
 
 
-def _money(value) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        return None
-
-
 def _record_created(phone_order: PhoneOrder, order: dict, *, operator, draft: OrderDraft | None) -> None:
     store = phone_order.store
     number = str(order["number"])
     link = phone_order.payment == PhoneOrder.Payment.LINK
     phone_order.state = PhoneOrder.State.CREATED
     phone_order.order_number = number
-    phone_order.total = _money(order.get("total_incl_tax"))
+    phone_order.total = decimal_or_none(order.get("total_incl_tax"))
     phone_order.currency = str(order.get("currency") or phone_order.currency)[:3]
     url = str(order.get("payment_complete_url") or "") if link else ""
     # Shown to copy and e-mailed to a buyer: only a web address, whatever the answer says.
@@ -332,20 +329,14 @@ def _record_created(phone_order: PhoneOrder, order: dict, *, operator, draft: Or
     )
 
 
-def _customer_orders(store, customer_id: int) -> list[dict]:
-    body = StoreClient.for_store(store).get(f"users/{customer_id}/orders/")
-    if isinstance(body, dict):
-        body = body.get("results") if isinstance(body.get("results"), list) else [body]
-    return [o for o in body or [] if isinstance(o, dict)]
-
-
 def _reconcile(phone_order: PhoneOrder) -> bool:
     """Look for the order a lost answer may have created (by the key in its metadata);
     record it when found. A store error leaves the state as it is."""
     if not phone_order.customer_id:
         return False
     try:
-        orders = _customer_orders(phone_order.store, phone_order.customer_id)
+        # The newest page of the customer's orders (read fresh): a lost order is among the newest.
+        orders = customer_orders_page(store=phone_order.store, customer_id=phone_order.customer_id).results
     except StoreAPIError:
         return False
     key = str(phone_order.key)
@@ -409,9 +400,9 @@ def phone_order_payment_verify(*, phone_order: PhoneOrder, source: str, operator
     if phone_order.payment_status == PhoneOrder.PaymentStatus.PAID:
         return False  # final: nothing to ask the store
     store = phone_order.store
-    client = StoreClient.for_store(store)
-    order = client.get(f"orders/{phone_order.order_number}/")
-    client.invalidate("orders", phone_order.order_number)
+    order = order_get(store=store, number=phone_order.order_number, fresh=True)
+    # The cached copy the order page shows may be older than this answer.
+    StoreClient.for_store(store).invalidate("orders", phone_order.order_number)
     if not isinstance(order, dict) or str(order.get("number")) != phone_order.order_number:
         raise UnexpectedResponse("The store answered with another order.", store=store.subdomain)
     status = _verified_status(order)
@@ -471,10 +462,15 @@ def _email_operator(phone_order: PhoneOrder) -> None:
         logger.exception("Could not e-mail %s about order %s", operator.email, phone_order.order_number)
 
 
+class NoPaymentLinkToSend(Exception):
+    """The payment link is not open (paid, failed, or lost with the store's answer), or
+    the buyer has no e-mail address."""
+
+
 def phone_order_link_email(*, operator, phone_order: PhoneOrder) -> None:
-    """E-mail the payment link to the buyer."""
-    if not phone_order.payment_url or not phone_order.customer_email:
-        raise ValueError("There is no payment link or no e-mail address to send it to.")
+    """E-mail the payment link to the buyer, only while it waits for the payment."""
+    if not phone_order.awaiting_payment or not phone_order.payment_url or not phone_order.customer_email:
+        raise NoPaymentLinkToSend("There is no open payment link to send.")
     store = phone_order.store
     total = f"{phone_order.total} {phone_order.currency}" if phone_order.total is not None else ""
     send_mail(

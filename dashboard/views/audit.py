@@ -8,14 +8,16 @@ from storeapi.access import store_view
 from storeapi.roles import Perm
 
 from ..filters import AuditFilterForm
-from ..selectors.audit import audit_actions, audit_entries_page
+from ..selectors.audit import audit_actions, audit_entries_page, audit_object_types
 from .common import list_partial, render_page
 
 
 @require_GET
 @store_view(Perm.VIEW_AUDIT_LOG)
 def audit_log(request, store):
-    form = AuditFilterForm(request.GET, actions=audit_actions(store=store))
+    form = AuditFilterForm(
+        request.GET, actions=audit_actions(store=store), object_types=audit_object_types(store=store)
+    )
     data = form.valid_data()
     try:
         before = int(request.GET.get("cursor") or 0) or None

@@ -5,31 +5,18 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_GET
 
-from storeapi.models import Membership
 from storeapi.roles import Perm
 
 from ..filters import CrossStoreOrderFilterForm, CrossStoreTicketFilterForm
-from ..selectors.cross_store import merged_list_page
+from ..selectors.cross_store import merged_list_page, operator_stores, split_connected
 from .common import clean_cursor, list_partial, render_page
 
 
-def _memberships(request) -> list[Membership]:
-    return [m for m in Membership.objects.for_operator(request.user) if m.allows(Perm.VIEW)]
-
-
-def _stores(memberships, form) -> tuple[list, list]:
-    """The stores to ask (the `stores` filter, or all), and those skipped because they
-    are not connected."""
-    chosen = set(form.selected_stores())
-    stores = [m.store for m in memberships if not chosen or m.store.subdomain in chosen]
-    return [s for s in stores if s.is_connected], [s for s in stores if not s.is_connected]
-
-
 def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str):
-    memberships = _memberships(request)
-    choices = [(m.store.subdomain, m.store.display_name) for m in memberships]
-    form = form_class(request.GET, store_choices=choices)
-    stores, skipped = _stores(memberships, form)
+    all_stores = operator_stores(operator=request.user, perm=Perm.VIEW)
+    form = form_class(request.GET, store_choices=[(s.subdomain, s.display_name) for s in all_stores])
+    chosen = set(form.selected_stores())  # the `stores` filter, or all
+    stores, skipped = split_connected([s for s in all_stores if not chosen or s.subdomain in chosen])
     cursor = clean_cursor(request)
     page = merged_list_page(stores=stores, path=path, params=form.upstream_params(), sort_key=sort_key, cursor=cursor)
     context = {
@@ -38,7 +25,7 @@ def _merged(request, *, form_class, path: str, sort_key: str, template: str, pre
         "skipped": skipped,
         "cursor": cursor,
         "chips": form.chips(request.GET),
-        "has_stores": bool(memberships),
+        "has_stores": bool(all_stores),
     }
     return render_page(request, template, context, partial=list_partial(request, prefix=prefix))
 

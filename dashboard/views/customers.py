@@ -113,6 +113,7 @@ def customer_note_add_view(request, store, customer_id):
                 "notes_error": notes_error,
                 "note_form": NoteForm(),
                 "flash": "Note added.",
+                "flash_for": "notes",
             }
             return render_page(request, DETAIL, context, partial="notes")
     return render_page(request, DETAIL, _customer_context(store, customer_id, note_form=form), partial="notes")

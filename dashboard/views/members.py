@@ -25,7 +25,7 @@ from .common import is_partial, render_page
 TEMPLATE = "dashboard/members/members.html"
 
 
-def _context(request, store, **extra) -> dict:
+def _context(store, **extra) -> dict:
     members = list(store.memberships.select_related("operator").order_by("operator__email"))
     context = {
         "store": store,
@@ -43,9 +43,7 @@ def _members_url(store) -> str:
 
 def _done(request, store, message: str, *, error: bool = False):
     if is_partial(request):
-        return render_page(
-            request, TEMPLATE, _context(request, store, flash=message, flash_error=error), partial="members"
-        )
+        return render_page(request, TEMPLATE, _context(store, flash=message, flash_error=error), partial="members")
     (messages.error if error else messages.success)(request, message)
     return redirect(_members_url(store))
 
@@ -60,7 +58,7 @@ def store_members(request, store):
         )
         messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
         return redirect(_members_url(store))
-    return render_page(request, TEMPLATE, _context(request, store, form=form))
+    return render_page(request, TEMPLATE, _context(store, form=form))
 
 
 @require_POST

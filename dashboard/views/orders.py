@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -20,6 +18,7 @@ from ..forms import CancelOrderForm, NoteForm, RefundForm, TagForm
 from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
 from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (
+    RefundAmountChanged,
     order_cancel,
     order_note_add,
     order_refund,
@@ -44,9 +43,11 @@ LIST = "dashboard/orders/list.html"
 DETAIL = "dashboard/orders/detail.html"
 CANCEL = "dashboard/orders/cancel.html"
 REFUND = "dashboard/orders/refund.html"
+NOTES_CARD = "includes/notes_card.html"
 
 
-def _detail_url(store, number) -> str:
+def order_url(store, number) -> str:
+    """The order's page (also where the phone-order views send the operator back)."""
     return reverse("order_detail", kwargs={"store": store.subdomain, "number": number})
 
 
@@ -68,7 +69,7 @@ def order_list(request, store):
     return render_page(request, LIST, context, partial=list_partial(request, prefix="order"))
 
 
-def _order_context(request, store, number: str, **extra) -> dict:
+def _order_context(store, number: str, **extra) -> dict:
     """Everything the order page shows above the lazy panels (two cached reads)."""
     order, error = attempt(order_get, store=store, number=number)
     if isinstance(error, NotFound):
@@ -103,12 +104,18 @@ def order_detail(request, store, number):
             return render_page(request, DETAIL, {"store": store, "number": number, **extra}, partial="tickets")
     else:
         extra = {}
-    notes_cursor = clean_cursor(request) if request.GET.get("cursor") else None
+    notes_cursor = clean_cursor(request)
     if notes_cursor and is_partial(request):
         notes, notes_error = attempt(order_notes_page, store=store, number=number, cursor=notes_cursor)
-        context = {"store": store, "number": number, "notes": notes, "notes_error": notes_error}
-        return render_page(request, DETAIL, context, partial="note_rows")
-    context = _order_context(request, store, number, **extra)
+        context = {
+            "store": store,
+            "number": number,
+            "notes": notes,
+            "notes_error": notes_error,
+            "notes_base": order_url(store, number),
+        }
+        return render_page(request, NOTES_CARD, context, partial="note_rows")
+    context = _order_context(store, number, **extra)
     return render_page(request, DETAIL, context, partial=target_partial(request, prefix="order", allowed=("body",)))
 
 
@@ -119,7 +126,7 @@ def _after_change(request, store, number, message: str, partial: str, *, order: 
     after a tag change (the store answered with the order)."""
     if not is_partial(request):
         messages.success(request, message)
-        return redirect(_detail_url(store, number))
+        return redirect(order_url(store, number))
     context = {"store": store, "number": number, "flash": message, "flash_for": partial}
     if partial == "notes":
         context["notes"], context["notes_error"] = attempt(order_notes_page, store=store, number=number)
@@ -127,7 +134,7 @@ def _after_change(request, store, number, message: str, partial: str, *, order: 
     elif isinstance(order, dict) and "tags" in order:
         context.update(order=order, tag_form=TagForm())
     else:
-        context = _order_context(request, store, number, flash=message, flash_for=partial)
+        context = _order_context(store, number, flash=message, flash_for=partial)
     return render_page(request, DETAIL, context, partial=partial)
 
 
@@ -144,7 +151,7 @@ def order_note_add_view(request, store, number):
             add_store_errors(form, error)
         else:
             return _after_change(request, store, number, "Note added.", "notes")
-    context = _order_context(request, store, number, note_form=form)
+    context = _order_context(store, number, note_form=form)
     return render_page(request, DETAIL, context, partial="notes")
 
 
@@ -160,7 +167,7 @@ def _tag_change(request, store, number, service, done: str):
             add_store_errors(form, error)
         else:
             return _after_change(request, store, number, done.format(tag=tag), "tags", order=order)
-    context = _order_context(request, store, number, tag_form=form)
+    context = _order_context(store, number, tag_form=form)
     return render_page(request, DETAIL, context, partial="tags")
 
 
@@ -186,11 +193,11 @@ def _order_or_404(store, number):
 def _action_done(request, store, number, message: str):
     """Cancel or refund succeeded: the whole order, refreshed, replaces the action form."""
     if is_partial(request):
-        context = _order_context(request, store, number, flash=message, flash_for="body")
+        context = _order_context(store, number, flash=message, flash_for="body")
         response = render_page(request, DETAIL, context, partial="body")
         return reswap(retarget(response, "#order-body"), "outerHTML")
     messages.success(request, message)
-    return redirect(_detail_url(store, number))
+    return redirect(order_url(store, number))
 
 
 @require_http_methods(["GET", "POST"])
@@ -223,14 +230,14 @@ def order_cancel_view(request, store, number):
 def order_refund_view(request, store, number):
     """Refund in two steps: calculate (nothing changes), then confirm the amount.
 
-    The confirmation carries the amount the operator saw; the store is asked again
-    before refunding, and a different amount is shown for a new confirmation instead
-    of being refunded.
+    The confirmation carries the amount the operator saw; the service refunds only if
+    the store still computes it, and a different amount is shown for a new confirmation.
     """
     order, error = _order_or_404(store, number)
     if order is None:
         return render_page(request, REFUND, {"store": store, "number": number, "error": error}, partial="form")
     form = RefundForm(request.POST or None, order=order)
+    currency = order.get("currency") or store.currency
     context = {"store": store, "number": number, "order": order, "form": form, "calculation": None}
     step = request.POST.get("step", "calculate")
     if request.method == "POST" and step != "edit" and form.is_valid():
@@ -240,26 +247,23 @@ def order_refund_view(request, store, number):
             "restock": form.cleaned_data["restock_type"],
         }
         try:
-            calculation = order_refund_calculate(store=store, number=number, **args)
-            amount = refund_amount(calculation)
-            confirmed = form.cleaned_data.get("confirmed_amount")
-            if step == "confirm" and amount > 0 and confirmed is not None and Decimal(confirmed) == amount:
+            if step == "confirm":
+                amount = form.cleaned_data.get("confirmed_amount")
                 order_refund(
                     operator=request.user,
                     store=store,
                     number=number,
-                    calculation=calculation,
+                    confirmed_amount=amount,
                     note=form.cleaned_data["note"],
                     notify=form.cleaned_data["send_refund_notification"],
                     **args,
                 )
-                currency = calculation.get("currency") or order.get("currency")
                 return _action_done(request, store, number, f"Refunded {format_money(amount, currency)}.")
+            calculation = order_refund_calculate(store=store, number=number, **args)
+            context.update(calculation=calculation, amount=refund_amount(calculation), currency=currency)
+        except RefundAmountChanged as changed:
             context.update(
-                calculation=calculation,
-                amount=amount,
-                amount_changed=step == "confirm",
-                currency=calculation.get("currency") or order.get("currency"),
+                calculation=changed.calculation, amount=changed.amount, amount_changed=True, currency=currency
             )
         except NotFound:
             raise Http404("No such order in this store.") from None

@@ -42,9 +42,11 @@ from ..order_forms import (
     saved_address,
 )
 from ..selectors.catalogue import Variant, product_search, shipping_methods, variant_get
-from ..selectors.phone_orders import customer_for_order, customer_search, phone_order_for, phone_order_notices_take
+from ..selectors.customers import customer_get
+from ..selectors.phone_orders import customer_search, phone_order_for, phone_order_notices_take
 from ..selectors.transactions import transaction_list_page
 from ..services.phone_orders import (
+    NoPaymentLinkToSend,
     OrderDraft,
     PhoneOrderInProgress,
     PhoneOrderKeyConflict,
@@ -53,17 +55,14 @@ from ..services.phone_orders import (
     phone_order_payment_verify,
     phone_order_place,
 )
-from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page
+from .common import add_store_errors, attempt, clean_cursor, htmx_target, is_partial, list_partial, render_page
+from .orders import order_url
 
 CUSTOMER_NEW = "dashboard/customers/new.html"
 ORDER_NEW = "dashboard/orders/new.html"
 PAYMENT_PANEL = "dashboard/orders/payment_panel.html"
 TRANSACTIONS = "dashboard/transactions/list.html"
 NOTICE = "dashboard/phone_orders/notice.html"
-
-
-def _order_url(store, number) -> str:
-    return reverse("order_detail", kwargs={"store": store.subdomain, "number": number})
 
 
 def _refused(request) -> int:
@@ -118,7 +117,6 @@ class OrderPage:
     """Everything the new-order page shows, rebuilt from the POST on every action."""
 
     store: object
-    key: object
     form: OrderForm
     customer: dict | None = None
     customer_error: StoreAPIError | None = None
@@ -159,10 +157,6 @@ class OrderPage:
         if items is None:
             return None
         return items + (method.price if method is not None and method.price is not None else Decimal("0"))
-
-    @property
-    def can_place(self) -> bool:
-        return bool(self.customer and self.lines) and all(line.variant for line in self.lines)
 
     def context(self, **extra) -> dict:
         new_url = reverse("order_new", kwargs={"store": self.store.subdomain})
@@ -216,7 +210,7 @@ def _load_page(request, store, *, action: str) -> OrderPage:
     elif action == "clear":
         customer_id = None
     if customer_id:
-        customer, customer_error = attempt(customer_for_order, store=store, customer_id=customer_id)
+        customer, customer_error = attempt(customer_get, store=store, customer_id=customer_id)
         if isinstance(customer_error, NotFound):
             customer, customer_error, customer_id = None, None, None
     addresses = [a for a in (customer or {}).get("addresses") or [] if isinstance(a, dict)]
@@ -243,7 +237,7 @@ def _load_page(request, store, *, action: str) -> OrderPage:
         form = OrderForm(form_data, shipping_methods=methods, addresses=addresses)
     else:
         form = OrderForm(initial=initial, shipping_methods=methods, addresses=addresses)
-    page = OrderPage(store=store, key=key, form=form, methods=methods, methods_error=methods_error)
+    page = OrderPage(store=store, form=form, methods=methods, methods_error=methods_error)
     page.customer, page.customer_error = customer, customer_error
     if data is not None:
         pairs, page.line_errors = parse_lines(data)
@@ -406,7 +400,7 @@ def order_new(request, store):
             except StoreAPIError as error:
                 add_store_errors(page.form, error)
             else:
-                url = _order_url(store, phone_order.order_number)
+                url = order_url(store, phone_order.order_number)
                 messages.success(
                     request,
                     f"Order #{phone_order.order_number} created"
@@ -421,8 +415,9 @@ def order_new(request, store):
         partial = "lines"
     else:
         _search(page, customers=True, products=True)
-        target = request.htmx.target if is_partial(request) else ""
-        partial = {"customer-results": "customer_results", "product-results": "product_results"}.get(target, "form")
+        partial = {"customer-results": "customer_results", "product-results": "product_results"}.get(
+            htmx_target(request), "form"
+        )
     # Focus moves to the customer just chosen; otherwise it stays where the operator is.
     focus = "customer" if verb in ("pick", "new_customer") and page.customer else ""
     return render_page(request, ORDER_NEW, page.context(focus=focus), partial=partial, status=status)
@@ -446,11 +441,11 @@ def _payment_panel(request, store, phone_order, *, flash: str = "", error=None, 
 @require_GET
 @store_view(Perm.VIEW)
 def order_payment(request, store, number):
-    """The order page's payment-link panel, polled while the buyer has not paid. When
-    the payment has ended since, the whole order page is loaded again (its status,
+    """The order page's payment-link panel, polled (htmx) while the buyer has not paid.
+    When the payment has ended since, the whole order page is loaded again (its status,
     outstanding amount and transactions changed too)."""
     phone_order = _phone_order_or_404(store, number)
-    if is_partial(request) and request.GET.get("was") == "awaiting" and phone_order.payment_ended:
+    if is_partial(request) and phone_order.payment_ended:
         return HttpResponseClientRefresh()
     return _payment_panel(request, store, phone_order)
 
@@ -465,12 +460,12 @@ def order_payment_check(request, store, number):
     except StoreAPIError as error:
         if not is_partial(request):
             messages.error(request, error.user_message)
-            return redirect(_order_url(store, number))
+            return redirect(order_url(store, number))
         return _payment_panel(request, store, phone_order, error=error)
     flash = f"The store says: {phone_order.get_payment_status_display().lower()}." if changed else "No change yet."
     if not is_partial(request):
         messages.info(request, flash)
-        return redirect(_order_url(store, number))
+        return redirect(order_url(store, number))
     return _payment_panel(request, store, phone_order, flash=flash)
 
 
@@ -479,14 +474,15 @@ def order_payment_check(request, store, number):
 def order_payment_email(request, store, number):
     """E-mail the payment link to the buyer."""
     phone_order = _phone_order_or_404(store, number)
-    if not phone_order.awaiting_payment or not phone_order.payment_url or not phone_order.customer_email:
-        return HttpResponseBadRequest("There is no open payment link to send.")
-    phone_order_link_email(operator=request.user, phone_order=phone_order)
+    try:
+        phone_order_link_email(operator=request.user, phone_order=phone_order)
+    except NoPaymentLinkToSend as error:
+        return HttpResponseBadRequest(str(error))
     phone_order.refresh_from_db()
     flash = f"Payment link sent to {phone_order.customer_email}."
     if not is_partial(request):
         messages.success(request, flash)
-        return redirect(_order_url(store, number))
+        return redirect(order_url(store, number))
     return _payment_panel(request, store, phone_order, flash=flash)
 
 

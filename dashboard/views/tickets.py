@@ -105,7 +105,7 @@ def _detail_context(store, ticket_id, ticket, error, **extra) -> dict:
     return context
 
 
-def _sidebar(store, ticket, ticket_id) -> dict:
+def _sidebar(store, ticket) -> dict:
     """The requester and the linked order (two cached reads), for the sidebar."""
     context = {"sidebar_loaded": True}
     if ticket:
@@ -124,7 +124,7 @@ def ticket_detail(request, store, ticket_id):
     """The thread first; the sidebar (requester, order) loads after it (`?panel=sidebar`)."""
     ticket, error = _ticket_or_404(store, ticket_id)
     if request.GET.get("panel") == "sidebar":
-        sidebar = _sidebar(store, ticket, ticket_id)
+        sidebar = _sidebar(store, ticket)
         if is_partial(request):
             context = {"store": store, "ticket_id": ticket_id, "ticket": ticket, "error": error, **sidebar}
             return render_page(request, DETAIL, context, partial="sidebar")

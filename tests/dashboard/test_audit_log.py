@@ -71,6 +71,26 @@ def test_filters_in_place(client, owner):
     assert "reply 2" in html and "reply 1" not in html
 
 
+def test_the_object_filter_offers_the_types_recorded_so_an_export_job_is_found(client, owner):
+    from dashboard.jobs.services import job_export_create
+
+    job, _ = job_export_create(owner=owner.operator, stores=[owner.store], enqueue=False)
+    audit_record(
+        operator=owner.operator,
+        store=owner.store,
+        action="order.canceled",
+        object_type="order",
+        object_id="9",
+        summary="cancel 9",
+    )
+    url = reverse("audit_log", kwargs={"store": "acme"})
+    page = client.get(url).content.decode()
+    assert '<option value="job">' in page and '<option value="order">' in page
+    assert '<option value="export">' not in page  # no entry has it
+    html = client.get(url, {"object_type": "job"}).content.decode()
+    assert f"Job {job.pk}" in html and "cancel 9" not in html
+
+
 def test_pages_of_fifty_with_load_more(client, owner, monkeypatch):
     monkeypatch.setattr(audit_selectors, "PAGE_SIZE", 2)
     for n in range(5):

@@ -113,6 +113,20 @@ def test_add_a_note_in_place(acme, login_as, sandbox, sandbox_writes):
     assert "Customer called &lt;b&gt;twice&lt;/b&gt;" in client.get(detail_url(number)).content.decode()
 
 
+def test_older_notes_load_below_the_newest(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.AGENT)
+    number = sandbox.create_orders("acme", count=1)[0]
+    for message in ("first note", "second note"):
+        client.post(reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": message})
+    sandbox.set_page_size("acme", 1)
+    page = client.get(detail_url(number)).content.decode()
+    assert "second note" in page and "first note" not in page and "Older notes" in page
+    older = re.search(r'hx-get="([^"]+\?cursor=[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert older.startswith(detail_url(number))
+    rows = client.get(older, **HX).content.decode()
+    assert "first note" in rows and "second note" not in rows and "<section" not in rows
+
+
 def test_an_empty_note_is_a_field_error_and_nothing_is_sent(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     number = sandbox.order_numbers("acme")[5]

@@ -369,6 +369,16 @@ def test_a_payment_link_order_shows_the_link_to_copy_or_email(shop, manager, san
     assert AuditEntry.objects.filter(action="order.payment_link_emailed", object_id=order["number"]).exists()
 
 
+def test_a_link_that_no_longer_waits_is_not_emailed(shop, manager, sandbox, buyer):
+    manager.post(new_url(), order_form(buyer, [(in_stock(sandbox)["id"], 1)], payment="link"))
+    phone_order = PhoneOrder.objects.get()
+    PhoneOrder.objects.filter(pk=phone_order.pk).update(payment_status=PhoneOrder.PaymentStatus.FAILED)
+    url = reverse("order_payment_email", kwargs={"store": "acme", "number": phone_order.order_number})
+    response = manager.post(url, **HX)
+    assert response.status_code == 400 and b"There is no open payment link to send." in response.content
+    assert mail.outbox == [] and not AuditEntry.objects.filter(action="order.payment_link_emailed").exists()
+
+
 def test_a_double_submit_creates_one_order(shop, manager, api, sandbox, buyer):
     data = order_form(buyer, [(in_stock(sandbox)["id"], 1)])
     first = manager.post(new_url(), data)

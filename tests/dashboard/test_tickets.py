@@ -3,27 +3,14 @@
 import re
 
 import pytest
-import requests
 from django.urls import reverse
 
 from dashboard.models import AuditEntry
 from storeapi.roles import Role
 
-from .conftest import HX
+from .conftest import HX, api_get
 
 pytestmark = pytest.mark.django_db
-
-
-def api(sandbox, store, path, **params):
-    token = sandbox.issue_token(store)
-    response = requests.get(
-        sandbox.api_url(store, path),
-        params=params,
-        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def ids_in(html):
@@ -41,9 +28,9 @@ def test_the_inbox_tab_and_filters(acme, login_as, sandbox):
     # One request for the page; the ticket types (for names and the filter) are cached after.
     paths = [r["path"] for r in sandbox.request_log("acme")]
     assert paths.count("/acme/api/admin/tickets/") == 1
-    assert ids_in(html) == [t["id"] for t in api(sandbox, "acme", "tickets/")["results"]]
+    assert ids_in(html) == [t["id"] for t in api_get(sandbox, "acme", "tickets/")["results"]]
     html = client.get(inbox(), {"status": "pending", "priority": "low"}, HTTP_HX_REQUEST="true").content.decode()
-    expected = api(sandbox, "acme", "tickets/", status="pending", priority="low")["results"]
+    expected = api_get(sandbox, "acme", "tickets/", status="pending", priority="low")["results"]
     assert ids_in(html) == [t["id"] for t in expected]
 
 
@@ -51,7 +38,7 @@ def test_every_tab_has_its_count_fetched_once(acme, login_as, sandbox):
     client = login_as(acme)
     html = client.get(inbox(), {"panel": "counts"}, **HX).content.decode()
     for status in ("new", "open", "pending", "solved", "closed"):
-        page = api(sandbox, "acme", "tickets/", status=status)
+        page = api_get(sandbox, "acme", "tickets/", status=status)
         shown = f"{len(page['results'])}{'+' if page['next'] else ''}"
         assert (
             f'id="ticket-count-{status}" class="badge rounded-pill text-bg-secondary ticket-count" hx-swap-oob="true"'
@@ -64,7 +51,7 @@ def test_every_tab_has_its_count_fetched_once(acme, login_as, sandbox):
 
 
 def test_solved_and_closed_are_counted_up_to_a_page(acme, login_as, sandbox):
-    assert len(api(sandbox, "acme", "tickets/", status="solved")["results"]) >= 2
+    assert len(api_get(sandbox, "acme", "tickets/", status="solved")["results"]) >= 2
     sandbox.set_page_size("acme", 1)
     html = login_as(acme).get(inbox(), {"panel": "counts"}, **HX).content.decode()
     assert re.search(r'id="ticket-count-solved"[^>]*>1\+<', html)
@@ -79,7 +66,7 @@ def test_switching_tabs_renders_tabs_filters_and_results(acme, login_as):
 
 def test_the_ticket_page_thread_first_sidebar_after(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
-    ticket = next(t for t in api(sandbox, "acme", "tickets/")["results"] if t["order"] and t["requester"])
+    ticket = next(t for t in api_get(sandbox, "acme", "tickets/")["results"] if t["order"] and t["requester"])
     url = reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})
     html = client.get(url).content.decode()
     for comment in ticket["comments"]:
@@ -94,7 +81,7 @@ def test_the_ticket_page_thread_first_sidebar_after(acme, login_as, sandbox):
 
 def test_a_viewer_sees_no_reply_form(acme, login_as, sandbox):
     client = login_as(acme, Role.VIEWER)
-    ticket = api(sandbox, "acme", "tickets/")["results"][0]
+    ticket = api_get(sandbox, "acme", "tickets/")["results"][0]
     html = client.get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})).content.decode()
     assert "Send public reply" not in html and 'name="status"' not in html
 
@@ -111,7 +98,7 @@ def test_an_unknown_ticket_is_404(acme, login_as):
 )
 def test_reply_as_internal_note_or_public(acme, login_as, sandbox, sandbox_writes, visibility, action, css):
     client = login_as(acme, Role.AGENT)
-    ticket = api(sandbox, "acme", "tickets/")["results"][1]
+    ticket = api_get(sandbox, "acme", "tickets/")["results"][1]
     url = reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": ticket["id"]})
     html = client.post(
         url,
@@ -120,7 +107,7 @@ def test_reply_as_internal_note_or_public(acme, login_as, sandbox, sandbox_write
         HTTP_HX_TARGET="ticket-thread",
     ).content.decode()
     assert f"A {visibility} message" in html
-    last = api(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"][-1]
+    last = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"][-1]
     assert (last["body"], last["is_public"]) == (f"A {visibility} message", visibility == "public")
     assert re.search(rf'id="comment-{last["id"]}" class="[^"]*{css}', html)
     entry = AuditEntry.objects.get(action=action)
@@ -129,20 +116,20 @@ def test_reply_as_internal_note_or_public(acme, login_as, sandbox, sandbox_write
 
 def test_a_reply_without_a_button_stays_internal(acme, login_as, sandbox, sandbox_writes):
     client = login_as(acme, Role.AGENT)
-    ticket = api(sandbox, "acme", "tickets/")["results"][2]
+    ticket = api_get(sandbox, "acme", "tickets/")["results"][2]
     client.post(reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": ticket["id"]}), {"body": "no button"})
-    last = api(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"][-1]
+    last = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"][-1]
     assert last["is_public"] is False
 
 
 def test_change_status_priority_assignee_and_tags(acme, login_as, sandbox, sandbox_writes):
     client = login_as(acme, Role.AGENT)
-    ticket = next(t for t in api(sandbox, "acme", "tickets/")["results"] if t["status"] != "pending")
+    ticket = next(t for t in api_get(sandbox, "acme", "tickets/")["results"] if t["status"] != "pending")
     url = reverse("ticket_update", kwargs={"store": "acme", "ticket_id": ticket["id"]})
     data = {"status": "pending", "priority": "high", "assignee": ticket["assignee"] or "", "tags": "vip, callback"}
     html = client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket-properties").content.decode()
     assert "Saved." in html and 'id="ticket-badges" hx-swap-oob="true"' in html
-    after = api(sandbox, "acme", f"tickets/{ticket['id']}/")
+    after = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")
     assert (after["status"], after["priority"], sorted(after["tags"])) == ("pending", "high", ["callback", "vip"])
     entry = AuditEntry.objects.get(action="ticket.updated")
     assert entry.details["changes"]["status"] == [ticket["status"], "pending"]
@@ -153,7 +140,7 @@ def test_change_status_priority_assignee_and_tags(acme, login_as, sandbox, sandb
 
 def test_an_invalid_status_is_a_field_error(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
-    ticket = api(sandbox, "acme", "tickets/")["results"][0]
+    ticket = api_get(sandbox, "acme", "tickets/")["results"][0]
     url = reverse("ticket_update", kwargs={"store": "acme", "ticket_id": ticket["id"]})
     html = client.post(url, {"status": "exploded", "priority": "high"}, **HX).content.decode()
     assert "Select a valid choice" in html
