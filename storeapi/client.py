@@ -187,6 +187,10 @@ class StoreClient:
                 return
             cursor = page.next_cursor
 
+    # Writes: `invalidates` names the object whose cached reads the write makes stale;
+    # the lists of the path's resource ("tickets" for "tickets/31/") are marked changed
+    # in any case (storeapi.cache.lists_changed).
+
     def post(self, path: str, json: dict | list | None = None, *, invalidates: tuple[str, str] | None = None):
         return self._write("POST", path, json, invalidates)
 
@@ -208,9 +212,12 @@ class StoreClient:
         try:
             return self._request(method, path, json=json)
         finally:
-            # Even a failed write may have changed the object.
+            # Even a failed write may have changed the object, and with it the lists
+            # it is in (a ticket's status, a new order).
             if invalidates is not None:
                 self.invalidate(*invalidates)
+            if not self.transient:
+                object_cache.lists_changed(self.store.pk, path.split("/", 1)[0])
 
     def _url(self, path: str) -> str:
         if "://" in path or path.startswith(("/", "\\")) or ".." in path.split("/"):

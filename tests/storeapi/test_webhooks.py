@@ -249,6 +249,7 @@ def test_processing_invalidates_cached_objects_and_counts_new_items(acme):
         received.append(kwargs)
 
     signals.webhook_received.connect(receiver)
+    tickets_version = object_cache.list_version(acme.pk, "tickets")
     try:
         stored = WebhookEvent.objects.create(
             store=acme, event_id="e1", event_type="ticket.created", payload=json.loads(event())
@@ -263,6 +264,9 @@ def test_processing_invalidates_cached_objects_and_counts_new_items(acme):
     assert object_cache.cached_read(other_store.pk, ("tickets", "31"), "tickets/31/", None) == {"status": "open"}
     assert new_counts(acme) == {"orders": 0, "customers": 0, "tickets": 1}
     assert new_counts(other_store) == {"orders": 0, "customers": 0, "tickets": 0}
+    # Figures counted from the store's ticket lists (the overview's) are counted again.
+    assert object_cache.list_version(acme.pk, "tickets") == tickets_version + 1
+    assert object_cache.list_version(other_store.pk, "tickets") == 0
     assert received[0]["event_type"] == "ticket.created" and received[0]["store"] == acme
     stored.refresh_from_db()
     assert stored.processed_at is not None
