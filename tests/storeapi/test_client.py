@@ -7,7 +7,6 @@ walk runs, retries through fault storms, token refresh and revocation.
 
 import itertools
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from storeapi.client import Page, StoreClient
 from storeapi.errors import StoreUnavailable, TokenRevoked, UnexpectedResponse
 from storeapi.models import Store
 from storeapi.retry import RetryPolicy
+from tests.celery_worker import worker_env
 from tests.sandbox_server import TEST_REDIRECT_URI
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.1, max_total=10, max_retry_after=5)
@@ -112,27 +112,6 @@ def test_headers_reach_the_store(acme, sandbox):
 # --- the shared rate limit ---------------------------------------------------------------------
 
 
-def process_env(**overrides) -> dict:
-    """The environment of a second Storedesk process on this test database."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        auth = db.get("USER") or ""
-        auth = f"{auth}:{db['PASSWORD']}@" if db.get("PASSWORD") else (f"{auth}@" if auth else "")
-        port = f":{db['PORT']}" if db.get("PORT") else ""
-        url = f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
-    return {
-        **os.environ,
-        "ENV_FILE": "",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": url,
-        **overrides,
-    }
-
-
 WALKER = """
 import sys, time
 import django
@@ -155,7 +134,8 @@ def test_the_rate_limit_holds_across_two_processes(sandbox):
     sandbox.clear_request_log("bergmann")
     # Strict spacing: what is measured is the shared slot schedule itself (the borrowing
     # of a page view is tested in test_ratelimit.py).
-    env = process_env(STOREAPI_RATE_LIMIT_PER_SECOND="4", STOREAPI_INTERACTIVE_BURST="0")
+    # A second Storedesk process on this test database (the Celery worker's environment).
+    env = worker_env(STOREAPI_RATE_LIMIT_PER_SECOND="4", STOREAPI_INTERACTIVE_BURST="0")
     go = time.time() + 3  # both start together, after Django has loaded
     processes = [
         subprocess.Popen(

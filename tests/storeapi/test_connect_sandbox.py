@@ -465,7 +465,7 @@ def wait_until(predicate, timeout=30.0):
     return predicate()
 
 
-def test_webhooks_from_the_sandbox_are_verified_and_processed(live_site, sandbox, storeapi_celery_worker):
+def test_webhooks_from_the_sandbox_are_verified_and_processed(live_site, sandbox, celery_worker):
     owner = OperatorFactory()
     token = sandbox.issue_token("bergmann")
     from storeapi.connect import store_connect_with_token
@@ -481,7 +481,7 @@ def test_webhooks_from_the_sandbox_are_verified_and_processed(live_site, sandbox
     assert len(numbers) == 2
 
 
-def test_app_uninstalled_disconnects_the_store(live_site, sandbox, storeapi_celery_worker):
+def test_app_uninstalled_disconnects_the_store(live_site, sandbox, celery_worker):
     owner = OperatorFactory()
     from storeapi.connect import store_connect_with_token
 
