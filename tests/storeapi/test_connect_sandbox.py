@@ -125,6 +125,10 @@ def test_connect_through_the_consent_page(browser, sandbox, site, owner):
 
     page = browser.get(reverse("store_connection", kwargs={"store": "siam"})).content.decode()
     assert "orders:write" in page
+    # Both reconnect forms post to store_connect for this store; one asks for a token.
+    assert '<input type="hidden" name="oauth-store" value="siam"' in page
+    assert '<input type="hidden" name="token-store" value="siam"' in page
+    assert re.search(r'<input type="password" name="token-token"[^>]*required', page)
 
 
 @pytest.mark.django_db
