@@ -31,7 +31,6 @@ from . import cache as object_cache
 from .circuit import circuit_open, circuit_reset, circuit_trip
 from .domains import store_base_url
 from .errors import (
-    MissingScope,
     RateLimited,
     StoreAPIError,
     StoreNotConnected,
@@ -197,9 +196,6 @@ class StoreClient:
     def patch(self, path: str, json: dict, *, invalidates: tuple[str, str] | None = None):
         return self._write("PATCH", path, json, invalidates)
 
-    def put(self, path: str, json: dict, *, invalidates: tuple[str, str] | None = None):
-        return self._write("PUT", path, json, invalidates)
-
     def delete(self, path: str, *, invalidates: tuple[str, str] | None = None):
         return self._write("DELETE", path, None, invalidates)
 
@@ -310,8 +306,6 @@ class StoreClient:
                 self._trip_circuit(attempt)
             if isinstance(error, TokenRevoked):
                 self._mark_needs_reconnect()
-            if isinstance(error, MissingScope) and error.scope is None:
-                error.scope = required_scope(method, path)
             raise error
 
     def _parse(self, response):
