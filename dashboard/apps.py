@@ -6,5 +6,4 @@ class DashboardConfig(AppConfig):
 
     def ready(self):
         from . import audit  # noqa: F401  (connects the audit log's signal receivers)
-        from .selectors import overview  # noqa: F401  (webhooks make the overview's figures stale)
         from .services import phone_orders  # noqa: F401  (verifies payments on order.updated)

@@ -4,6 +4,7 @@
     client = StoreClient.for_store(store, priority="bulk")     # an export
     order = client.get(f"orders/{number}/", cache_group=("orders", number))
     page = client.list_page("orders/", {"status": "open"}, cursor=request.GET.get("cursor"))
+    notes = client.list_page(f"orders/{number}/notes/", cache_group=("orders", number))
     for page in client.iter_pages("orders/", filters, cursor=saved_cursor): ...
     client.post(f"orders/{number}/notes/", {"message": "..."})
 
@@ -30,7 +31,6 @@ from . import cache as object_cache
 from .circuit import circuit_open, circuit_reset, circuit_trip
 from .domains import store_base_url
 from .errors import (
-    MissingScope,
     RateLimited,
     StoreAPIError,
     StoreNotConnected,
@@ -79,17 +79,25 @@ class Page:
     def has_next(self) -> bool:
         return self.next_cursor is not None
 
+    @classmethod
+    def from_body(cls, body, *, store: str | None = None) -> Page:
+        """The page a list answer (`{"results": [...], "next": ..., "previous": ...}`)
+        describes. A `next` link without a cursor is an error (a walk would stop early
+        or loop); `previous` is never followed, so a bad one is just left out."""
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            raise UnexpectedResponse("A list answer has no results.", store=store)
+        next_cursor = _cursor_from(body.get("next"))
+        if body.get("next") and next_cursor is None:
+            raise UnexpectedResponse("A pagination link has no cursor.", store=store)
+        return cls(results=body["results"], next_cursor=next_cursor, previous_cursor=_cursor_from(body.get("previous")))
+
 
 def _cursor_from(url) -> str | None:
-    """The opaque `cursor` value of a `next`/`previous` link."""
-    if not url:
+    """The opaque `cursor` value of a `next`/`previous` link, or None."""
+    if not isinstance(url, str) or not url:
         return None
-    if not isinstance(url, str):
-        raise UnexpectedResponse("A pagination link is not a URL.")
     values = parse_qs(urlsplit(url).query).get("cursor")
-    if not values:
-        raise UnexpectedResponse("A pagination link has no cursor.")
-    return values[0]
+    return values[0] if values else None
 
 
 def _token_fingerprint(store) -> str:
@@ -151,19 +159,22 @@ class StoreClient:
             return value
         return self._request("GET", path, params=params)
 
-    def list_page(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Page:
-        """One page of a list endpoint, and the cursor of the next one."""
+    def list_page(
+        self,
+        path: str,
+        params: dict | None = None,
+        *,
+        cursor: str | None = None,
+        cache_group: tuple[str, str] | None = None,
+    ) -> Page:
+        """One page of a list endpoint, and the cursor of the next one. With
+        `cache_group`, served from the object cache like `get` (a list that belongs
+        to one object: an order's notes)."""
         query = dict(params or {})
         if cursor:
             query["cursor"] = cursor
-        body = self._request("GET", path, params=query)
-        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            raise UnexpectedResponse("A list answer has no results.", store=self.store.subdomain)
-        return Page(
-            results=body["results"],
-            next_cursor=_cursor_from(body.get("next")),
-            previous_cursor=_cursor_from(body.get("previous")),
-        )
+        body = self.get(path, query, cache_group=cache_group)
+        return Page.from_body(body, store=self.store.subdomain)
 
     def iter_pages(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Iterator[Page]:
         """Every page from `cursor` (or the first) on. Each page carries the cursor to
@@ -175,14 +186,15 @@ class StoreClient:
                 return
             cursor = page.next_cursor
 
+    # Writes: `invalidates` names the object whose cached reads the write makes stale;
+    # the lists of the path's resource ("tickets" for "tickets/31/") are marked changed
+    # in any case (storeapi.cache.lists_changed).
+
     def post(self, path: str, json: dict | list | None = None, *, invalidates: tuple[str, str] | None = None):
         return self._write("POST", path, json, invalidates)
 
     def patch(self, path: str, json: dict, *, invalidates: tuple[str, str] | None = None):
         return self._write("PATCH", path, json, invalidates)
-
-    def put(self, path: str, json: dict, *, invalidates: tuple[str, str] | None = None):
-        return self._write("PUT", path, json, invalidates)
 
     def delete(self, path: str, *, invalidates: tuple[str, str] | None = None):
         return self._write("DELETE", path, None, invalidates)
@@ -196,9 +208,12 @@ class StoreClient:
         try:
             return self._request(method, path, json=json)
         finally:
-            # Even a failed write may have changed the object.
+            # Even a failed write may have changed the object, and with it the lists
+            # it is in (a ticket's status, a new order).
             if invalidates is not None:
                 self.invalidate(*invalidates)
+            if not self.transient:
+                object_cache.lists_changed(self.store.pk, path.split("/", 1)[0])
 
     def _url(self, path: str) -> str:
         if "://" in path or path.startswith(("/", "\\")) or ".." in path.split("/"):
@@ -291,8 +306,6 @@ class StoreClient:
                 self._trip_circuit(attempt)
             if isinstance(error, TokenRevoked):
                 self._mark_needs_reconnect()
-            if isinstance(error, MissingScope) and error.scope is None:
-                error.scope = required_scope(method, path)
             raise error
 
     def _parse(self, response):

@@ -191,7 +191,7 @@ def connect_finish(*, session, operator, params: Mapping[str, str]) -> Store:
             code="bad_state",
         )
     if entry.get("operator") != operator.pk:
-        raise ConnectError("This connection was started by another operator. Start again.", code="bad_state")
+        raise ConnectError("This connection was started by another operator. Start again.", code="other_operator")
     try:
         subdomain = subdomain_from_network_domain(params.get("store", ""))
     except InvalidStoreDomain:

@@ -52,7 +52,3 @@ def reencrypt(ciphertext: str) -> str:
         return _fernet().rotate(ciphertext.encode()).decode()
     except InvalidToken:
         raise DecryptionError("No configured key decrypts this value.") from None
-
-
-def generate_key() -> str:
-    return Fernet.generate_key().decode()

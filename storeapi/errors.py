@@ -25,14 +25,10 @@ class StoreAPIError(Exception):
         message: str = "",
         *,
         status: int | None = None,
-        code: str | None = None,
-        request_id: str | None = None,
         store: str | None = None,
     ):
         self.message = message or self.default_message
         self.status = status
-        self.code = code
-        self.request_id = request_id
         self.store = store
         super().__init__(self.message)
 
@@ -166,15 +162,12 @@ def _flatten_errors(body) -> tuple[str, dict[str, list[str]]]:
 def error_from_response(response, *, store: str | None = None, scope: str | None = None) -> StoreAPIError:
     """Map a non-2xx answer to the error that says what it means."""
     status = response.status_code
-    request_id = response.headers.get("X-Request-Id")
     try:
         body = response.json()
     except ValueError:
         body = None
     detail, field_errors = _flatten_errors(body)
-    kwargs = {"status": status, "request_id": request_id, "store": store}
-    if isinstance(body, dict) and isinstance(body.get("code"), str):
-        kwargs["code"] = body["code"]
+    kwargs = {"status": status, "store": store}
 
     if status == 400:
         return InvalidRequest(detail or "Bad request.", field_errors=field_errors, **kwargs)

@@ -132,11 +132,6 @@ class Membership(models.Model):
     def allows(self, perm: Perm) -> bool:
         return role_allows(self.role, perm)
 
-    @property
-    def perms(self) -> frozenset[str]:
-        """For templates: `{% if "manage_connection" in membership.perms %}`."""
-        return frozenset(str(perm) for perm in Perm if role_allows(self.role, perm))
-
 
 class WebhookEvent(models.Model):
     """One webhook event a store delivered, kept to process it once.

@@ -38,14 +38,13 @@ def token_url(subdomain: str) -> str:
     return f"{store_base_url(subdomain)}/oauth2/token/"
 
 
-def expiry_from(expires_in) -> timezone.datetime | None:
-    try:
-        seconds = int(float(expires_in))
-    except (TypeError, ValueError, OverflowError):
+def expiry_from(expires_in: int | None) -> timezone.datetime | None:
+    """When a token expires. oauthlib leaves `expires_in` a whole number or out; a JSON
+    answer's is clamped by `_token_response_hook` already, a form-encoded one's
+    (which the hook leaves alone) is clamped here."""
+    if not expires_in or expires_in <= 0:
         return None
-    if seconds <= 0:
-        return None
-    return timezone.now() + timedelta(seconds=min(seconds, MAX_EXPIRES_IN))
+    return timezone.now() + timedelta(seconds=min(expires_in, MAX_EXPIRES_IN))
 
 
 class TokenEndpointError(Exception):

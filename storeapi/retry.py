@@ -38,8 +38,7 @@ class RetryPolicy:
 
     @staticmethod
     def status_is_retryable(method: str, status: int) -> bool:
-        if status == 429:
-            return True
+        """A server error (429 is StoreClient's own case: it waits for Retry-After)."""
         return method.upper() in SAFE_METHODS and status in RETRY_STATUSES
 
     @staticmethod

@@ -7,6 +7,7 @@ import logging
 from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -39,7 +40,6 @@ from .webhooks import WebhookRejected, webhook_accept
 logger = logging.getLogger(__name__)
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
-CONNECT_ACTIONS = ("oauth", "token")
 
 
 def _connect_error(request, error: ConnectError, *, store_subdomain: str = ""):
@@ -59,20 +59,13 @@ def _connect_error(request, error: ConnectError, *, store_subdomain: str = ""):
 @login_required
 def store_connect(request):
     """GET: the two ways to connect. POST: `action` is `oauth` (go to the store's consent
-    page) or `token` (check and save a pasted API token)."""
+    page) or `token` (check and save a pasted API token); anything else is a 400."""
     initial = {"store": request.GET.get("store", "")[:200]}
     oauth_form = OAuthConnectForm(prefix="oauth", initial=initial)
     token_form = TokenConnectForm(prefix="token", initial=initial)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
-        if action not in CONNECT_ACTIONS:
-            return render(
-                request,
-                "storeapi/connect.html",
-                {"oauth_form": oauth_form, "token_form": token_form, "scopes": requested_scopes()},
-                status=400,
-            )
         if action == "oauth":
             oauth_form = OAuthConnectForm(request.POST, prefix="oauth")
             if oauth_form.is_valid():
@@ -83,7 +76,7 @@ def store_connect(request):
                     oauth_form.add_error(None, exc.message)
                 else:
                     return redirect(url)
-        else:
+        elif action == "token":
             token_form = TokenConnectForm(request.POST, prefix="token")
             if token_form.is_valid():
                 subdomain = token_form.cleaned_data["store"]
@@ -178,8 +171,13 @@ def _session_token_sign_in(request, subdomain: str, token: str) -> HttpResponse:
 # --- A store's connection page ----------------------------------------------------------------
 
 
-def _connection_context(request, store, *, disconnect_form=None):
+def _connection_context(store, *, disconnect_form=None):
     granted = store.scope_set
+    # The reconnect forms post to store_connect for this store: its field is hidden.
+    oauth_form = OAuthConnectForm(prefix="oauth", initial={"store": store.subdomain})
+    token_form = TokenConnectForm(prefix="token", initial={"store": store.subdomain})
+    for form in (oauth_form, token_form):
+        form.fields["store"].widget = forms.HiddenInput()
     return {
         "store": store,
         "network_domain": network_domain(store.subdomain),
@@ -187,15 +185,15 @@ def _connection_context(request, store, *, disconnect_form=None):
         "granted_scopes": sorted(granted),
         "missing_scopes": [s for s in requested_scopes() if granted and s not in granted],
         "disconnect_form": disconnect_form or DisconnectForm(),
-        "oauth_form": OAuthConnectForm(prefix="oauth", initial={"store": store.subdomain}),
-        "token_form": TokenConnectForm(prefix="token", initial={"store": store.subdomain}),
+        "oauth_form": oauth_form,
+        "token_form": token_form,
     }
 
 
 @require_GET
 @store_view(Perm.MANAGE_CONNECTION)
 def store_connection(request, store):
-    return render(request, "storeapi/connection.html", _connection_context(request, store))
+    return render(request, "storeapi/connection.html", _connection_context(store))
 
 
 @require_GET
@@ -210,7 +208,7 @@ def store_reconnect(request, store):
 def store_disconnect_view(request, store):
     form = DisconnectForm(request.POST)
     if not form.is_valid():
-        context = _connection_context(request, store, disconnect_form=form)
+        context = _connection_context(store, disconnect_form=form)
         return render(request, "storeapi/connection.html", context, status=400)
     if store.status == Store.Status.DISCONNECTED:
         messages.info(request, f"{store.display_name} was already disconnected.")
@@ -249,8 +247,8 @@ def webhook_receive(request, store_id: int):
     except WebhookRejected as exc:
         logger.warning("Webhook for store %s rejected: %s", store.subdomain, exc.reason)
         return JsonResponse({"detail": exc.reason}, status=exc.status)
-    if created or event.processed_at is None:
-        # A redelivery of an event whose task was lost is sent round again; the task
-        # processes each event once however often it runs.
+    if event.processed_at is None:
+        # A new event, or a redelivery of one whose task was lost (sent round again);
+        # the task processes each event once however often it runs.
         webhook_process_enqueue(event.pk)
     return JsonResponse({"ok": True, "duplicate": not created})

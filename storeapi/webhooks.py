@@ -9,8 +9,8 @@
    and nothing else happens;
 3. the event is recorded under a unique (store, event_id): a redelivery is answered
    200 and not processed again;
-4. a Celery task (enqueued on commit) does the work: cache invalidation, the "new"
-   counters, `app.uninstalled`, and the `webhook_received` signal.
+4. a Celery task (enqueued on commit) does the work: cache invalidation (objects and
+   lists), the "new" counters, `app.uninstalled`, and the `webhook_received` signal.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 # event type prefix -> the counter it bumps on `.created`
 _COUNTED = {"order": "orders", "customer": "customers", "ticket": "tickets"}
+# event type prefix -> the API resource whose lists it changes (storeapi.cache.lists_changed)
+_LISTED = {"order": "orders", "customer": "users", "ticket": "tickets"}
 
 
 class WebhookRejected(Exception):
@@ -69,7 +71,7 @@ def signature_valid(*, secret: str, body: bytes, signature: str) -> bool:
 def webhook_accept(*, store: Store, body: bytes, signature: str) -> tuple[WebhookEvent, bool]:
     """Verify and record one delivery. Returns the event and whether it is new."""
     try:
-        secret = store.webhook_secret() if store.webhook_secret_encrypted else ""
+        secret = store.webhook_secret()  # "" when the store has none
     except DecryptionError:
         logger.error("The webhook secret of store %s does not decrypt (TOKEN_ENCRYPTION_KEYS?).", store.subdomain)
         secret = ""
@@ -140,6 +142,8 @@ def webhook_event_process(*, event_id: int) -> bool:
             for resource, object_id in _invalidations(event_type, data):
                 object_cache.invalidate(store.pk, resource, object_id)
             kind, _, action = event_type.partition(".")
+            if kind in _LISTED:
+                object_cache.lists_changed(store.pk, _LISTED[kind])
             if action == "created" and kind in _COUNTED:
                 new_count_bump(store, _COUNTED[kind])
 

@@ -51,7 +51,9 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}{settings_dict.get('HOST') or '127.0.0.1'}{port}/{settings_dict['NAME']}"
 
 
-def worker_env() -> dict:
+def worker_env(**overrides: str) -> dict:
+    """The environment of a process that shares this test run's database and files
+    (the worker; tests/storeapi's second limiter process, with its own overrides)."""
     from django.conf import settings
     from django.db import connection
 
@@ -69,6 +71,7 @@ def worker_env() -> dict:
         # measured by `make bench`.
         "STOREAPI_RATE_LIMIT_PER_SECOND": "200",
         "PLATFORM_EXPORT_POLL_SECONDS": "1",
+        **overrides,
     }
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from storeapi.client import Page, StoreClient
 
-from .common import page_from_body
-
 
 def customer_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
     return StoreClient.for_store(store).list_page("users/", params, cursor=cursor)
@@ -21,7 +19,7 @@ def customer_notes_page(*, store, customer_id: int, cursor: str | None = None) -
     path = f"users/{customer_id}/notes/"
     if cursor:
         return client.list_page(path, cursor=cursor)
-    return page_from_body(client.get(path, cache_group=("users", customer_id)))
+    return client.list_page(path, cache_group=("users", customer_id))
 
 
 ORDERS_SHOWN = 50
@@ -38,7 +36,7 @@ def customer_orders_page(*, store, customer_id: int, cursor: str | None = None) 
         return Page(results=[o for o in body if isinstance(o, dict)][:ORDERS_SHOWN])
     if isinstance(body, dict) and "results" not in body and "number" in body:
         return Page(results=[body])
-    return page_from_body(body)
+    return Page.from_body(body, store=store.subdomain)
 
 
 def customer_tickets_page(*, store, customer_id: int, cursor: str | None = None) -> Page:

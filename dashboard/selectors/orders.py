@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from storeapi.client import Page, StoreClient
 
-from .common import page_from_body
-
 
 def order_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
     """One page of the store's orders, newest first: one upstream request."""
@@ -28,10 +26,9 @@ def order_notes_page(*, store, number: str, cursor: str | None = None) -> Page:
     path = f"orders/{number}/notes/"
     if cursor:
         return client.list_page(path, cursor=cursor)
-    return page_from_body(client.get(path, cache_group=("orders", number)))
+    return client.list_page(path, cache_group=("orders", number))
 
 
 def order_tickets_page(*, store, number: str) -> Page:
     """Support tickets that mention the order (the platform's `order_number` filter)."""
-    body = StoreClient.for_store(store).get("tickets/", {"order_number": number}, cache_group=("orders", number))
-    return page_from_body(body)
+    return StoreClient.for_store(store).list_page("tickets/", {"order_number": number}, cache_group=("orders", number))

@@ -1,9 +1,10 @@
 """The store overview's figures: ticket counts by status, orders and revenue by day.
 
 The platform has no counts or sums, so these walk list pages (a bounded number) and
-keep the result in the cache. The cache entry's key carries a per-store version of the
-resource that webhooks (`storeapi.signals.webhook_received`) and our own writes bump,
-so a new order or a changed ticket shows on the next view.
+keep the result in the cache. The cache entry's key carries the store's version of the
+resource's lists (`storeapi.cache.list_version`), which every webhook about it and
+every write through StoreClient bump, so a new order or a changed ticket shows on the
+next view.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from storeapi import signals
+from storeapi.cache import list_version
 from storeapi.client import Page, StoreClient
 
 OPEN_TICKET_STATUSES = ("new", "open", "pending")
@@ -28,36 +28,6 @@ TICKET_COUNT_MAX_PAGES = 4  # 200 tickets at the platform's page size of 50
 ORDER_STATS_MAX_PAGES = 10  # 500 orders in the last 30 days
 STATS_TTL = 300  # seconds; a webhook or our own write makes it stale sooner
 CHART_DAYS = 30
-
-
-# --- versions, bumped by webhooks and writes ---------------------------------------------
-
-
-def _version_key(store_id: int, resource: str) -> str:
-    return f"dashboard:ver:{store_id}:{resource}"
-
-
-def resource_version(store_id: int, resource: str) -> int:
-    return cache.get(_version_key(store_id, resource), 0)
-
-
-def resource_changed(*, store, resource: str) -> None:
-    """Something in `resource` ("orders", "tickets") changed in `store`."""
-    key = _version_key(store.pk, resource)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 60 * 60 * 24)
-
-
-_RESOURCE_BY_EVENT = {"order": "orders", "ticket": "tickets", "customer": "users"}
-
-
-@receiver(signals.webhook_received)
-def _on_webhook(sender, *, store, event_type, **kwargs):
-    resource = _RESOURCE_BY_EVENT.get(str(event_type).split(".", 1)[0])
-    if resource:
-        resource_changed(store=store, resource=resource)
 
 
 # --- ticket counts -------------------------------------------------------------------------
@@ -76,7 +46,7 @@ class TicketCounts:
 def ticket_status_counts(*, store) -> TicketCounts:
     """Unsolved tickets (new, open, pending) by status. Costs up to
     TICKET_COUNT_MAX_PAGES requests when not cached."""
-    key = f"dashboard:ticketcounts:{store.pk}:v{resource_version(store.pk, 'tickets')}"
+    key = f"dashboard:ticketcounts:{store.pk}:v{list_version(store.pk, 'tickets')}"
     hit = cache.get(key)
     if hit is not None:
         return TicketCounts(**hit)
@@ -100,7 +70,7 @@ def ticket_tab_counts(*, store) -> dict[str, str]:
     TICKET_COUNT_MAX_PAGES + 2 requests when not cached."""
     unsolved = ticket_status_counts(store=store)
     shown = {status: f"{n}{'+' if unsolved.capped else ''}" for status, n in unsolved.counts.items()}
-    key = f"dashboard:endedcounts:{store.pk}:v{resource_version(store.pk, 'tickets')}"
+    key = f"dashboard:endedcounts:{store.pk}:v{list_version(store.pk, 'tickets')}"
     ended = cache.get(key)
     if ended is None:
         client = StoreClient.for_store(store)
@@ -179,7 +149,7 @@ def order_stats(*, store, now: datetime | None = None) -> OrderStats:
     zone = _store_zone(store)
     today = (now or timezone.now()).astimezone(zone).date()
     first = today - timedelta(days=CHART_DAYS - 1)
-    key = f"dashboard:orderstats:{store.pk}:{today.isoformat()}:v{resource_version(store.pk, 'orders')}"
+    key = f"dashboard:orderstats:{store.pk}:{today.isoformat()}:v{list_version(store.pk, 'orders')}"
     hit = cache.get(key)
     if hit is not None:
         return hit

@@ -9,7 +9,6 @@ from storeapi.errors import UnexpectedResponse
 
 from ..audit import audit_record
 from ..selectors.orders import order_get
-from ..selectors.overview import resource_changed
 
 
 def _client(store) -> StoreClient:
@@ -77,7 +76,6 @@ def order_cancel(*, operator, store, number: str, reason: str, full_refund: bool
         {"cancel_reason": reason, "full_refund": full_refund, "send_cancel_notification": notify},
         invalidates=("orders", number),
     )
-    resource_changed(store=store, resource="orders")
     audit_record(
         operator=operator,
         store=store,
@@ -169,7 +167,6 @@ def order_refund(
     if note:
         body["note"] = note
     refund = _client(store).post(f"orders/{number}/refund/", body, invalidates=("orders", number))
-    resource_changed(store=store, resource="orders")
     currency = calculation.get("currency") or store.currency
     audit_record(
         operator=operator,

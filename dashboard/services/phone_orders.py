@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from storeapi import signals
+from storeapi.cache import lists_changed
 from storeapi.client import StoreClient
 from storeapi.errors import StoreAPIError, StoreUnavailable, UnexpectedResponse
 
@@ -42,7 +43,6 @@ from ..models import PhoneOrder
 from ..selectors.catalogue import decimal_or_none
 from ..selectors.customers import customer_orders_page
 from ..selectors.orders import order_get
-from ..selectors.overview import resource_changed
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,6 @@ def customer_create(*, operator, store, data: dict) -> dict:
     customer = StoreClient.for_store(store).post("users/", body)
     if not isinstance(customer, dict) or not isinstance(customer.get("id"), int):
         raise UnexpectedResponse("The store did not answer with the new customer.")
-    resource_changed(store=store, resource="users")
     audit_record(
         operator=operator,
         store=store,
@@ -300,7 +299,6 @@ def _record_created(phone_order: PhoneOrder, order: dict, *, operator, draft: Or
         client.invalidate("products", variant_id)
     if phone_order.customer_id:
         client.invalidate("users", phone_order.customer_id)
-    resource_changed(store=store, resource="orders")
     how = (
         "with a payment link"
         if link
@@ -433,7 +431,8 @@ def phone_order_payment_verify(*, phone_order: PhoneOrder, source: str, operator
         ),
         details={"source": source, "key": str(phone_order.key), **detail},
     )
-    resource_changed(store=store, resource="orders")
+    # Learned by reading the order, not by a write: mark its lists changed here.
+    lists_changed(store.pk, "orders")
     transaction.on_commit(lambda: _email_operator(phone_order))
     return True
 

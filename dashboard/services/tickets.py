@@ -5,7 +5,6 @@ from __future__ import annotations
 from storeapi.client import StoreClient
 
 from ..audit import audit_record
-from ..selectors.overview import resource_changed
 
 # The fields an operator may change on a ticket, and nothing else.
 EDITABLE_FIELDS = ("status", "priority", "assignee", "tags")
@@ -16,7 +15,6 @@ def ticket_reply(*, operator, store, ticket_id: int, body: str, is_public: bool)
     ticket = StoreClient.for_store(store).post(
         f"tickets/{ticket_id}/comments/", {"body": body, "is_public": is_public}, invalidates=("tickets", ticket_id)
     )
-    resource_changed(store=store, resource="tickets")
     audit_record(
         operator=operator,
         store=store,
@@ -52,7 +50,6 @@ def ticket_update(*, operator, store, ticket_id: int, before: dict, values: dict
     ticket = StoreClient.for_store(store).patch(
         f"tickets/{ticket_id}/", {k: values[k] for k in changes}, invalidates=("tickets", ticket_id)
     )
-    resource_changed(store=store, resource="tickets")
     described = ", ".join(f"{k} {_show(v[0])} → {_show(v[1])}" for k, v in changes.items())
     audit_record(
         operator=operator,

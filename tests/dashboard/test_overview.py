@@ -1,11 +1,17 @@
 """The store overview: each panel on its own."""
 
 import re
+import time
 
 import pytest
 from django.urls import reverse
 
-from .conftest import HX
+from dashboard.models import Job
+from dashboard.selectors.overview import ticket_status_counts
+from dashboard.services.tickets import ticket_update
+from storeapi.roles import Role
+
+from .conftest import HX, api_get
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +78,61 @@ def test_new_items_from_webhooks_show_in_the_navigation_until_the_list_is_opened
     client.get(reverse("ticket_list", kwargs={"store": "acme"}))
     assert new_counts(acme) == {"orders": 1, "customers": 0, "tickets": 0}
     assert "3 new" not in client.get(url()).content.decode()
+
+
+# --- the ticket counts are cached until a ticket changes ---------------------------------------
+
+
+def ticket_list_requests(sandbox) -> list[dict]:
+    return [e for e in sandbox.request_log("acme") if e["path"] == "/acme/api/admin/tickets/"]
+
+
+def an_unsolved_ticket(sandbox) -> tuple[dict, str]:
+    """A ticket that is new, open or pending, and another of those statuses for it."""
+    ticket = api_get(sandbox, "acme", "tickets/", status=["new", "open", "pending"])["results"][0]
+    return ticket, "pending" if ticket["status"] != "pending" else "open"
+
+
+def assert_moved(before, after, old: str, new: str) -> None:
+    assert not before.capped
+    assert (after.counts[old], after.counts[new]) == (before.counts[old] - 1, before.counts[new] + 1)
+
+
+def test_ticket_counts_are_cached_until_a_ticket_changes(acme, login_as, sandbox, sandbox_writes):
+    client = login_as(acme, Role.AGENT)
+    client.get(url(), {"panel": "tickets"}, **HX)
+    sandbox.clear_request_log("acme")
+    client.get(url(), {"panel": "tickets"}, **HX)
+    before = ticket_status_counts(store=acme)
+    assert ticket_list_requests(sandbox) == []  # from the cache
+    ticket, status = an_unsolved_ticket(sandbox)
+    ticket_update(
+        operator=client.operator, store=acme, ticket_id=ticket["id"], before=ticket, values={"status": status}
+    )
+    sandbox.clear_request_log("acme")
+    after = ticket_status_counts(store=acme)
+    assert ticket_list_requests(sandbox), "the counts were served from the cache"
+    assert_moved(before, after, ticket["status"], status)
+
+
+def test_a_bulk_status_change_is_counted_on_the_next_view(acme, login_as, sandbox, sandbox_writes, celery_worker):
+    """The worker's writes go through StoreClient too: they make the counts stale."""
+    client = login_as(acme, Role.AGENT)
+    before = ticket_status_counts(store=acme)
+    ticket, status = an_unsolved_ticket(sandbox)
+    client.post(
+        reverse("bulk_tickets", kwargs={"store": "acme"}),
+        {"action": "ticket_status", "value": status, "ids": [str(ticket["id"])]},
+    )
+    job = Job.objects.get(kind=Job.Kind.BULK)
+    deadline = time.monotonic() + 60
+    while job.status not in Job.DONE_STATUSES:
+        assert time.monotonic() < deadline, f"the bulk job is still {job.status}:\n{celery_worker.log()[-3000:]}"
+        time.sleep(0.2)
+        job.refresh_from_db()
+    assert job.status == Job.Status.FINISHED, job.error
+    assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["status"] == status
+    sandbox.clear_request_log("acme")
+    after = ticket_status_counts(store=acme)
+    assert ticket_list_requests(sandbox), "the counts were served from the cache"
+    assert_moved(before, after, ticket["status"], status)

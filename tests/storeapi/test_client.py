@@ -7,7 +7,6 @@ walk runs, retries through fault storms, token refresh and revocation.
 
 import itertools
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -18,10 +17,11 @@ from django.views.debug import ExceptionReporter
 from requests_oauthlib import OAuth2Session
 
 from storeapi.circuit import circuit_open
-from storeapi.client import StoreClient
+from storeapi.client import Page, StoreClient
 from storeapi.errors import StoreUnavailable, TokenRevoked, UnexpectedResponse
 from storeapi.models import Store
 from storeapi.retry import RetryPolicy
+from tests.celery_worker import worker_env
 from tests.sandbox_server import TEST_REDIRECT_URI
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.1, max_total=10, max_retry_after=5)
@@ -75,6 +75,34 @@ def test_pages_match_the_sandbox_and_resume_from_a_saved_cursor(acme, sandbox):
     assert len(set(numbers)) == len(numbers)
 
 
+def test_a_list_page_of_one_object_is_served_from_the_object_cache(acme, sandbox):
+    number = sandbox.order_numbers("acme")[0]
+    client = StoreClient.for_store(acme)
+    first = client.list_page(f"orders/{number}/notes/", cache_group=("orders", number))
+    again = client.list_page(f"orders/{number}/notes/", cache_group=("orders", number))
+    assert again == first
+    assert len(api_log(sandbox, "acme", f"orders/{number}/notes/")) == 1
+    client.invalidate("orders", number)
+    client.list_page(f"orders/{number}/notes/", cache_group=("orders", number))
+    assert len(api_log(sandbox, "acme", f"orders/{number}/notes/")) == 2
+
+
+def test_a_next_link_must_carry_a_cursor_a_previous_link_need_not():
+    root = "https://acme.29next.store/api/admin/orders/"
+    page = Page.from_body({"results": [], "next": f"{root}?cursor=n2&status=open", "previous": f"{root}?cursor=p1"})
+    assert (page.next_cursor, page.previous_cursor) == ("n2", "p1")
+    # `previous` is never followed: a link without a cursor (or no link) does not fail the page.
+    for previous in (root, 17, None):
+        page = Page.from_body({"results": [{"number": 1}], "next": None, "previous": previous})
+        assert page.results == [{"number": 1}] and page.previous_cursor is None and not page.has_next
+    # A walk would stop early at a `next` link it cannot follow.
+    for next_link in (root, 17):
+        with pytest.raises(UnexpectedResponse):
+            Page.from_body({"results": [], "next": next_link})
+    with pytest.raises(UnexpectedResponse):
+        Page.from_body({"next": None})
+
+
 def test_headers_reach_the_store(acme, sandbox):
     StoreClient.for_store(acme).get("store/")
     (entry,) = api_log(sandbox, "acme", "store/")
@@ -84,32 +112,11 @@ def test_headers_reach_the_store(acme, sandbox):
 # --- the shared rate limit ---------------------------------------------------------------------
 
 
-def process_env(**overrides) -> dict:
-    """The environment of a second Storedesk process on this test database."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        auth = db.get("USER") or ""
-        auth = f"{auth}:{db['PASSWORD']}@" if db.get("PASSWORD") else (f"{auth}@" if auth else "")
-        port = f":{db['PORT']}" if db.get("PORT") else ""
-        url = f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
-    return {
-        **os.environ,
-        "ENV_FILE": "",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": url,
-        **overrides,
-    }
-
-
 WALKER = """
 import sys, time
 import django
 django.setup()
-from storeapi.client import StoreClient
+from storeapi.client import Page, StoreClient
 from storeapi.models import Store
 store = Store.objects.get(pk=int(sys.argv[1]))
 client = StoreClient.for_store(store, priority=sys.argv[2])
@@ -127,7 +134,8 @@ def test_the_rate_limit_holds_across_two_processes(sandbox):
     sandbox.clear_request_log("bergmann")
     # Strict spacing: what is measured is the shared slot schedule itself (the borrowing
     # of a page view is tested in test_ratelimit.py).
-    env = process_env(STOREAPI_RATE_LIMIT_PER_SECOND="4", STOREAPI_INTERACTIVE_BURST="0")
+    # A second Storedesk process on this test database (the Celery worker's environment).
+    env = worker_env(STOREAPI_RATE_LIMIT_PER_SECOND="4", STOREAPI_INTERACTIVE_BURST="0")
     go = time.time() + 3  # both start together, after Django has loaded
     processes = [
         subprocess.Popen(

@@ -125,6 +125,10 @@ def test_connect_through_the_consent_page(browser, sandbox, site, owner):
 
     page = browser.get(reverse("store_connection", kwargs={"store": "siam"})).content.decode()
     assert "orders:write" in page
+    # Both reconnect forms post to store_connect for this store; one asks for a token.
+    assert '<input type="hidden" name="oauth-store" value="siam"' in page
+    assert '<input type="hidden" name="token-store" value="siam"' in page
+    assert re.search(r'<input type="password" name="token-token"[^>]*required', page)
 
 
 @pytest.mark.django_db
@@ -465,7 +469,7 @@ def wait_until(predicate, timeout=30.0):
     return predicate()
 
 
-def test_webhooks_from_the_sandbox_are_verified_and_processed(live_site, sandbox, storeapi_celery_worker):
+def test_webhooks_from_the_sandbox_are_verified_and_processed(live_site, sandbox, celery_worker):
     owner = OperatorFactory()
     token = sandbox.issue_token("bergmann")
     from storeapi.connect import store_connect_with_token
@@ -481,7 +485,7 @@ def test_webhooks_from_the_sandbox_are_verified_and_processed(live_site, sandbox
     assert len(numbers) == 2
 
 
-def test_app_uninstalled_disconnects_the_store(live_site, sandbox, storeapi_celery_worker):
+def test_app_uninstalled_disconnects_the_store(live_site, sandbox, celery_worker):
     owner = OperatorFactory()
     from storeapi.connect import store_connect_with_token
 

@@ -43,11 +43,15 @@ def owner_client(client, operator):
     return client
 
 
+def state_of(authorize_url: str) -> str:
+    return parse_qs(urlsplit(authorize_url).query)["state"][0]
+
+
 def start(client, store="acme") -> str:
     """POST the connect form; returns the state put in the authorize URL."""
     response = client.post(reverse("store_connect"), {"action": "oauth", "oauth-store": store})
     assert response.status_code == 302, response.content
-    return parse_qs(urlsplit(response.url).query)["state"][0]
+    return state_of(response.url)
 
 
 def callback(client, **params):
@@ -283,6 +287,17 @@ def test_a_state_started_by_another_operator_is_refused(client, operator):
     assert client.cookies["sessionid"].value != session_key
     response = callback(client, code="c", state=state, store="acme.29next.store")
     assert response.status_code == 400
+    assert 'data-error-code="bad_state"' in response.content.decode()
+    # In the same session, the state still belongs to the operator who started it.
+    session = {}
+    state = state_of(connect_start(session=session, operator=operator, subdomain="acme"))
+    with responses.RequestsMock() as mocked, pytest.raises(ConnectError) as excinfo:
+        connect_finish(
+            session=session, operator=other, params={"state": state, "code": "c", "store": "acme.29next.store"}
+        )
+    assert len(mocked.calls) == 0
+    assert excinfo.value.code == "other_operator" and excinfo.value.status == 400
+    assert_nothing_saved()
 
 
 def test_the_callback_needs_a_signed_in_operator(client):
@@ -291,14 +306,19 @@ def test_the_callback_needs_a_signed_in_operator(client):
     assert response.url.startswith(reverse("account_login"))
 
 
-def test_connect_finish_refuses_a_state_bound_to_another_store(rf, operator):
+def test_connect_finish_refuses_a_state_bound_to_another_store(operator):
     session = {}
-    connect_start(session=session, operator=operator, subdomain="acme")
+    state = state_of(connect_start(session=session, operator=operator, subdomain="acme"))
     state_entry = next(iter(session["storeapi_oauth_states"].values()))
     assert state_entry["store"] == "acme"
-    with pytest.raises(ConnectError) as excinfo:
-        connect_finish(session=session, operator=operator, params={"state": "nope", "code": "c", "store": "x"})
-    assert excinfo.value.code == "bad_state"
+    with responses.RequestsMock() as mocked, pytest.raises(ConnectError) as excinfo:
+        connect_finish(
+            session=session, operator=operator, params={"state": state, "code": "c", "store": "bergmann.29next.store"}
+        )
+    assert len(mocked.calls) == 0
+    assert excinfo.value.code == "store_mismatch"
+    assert_nothing_saved()
+    assert_nothing_saved("bergmann")
 
 
 # --- the token endpoint misbehaving ---------------------------------------------------------

@@ -1,13 +1,16 @@
 """The webhook receiver: signatures, de-duplication, and what events do.
 
-Deliveries here are signed the way the platform signs them; deliveries by the sandbox
-itself, processed by a real Celery worker, are in test_connect_sandbox.py.
+Deliveries here are signed the way the platform signs them and, where what happens
+after the answer is tested, processed by the real Celery worker; deliveries by the
+sandbox itself are in test_connect_sandbox.py.
 """
 
 import hashlib
 import hmac
 import json
+import re
 import threading
+import time
 import uuid
 
 import pytest
@@ -20,6 +23,7 @@ from storeapi import cache as object_cache
 from storeapi import signals
 from storeapi.events import new_counts, new_counts_reset
 from storeapi.models import Store, WebhookEvent
+from storeapi.tasks import webhook_process
 from storeapi.webhooks import CANONICAL_FORM_MAX_BYTES, webhook_event_process
 from tests.factories import StoreFactory
 
@@ -66,23 +70,45 @@ def acme(db):
     return store
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """The ids the receiver hands to Celery (the worker itself is tested with the sandbox)."""
-    ids = []
-    monkeypatch.setattr("storeapi.tasks.webhook_process.delay", ids.append)
-    return ids
+NOTHING_NEW = {"orders": 0, "customers": 0, "tickets": 0}
 
 
-@pytest.mark.django_db
-def test_a_signed_event_is_recorded_and_enqueued(client, acme, enqueued, django_capture_on_commit_callbacks):
+def worker_tasks(worker, since: int) -> list[tuple[str, str | None]]:
+    """The webhook tasks the worker received after offset `since` of its log, in order,
+    with what each returned (None: not finished)."""
+    log = worker.log()[since:]
+    task = re.escape("storeapi.tasks.webhook_process")
+    received = re.findall(rf"Task {task}\[([^\]]+)\] received", log)
+    returned = dict(re.findall(rf"Task {task}\[([^\]]+)\] succeeded in [^:]+: (\w+)", log))
+    return [(task_id, returned.get(task_id)) for task_id in received]
+
+
+def worker_outcomes(worker, since: int) -> list[str]:
+    """What each webhook task the worker received since `since` returned, once all have
+    finished. A marker task (for no event) is sent last: the queue is first in, first
+    out, so once the marker has run every task sent before it has been received."""
+    marker = webhook_process.delay(0).id
+    deadline = time.monotonic() + 30
+    while True:
+        tasks = worker_tasks(worker, since)
+        if (marker, "False") in tasks and all(returned is not None for _, returned in tasks):
+            return [returned for task_id, returned in tasks if task_id != marker]
+        assert time.monotonic() < deadline, worker.log()[since:][-3000:]
+        time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_event_is_recorded_and_enqueued(client, acme, celery_worker):
+    since = len(celery_worker.log())
     body = event()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, acme, body)
+    response = post(client, acme, body)
     assert response.status_code == 200
     stored = WebhookEvent.objects.get(store=acme)
     assert stored.event_type == "ticket.created"
-    assert enqueued == [stored.pk]
+    assert worker_outcomes(celery_worker, since) == ["True"]  # one task, which processed it
+    stored.refresh_from_db()
+    assert stored.processed_at is not None
+    assert new_counts(acme) == {"orders": 0, "customers": 0, "tickets": 1}
 
 
 @pytest.mark.django_db
@@ -96,15 +122,19 @@ def test_a_signed_event_is_recorded_and_enqueued(client, acme, enqueued, django_
         "x" * 1000,
     ],
 )
-def test_bad_or_missing_signatures_are_401_with_no_side_effects(client, acme, enqueued, signature):
-    response = post(client, acme, event(), signature=signature)
+def test_bad_or_missing_signatures_are_401_with_no_side_effects(
+    client, acme, signature, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as sent_to_the_worker:
+        response = post(client, acme, event(), signature=signature)
     assert response.status_code == 401
     assert not WebhookEvent.objects.exists()
-    assert enqueued == []
+    assert sent_to_the_worker == []
+    assert new_counts(acme) == NOTHING_NEW
 
 
 @pytest.mark.django_db
-def test_one_flipped_byte_or_a_truncated_signature_is_401(client, acme, enqueued):
+def test_one_flipped_byte_or_a_truncated_signature_is_401(client, acme):
     body = event()
     good = sign(body)
     flipped = good[:10] + ("0" if good[10] != "0" else "1") + good[11:]
@@ -116,7 +146,7 @@ def test_one_flipped_byte_or_a_truncated_signature_is_401(client, acme, enqueued
 
 
 @pytest.mark.django_db
-def test_the_canonical_json_form_of_the_body_is_accepted(client, acme, enqueued):
+def test_the_canonical_json_form_of_the_body_is_accepted(client, acme):
     body = event()
     canonical_signature = sign(json.dumps(json.loads(body)).encode())
     assert body != json.dumps(json.loads(body)).encode()  # compact vs. json.dumps spacing
@@ -124,7 +154,7 @@ def test_the_canonical_json_form_of_the_body_is_accepted(client, acme, enqueued)
 
 
 @pytest.mark.django_db
-def test_a_large_body_is_only_verified_as_sent(client, acme, enqueued):
+def test_a_large_body_is_only_verified_as_sent(client, acme):
     """The canonical form means parsing a body before it is verified: small bodies only."""
     body = event(data={"id": 31, "subject": "x" * (CANONICAL_FORM_MAX_BYTES + 1)})
     canonical_signature = sign(json.dumps(json.loads(body)).encode())
@@ -133,13 +163,13 @@ def test_a_large_body_is_only_verified_as_sent(client, acme, enqueued):
 
 
 @pytest.mark.django_db
-def test_an_uppercase_hex_signature_is_accepted(client, acme, enqueued):
+def test_an_uppercase_hex_signature_is_accepted(client, acme):
     body = event()
     assert post(client, acme, body, signature=sign(body).upper()).status_code == 200
 
 
 @pytest.mark.django_db
-def test_another_stores_signature_is_refused(client, acme, enqueued):
+def test_another_stores_signature_is_refused(client, acme):
     bergmann = StoreFactory(subdomain="bergmann")
     bergmann.set_webhook_secret("bergmann-secret")
     bergmann.save()
@@ -149,7 +179,7 @@ def test_another_stores_signature_is_refused(client, acme, enqueued):
 
 
 @pytest.mark.django_db
-def test_a_store_without_a_secret_accepts_nothing(client, acme, enqueued):
+def test_a_store_without_a_secret_accepts_nothing(client, acme):
     acme.wipe_credentials()
     acme.save()
     body = event()
@@ -157,14 +187,14 @@ def test_a_store_without_a_secret_accepts_nothing(client, acme, enqueued):
 
 
 @pytest.mark.django_db
-def test_an_unknown_store_is_404_never_410(client, enqueued):
+def test_an_unknown_store_is_404_never_410(client):
     body = event()
     response = client.post("/webhooks/999999/", data=body, content_type="application/json")
     assert response.status_code == 404
 
 
 @pytest.mark.django_db
-def test_webhooks_need_no_csrf_token_and_only_accept_post(acme, enqueued):
+def test_webhooks_need_no_csrf_token_and_only_accept_post(acme):
     csrf_client = Client(enforce_csrf_checks=True)
     body = event()
     assert post(csrf_client, acme, body).status_code == 200
@@ -173,45 +203,47 @@ def test_webhooks_need_no_csrf_token_and_only_accept_post(acme, enqueued):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("body", [b"not json", b"[1,2]", b'{"event_type": "order.created"}', b'{"event_id": "x"}'])
-def test_signed_but_malformed_bodies_are_400(client, acme, enqueued, body):
+def test_signed_but_malformed_bodies_are_400(client, acme, body):
     assert post(client, acme, body).status_code == 400
     assert not WebhookEvent.objects.exists()
 
 
 @pytest.mark.django_db
-def test_bodies_of_a_few_megabytes_are_accepted(client, acme, enqueued):
+def test_bodies_of_a_few_megabytes_are_accepted(client, acme):
     data = {"id": 5, "note": "x" * (3 * 1024 * 1024)}
     body = event("customer.updated", data=data)
     assert post(client, acme, body).status_code == 200
 
 
 @pytest.mark.django_db
-def test_oversized_bodies_are_refused(client, acme, enqueued, settings):
+def test_oversized_bodies_are_refused(client, acme, settings):
     settings.STOREAPI_WEBHOOK_MAX_BYTES = 1000
     body = event("customer.updated", data={"id": 5, "note": "x" * 2000})
     assert post(client, acme, body).status_code == 413
     assert not WebhookEvent.objects.exists()
 
 
-@pytest.mark.django_db
-def test_a_duplicate_event_is_acknowledged_and_not_processed_twice(
-    client, acme, enqueued, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_event_is_acknowledged_and_not_processed_twice(client, acme, celery_worker):
+    since = len(celery_worker.log())
     body = event("ticket.created")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert post(client, acme, body).status_code == 200
-    assert webhook_event_process(event_id=enqueued[0]) is True
-    with django_capture_on_commit_callbacks(execute=True):
-        second = post(client, acme, body)
+    assert post(client, acme, body).status_code == 200
+    stored = WebhookEvent.objects.get(store=acme)
+    assert worker_outcomes(celery_worker, since) == ["True"]
+    stored.refresh_from_db()
+    assert stored.processed_at is not None
+    since = len(celery_worker.log())
+    second = post(client, acme, body)
     assert second.status_code == 200
     assert second.json()["duplicate"] is True
     assert WebhookEvent.objects.count() == 1
-    assert len(enqueued) == 1  # already processed: nothing sent round again
+    assert worker_outcomes(celery_worker, since) == []  # already processed: nothing sent round again
     assert new_counts(acme)["tickets"] == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_three_concurrent_copies_of_an_event_have_one_effect(acme, enqueued):
+def test_three_concurrent_copies_of_an_event_have_one_effect(acme, celery_worker):
+    since = len(celery_worker.log())
     body = event("order.created", data={"number": "1042", "user": {"id": 9}})
     results = []
     barrier = threading.Barrier(3)
@@ -230,10 +262,12 @@ def test_three_concurrent_copies_of_an_event_have_one_effect(acme, enqueued):
         t.join()
     assert results == [200, 200, 200]
     assert WebhookEvent.objects.filter(store=acme).count() == 1
-    # However many times the task runs (a redelivery of an unprocessed event is
-    # sent round again), the event takes effect once.
-    outcomes = [webhook_event_process(event_id=pk) for pk in enqueued]
-    assert outcomes.count(True) == 1
+    # However many times the task runs (a copy that arrives before the event is
+    # processed sends it round again), the event takes effect once.
+    outcomes = worker_outcomes(celery_worker, since)
+    assert 1 <= len(outcomes) <= 3
+    assert outcomes.count("True") == 1
+    assert WebhookEvent.objects.get(store=acme, event_id=json.loads(body)["event_id"]).processed_at is not None
     assert new_counts(acme) == {"orders": 1, "customers": 0, "tickets": 0}
 
 
@@ -249,6 +283,7 @@ def test_processing_invalidates_cached_objects_and_counts_new_items(acme):
         received.append(kwargs)
 
     signals.webhook_received.connect(receiver)
+    tickets_version = object_cache.list_version(acme.pk, "tickets")
     try:
         stored = WebhookEvent.objects.create(
             store=acme, event_id="e1", event_type="ticket.created", payload=json.loads(event())
@@ -263,6 +298,9 @@ def test_processing_invalidates_cached_objects_and_counts_new_items(acme):
     assert object_cache.cached_read(other_store.pk, ("tickets", "31"), "tickets/31/", None) == {"status": "open"}
     assert new_counts(acme) == {"orders": 0, "customers": 0, "tickets": 1}
     assert new_counts(other_store) == {"orders": 0, "customers": 0, "tickets": 0}
+    # Figures counted from the store's ticket lists (the overview's) are counted again.
+    assert object_cache.list_version(acme.pk, "tickets") == tickets_version + 1
+    assert object_cache.list_version(other_store.pk, "tickets") == 0
     assert received[0]["event_type"] == "ticket.created" and received[0]["store"] == acme
     stored.refresh_from_db()
     assert stored.processed_at is not None
