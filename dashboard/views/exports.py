@@ -21,23 +21,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from storeapi.access import store_view
-from storeapi.models import Membership
 from storeapi.roles import Perm
 
 from ..filters import OrderFilterForm
 from ..jobs import selectors, services
 from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query
 from ..jobs.writers import neutralise
+from ..selectors.cross_store import operator_stores
 
 JOBS_PER_PAGE = 25
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def _export_stores(operator) -> list:
-    return [m.store for m in Membership.objects.for_operator(operator) if m.allows(Perm.EXPORT_ORDERS)]
 
 
 def _prefill(request, stores) -> dict:
@@ -66,7 +62,7 @@ def _jobs_context(request) -> dict:
 @login_required
 def export_list(request):
     """New export form, and the operator's jobs with live progress."""
-    stores = _export_stores(request.user)
+    stores = operator_stores(operator=request.user, perm=Perm.EXPORT_ORDERS)
     if request.htmx and request.method == "GET":
         return render(request, "dashboard/exports/list.html#jobs", _jobs_context(request))
     if request.method == "POST":
