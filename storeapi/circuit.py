@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .ratelimit import shared_redis
+from .redis_client import shared_redis
 
 
 def _key(store_key: str) -> str:

@@ -7,7 +7,7 @@ operator has looked (e.g. opened the ticket list).
 
 from __future__ import annotations
 
-from .ratelimit import shared_redis
+from .redis_client import shared_redis
 
 KINDS = ("orders", "customers", "tickets")
 _TTL = 60 * 60 * 24 * 30

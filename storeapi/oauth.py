@@ -22,7 +22,7 @@ from requests_oauthlib import OAuth2Session
 from .domains import store_base_url
 from .errors import StoreUnavailable
 from .http import shared_session
-from .ratelimit import shared_redis
+from .redis_client import shared_redis
 
 logger = logging.getLogger(__name__)
 

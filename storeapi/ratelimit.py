@@ -25,6 +25,8 @@ from collections.abc import Callable
 import redis
 from django.conf import settings
 
+from .redis_client import shared_redis
+
 INTERACTIVE = "interactive"
 BULK = "bulk"
 PRIORITIES = (INTERACTIVE, BULK)
@@ -65,17 +67,6 @@ if until_ > hold then
 end
 return 1
 """
-
-_clients: dict[str, redis.Redis] = {}
-
-
-def shared_redis() -> redis.Redis:
-    """One connection pool per process for REDIS_URL."""
-    url = settings.REDIS_URL
-    client = _clients.get(url)
-    if client is None:
-        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-    return client
 
 
 class RateLimiter:

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from storeapi.ratelimit import BULK, INTERACTIVE, RateLimiter, shared_redis
+from storeapi.ratelimit import BULK, INTERACTIVE, RateLimiter
+from storeapi.redis_client import shared_redis
 
 
 @pytest.fixture
