@@ -8,9 +8,7 @@ from ..audit import audit_record
 
 
 def customer_note_add(*, operator, store, customer_id: int, message: str) -> dict:
-    note = StoreClient.for_store(store).post(
-        f"users/{customer_id}/notes/", {"message": message}, invalidates=("users", customer_id)
-    )
+    note = StoreClient.for_store(store).post(f"users/{customer_id}/notes/", {"message": message})
     audit_record(
         operator=operator,
         store=store,
