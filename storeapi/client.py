@@ -254,13 +254,31 @@ class StoreClient:
         return entry.value
 
     def _read_once(self, found: read_cache.Lookup, path: str, params: dict | None) -> read_cache.Entry:
-        """Ask the store for this key, or wait (bounded) for the reader already asking."""
+        """Ask the store for this key, or wait (bounded) for the reader already asking.
+
+        A newer answer kept meanwhile under the versions this reader saw is its answer;
+        so is the error of the reader it waited for (not asked again for a moment)."""
         deadline = self.clock() + self.wait_bound
         lease = self.wait_bound + self.timeout[0] + self.timeout[1] + 2
+        judged = found.entry.fetched_at if found.entry is not None else float("-inf")
+
+        def newer_answer() -> read_cache.Entry | None:
+            entry = read_cache.current(found)
+            return entry if found.entry_is_current(entry) and entry.fetched_at > judged else None
+
         while True:
+            entry = newer_answer()
+            if entry is not None:
+                return entry
+            error = read_cache.shared_error(found)
+            if error is not None:
+                raise error
             token = read_cache.try_lead(found, lease_seconds=lease)
             if token is not None:
                 try:
+                    entry = newer_answer()  # kept between our look and our lead
+                    if entry is not None:
+                        return entry
                     started = time.time()
                     value = self._request("GET", path, params=params)
                     return read_cache.save(found, value, fetched_at=started)
@@ -269,12 +287,6 @@ class StoreClient:
                     raise
                 finally:
                     read_cache.release(found, token)
-            entry = read_cache.current(found)
-            if found.entry_is_current(entry):
-                return entry
-            error = read_cache.shared_error(found)
-            if error is not None:
-                raise error
             if self.clock() >= deadline:
                 raise StoreBusy("A colleague's identical read did not finish in time.", retry_after=1.0)
             self.sleep(FOLLOW_POLL_SECONDS)
@@ -341,15 +353,19 @@ class StoreClient:
                 logger.warning(
                     "%s %s on store %s failed: %s (attempt %d)", method, path, subdomain, type(exc).__name__, attempt
                 )
-                if self.policy.exception_is_retryable(method, request_sent=sent) and self.policy.can_retry(
-                    attempt=attempt, waited=waited, delay=delay
+                # A store that let a request wait its whole read timeout has held the
+                # caller long enough: a page view does not ask again, and page views
+                # leave the store alone for a while (the circuit).
+                hung = isinstance(exc, requests.ReadTimeout) and method.upper() in SAFE_METHODS
+                page_view_waited_enough = hung and self.wait_bound is not None
+                if (
+                    not page_view_waited_enough
+                    and self.policy.exception_is_retryable(method, request_sent=sent)
+                    and self.policy.can_retry(attempt=attempt, waited=waited, delay=delay)
                 ):
                     self.sleep(delay)
                     waited += delay
                     continue
-                # A read that timed out has already held its caller for the whole read
-                # timeout: that is failure enough to leave the store alone for a while.
-                hung = isinstance(exc, requests.Timeout) and method.upper() in SAFE_METHODS
                 self._trip_circuit(attempt, hung=hung)
                 raise StoreUnavailable(f"No answer from the store ({type(exc).__name__}).", store=subdomain) from None
             status = response.status_code

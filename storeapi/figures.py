@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from . import cache as read_cache
 from .background import run_soon
-from .freshness import record_read
+from .freshness import record_read, wants_fresh
 
 T = TypeVar("T")
 
@@ -21,7 +21,10 @@ def cached_figure(*, store, name: str, resources: tuple[str, ...], compute: Call
     counted, recounted in the background when `resources`' lists have changed since
     (at once after an operator's own write)."""
     found = read_cache.figure_lookup(store.pk, name, resources)
-    verdict = read_cache.figure_verdict(found, now=time.time())
+    now = time.time()
+    verdict = read_cache.figure_verdict(found, now=now)
+    if wants_fresh() and found.figure is not None and now - found.figure.computed_at > read_cache.REFRESH_MIN_AGE:
+        verdict = read_cache.MISS  # Refresh pressed: count now
     if verdict.serve:
         record_read(fetched_at=found.figure.computed_at, from_cache=True)
         if verdict.refresh and read_cache.figure_claim_refresh(found):
