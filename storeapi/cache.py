@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,7 @@ CHANGES_ALSO = {"orders": ("transactions", "users")}
 _LISTED_UNDER_OBJECTS = frozenset({"orders", "tickets", "transactions"})
 
 VERSION_TTL = 60 * 60 * 24
-FLIGHT_ERROR_MS = 2000  # how long waiting readers take a failed read's error as theirs
+FLIGHT_ERROR_MS = 2000  # how long a failed read's error is kept for the readers that waited for it
 OWN, ANY = "own", "any"
 
 
@@ -262,8 +263,8 @@ return 0
 
 
 def try_lead(found: Lookup, *, lease_seconds: float) -> str | None:
-    """Become the one reader that asks the store for this key; a token to `release` with,
-    or None while another reader is at it."""
+    """Become the one reader that asks the store for this key: a token to `release`
+    with, or None while another reader is at it."""
     token = uuid.uuid4().hex
     if shared_redis().set(f"{found.key}:flight", token, nx=True, px=max(1, int(lease_seconds * 1000))):
         return token
@@ -275,22 +276,23 @@ def release(found: Lookup, token: str) -> None:
 
 
 def share_error(found: Lookup, error: Exception) -> None:
-    """The store refused or failed this read: the readers waiting for it get the same."""
-    payload = pickle.dumps((found.seen, found.own, error), protocol=pickle.HIGHEST_PROTOCOL)
+    """The store refused or failed this read: the readers that were waiting for it when
+    it failed get the same; a reader that comes later (a Retry) asks again."""
+    payload = pickle.dumps((time.time(), error), protocol=pickle.HIGHEST_PROTOCOL)
     shared_redis().set(f"{found.key}:error", payload, px=FLIGHT_ERROR_MS)
 
 
-def shared_error(found: Lookup) -> Exception | None:
+def shared_error(found: Lookup, *, since: float) -> Exception | None:
+    """The error of a read of this key that failed after `since` (when this reader
+    began to ask)."""
     raw = shared_redis().get(f"{found.key}:error")
     if raw is None:
         return None
     try:
-        seen, own, error = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
+        failed_at, error = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
     except Exception:
         return None
-    if tuple(seen) != found.seen or tuple(own) != found.own:
-        return None
-    return error
+    return error if failed_at >= since else None
 
 
 def claim_refresh(found: Lookup) -> bool:

@@ -173,12 +173,22 @@ class StoreClient:
 
     # --- the public calls ------------------------------------------------------------
 
-    def get(self, path: str, params: dict | None = None, *, cached: bool = False, fresh: bool = False):
+    def get(
+        self,
+        path: str,
+        params: dict | None = None,
+        *,
+        cached: bool = False,
+        fresh: bool = False,
+        reference: bool = False,
+    ):
         """One object (or any GET). With `cached` (page views), through the shared read
         cache; `fresh` asks the store now whatever the cache holds (and keeps the answer
-        for the next reader), for a read that a write is about to depend on."""
+        for the next reader), for a read that a write is about to depend on. A
+        `reference` read (ticket types, shipping methods: what labels a page) does not
+        count towards how old the page's data is said to be."""
         if cached and not self.transient and self.priority == INTERACTIVE:
-            return self._cached_get(path, params, fresh=fresh)
+            return self._cached_get(path, params, fresh=fresh, reference=reference)
         return self._request("GET", path, params=params)
 
     def list_page(
@@ -226,7 +236,7 @@ class StoreClient:
 
     # --- the shared read cache ------------------------------------------------------------
 
-    def _cached_get(self, path: str, params: dict | None, *, fresh: bool):
+    def _cached_get(self, path: str, params: dict | None, *, fresh: bool, reference: bool):
         store_id = self.store.pk
         found = read_cache.lookup(store_id, path, params)
         if fresh:
@@ -237,46 +247,48 @@ class StoreClient:
         asked_at = time.time()
         verdict = read_cache.verdict(found, now=asked_at, wants_fresh=wants_fresh())
         if verdict.serve:
-            record_read(fetched_at=found.entry.fetched_at, from_cache=True)
+            record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
             if verdict.refresh and read_cache.claim_refresh(found):
                 run_soon(_refresh_read, self.store, path, params)
             return found.entry.value
         try:
             with store_thread_place(str(store_id), timeout=self.wait_bound):
-                entry = self._read_once(found, path, params)
+                entry = self._read_once(found, path, params, asked_at=asked_at)
         except (RateLimited, StoreUnavailable) as error:
             if found.entry is None:
                 raise
             # Busy or down: the last answer, saying how old it is, rather than nothing.
             record_read(fetched_at=found.entry.fetched_at, from_cache=True, note=_shown_instead_note(error))
             return found.entry.value
-        record_read(fetched_at=entry.fetched_at, from_cache=entry.fetched_at < asked_at)
+        record_read(fetched_at=entry.fetched_at, from_cache=not reference and entry.fetched_at < asked_at)
         return entry.value
 
-    def _read_once(self, found: read_cache.Lookup, path: str, params: dict | None) -> read_cache.Entry:
+    def _read_once(
+        self, found: read_cache.Lookup, path: str, params: dict | None, *, asked_at: float
+    ) -> read_cache.Entry:
         """Ask the store for this key, or wait (bounded) for the reader already asking.
 
         A newer answer kept meanwhile under the versions this reader saw is its answer;
-        so is the error of the reader it waited for (not asked again for a moment)."""
+        so is the error of a read that failed while it waited (not asked again)."""
         deadline = self.clock() + self.wait_bound
         lease = self.wait_bound + self.timeout[0] + self.timeout[1] + 2
         judged = found.entry.fetched_at if found.entry is not None else float("-inf")
 
-        def newer_answer() -> read_cache.Entry | None:
+        def answer_meanwhile() -> read_cache.Entry | None:
+            error = read_cache.shared_error(found, since=asked_at)
+            if error is not None:
+                raise error
             entry = read_cache.current(found)
             return entry if found.entry_is_current(entry) and entry.fetched_at > judged else None
 
         while True:
-            entry = newer_answer()
+            entry = answer_meanwhile()
             if entry is not None:
                 return entry
-            error = read_cache.shared_error(found)
-            if error is not None:
-                raise error
             token = read_cache.try_lead(found, lease_seconds=lease)
             if token is not None:
                 try:
-                    entry = newer_answer()  # kept between our look and our lead
+                    entry = answer_meanwhile()  # between our look and our lead
                     if entry is not None:
                         return entry
                     started = time.time()

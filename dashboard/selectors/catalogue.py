@@ -130,7 +130,7 @@ class ShippingMethod:
 
 def shipping_methods(*, store) -> list[ShippingMethod]:
     """The store's shipping methods with their price in the store's currency (cached)."""
-    body = StoreClient.for_store(store).get("shipping-methods/", cached=True)
+    body = StoreClient.for_store(store).get("shipping-methods/", cached=True, reference=True)
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         raise UnexpectedResponse("The shipping methods answer has no results.")
     currency = (store.currency or "").upper()

@@ -19,7 +19,7 @@ def ticket_types_list(*, store) -> list[dict]:
     """The store's ticket types (few; cached). An empty list when they cannot be read:
     the types only label rows and fill a filter, so their failure must not hide the inbox."""
     try:
-        body = StoreClient.for_store(store).get("tickettypes/", cached=True)
+        body = StoreClient.for_store(store).get("tickettypes/", cached=True, reference=True)
     except StoreAPIError:
         return []
     if isinstance(body, dict):
