@@ -12,7 +12,7 @@ import itertools
 import json
 import random
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -42,130 +42,12 @@ from .models import (
     Transaction,
     tags_index,
 )
+from .money import ZERO, cents, split_tax
+from .order_records import iso, order_address, refund_record, transaction_record, transaction_row
+from .profiles import SECOND_CURRENCY, profile_for
 
 BATCH = 2000
 FIRST_ORDER_NUMBER = 100001
-
-
-@dataclass(frozen=True)
-class StoreProfile:
-    name: str
-    currency: str
-    timezone: str
-    language: str
-    country: str
-    locale: str
-    tax_title: str
-    tax_rate: str
-    prices_include_tax: bool
-    price_factor: float
-    price_step: int  # prices end on a multiple of this many cents (minus the ending below)
-    price_ending: int
-    shipping: tuple  # ((code, name, cents), ...)
-    free_shipping_over: int
-    tagline: str
-    tax_id: str
-    contact_address: dict
-    neighbours: tuple = ()
-    extra: dict = field(default_factory=dict)
-
-
-PROFILES = {
-    "acme": StoreProfile(
-        name="Acme Outfitters",
-        currency="USD",
-        timezone="America/New_York",
-        language="en",
-        country="US",
-        locale="en_US",
-        tax_title="Sales Tax",
-        tax_rate="0.0725",
-        prices_include_tax=False,
-        price_factor=1.0,
-        price_step=100,
-        price_ending=5,
-        shipping=(("standard", "Standard Shipping", 795), ("express", "Express Shipping", 1995)),
-        free_shipping_over=10000,
-        tagline="Gear for every trail",
-        tax_id="84-1234567",
-        contact_address={
-            "company_name": "Acme Outfitters Inc.",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 4100",
-            "city": "New York",
-            "state": "NY",
-            "postcode": "10118",
-            "country": "US",
-            "phone_number": "+1 212-555-0142",
-        },
-        neighbours=(("CA", "Toronto", "ON", "M5V 2T6"), ("GB", "London", "", "EC1A 1BB")),
-    ),
-    "bergmann": StoreProfile(
-        name="Bergmann Haus & Garten",
-        currency="EUR",
-        timezone="Europe/Berlin",
-        language="de",
-        country="DE",
-        locale="de_DE",
-        tax_title="MwSt.",
-        tax_rate="0.19",
-        prices_include_tax=True,
-        price_factor=0.93,
-        price_step=100,
-        price_ending=10,
-        shipping=(("dhl", "DHL Paket", 490), ("express", "DHL Express", 1290)),
-        free_shipping_over=5000,
-        tagline="Alles für Haus und Garten",
-        tax_id="DE812345678",
-        contact_address={
-            "company_name": "Bergmann Haus & Garten GmbH",
-            "line1": "Friedrichstraße 68",
-            "line2": "",
-            "city": "Berlin",
-            "state": "Berlin",
-            "postcode": "10117",
-            "country": "DE",
-            "phone_number": "+49 30 5550142",
-        },
-        neighbours=(("AT", "Wien", "", "1010"), ("CH", "Zürich", "ZH", "8001")),
-    ),
-    "siam": StoreProfile(
-        name="Siam Silk & Spice",
-        currency="THB",
-        timezone="Asia/Bangkok",
-        language="th",
-        country="TH",
-        locale="th_TH",
-        tax_title="VAT",
-        tax_rate="0.07",
-        prices_include_tax=True,
-        price_factor=34.0,
-        price_step=1000,
-        price_ending=100,
-        shipping=(("kerry", "Kerry Express", 5000), ("ems", "Thailand Post EMS", 8000)),
-        free_shipping_over=150000,
-        tagline="Thai silk, spices and crafts",
-        tax_id="0105561234567",
-        contact_address={
-            "company_name": "Siam Silk & Spice Co., Ltd.",
-            "line1": "999 Rama I Road",
-            "line2": "Pathum Wan",
-            "city": "Bangkok",
-            "state": "Bangkok",
-            "postcode": "10330",
-            "country": "TH",
-            "phone_number": "+66 2 555 0142",
-        },
-        neighbours=(("SG", "Singapore", "", "018956"), ("MY", "Kuala Lumpur", "", "50088")),
-    ),
-}
-
-
-def profile_for(subdomain: str) -> StoreProfile:
-    if subdomain in PROFILES:
-        return PROFILES[subdomain]
-    base = PROFILES["acme"]
-    return StoreProfile(**{**base.__dict__, "name": f"{subdomain.title()} Store", "timezone": "UTC"})
 
 
 # (title, variant, USD price, share of cost)
@@ -204,8 +86,6 @@ CATALOGUE = [
 
 # Index in CATALOGUE -> units in stock (all at the main warehouse): low and out of stock.
 STOCK_LEVELS = {3: 2, 7: 0, 13: 3, 17: 0, 27: 0}
-# A second currency each store prices its catalogue in: (code, rate from USD).
-SECOND_CURRENCY = {"acme": ("CAD", 1.35), "bergmann": ("CHF", 0.9), "siam": ("USD", 1.0)}
 # The second fulfillment location: (city, state, postcode).
 SECOND_WAREHOUSE = {
     "acme": ("Reno", "NV", "89502"),
@@ -218,9 +98,6 @@ ORDER_TAGS = ["vip", "gift", "wholesale", "priority", "fraud-review", "repeat-cu
 COUPONS = [("WELCOME10", 10), ("SPRING15", 15), ("VIP20", 20), ("FREESHIP", 5)]
 OFFERS = ["Bundle & Save 10%", "Second item half price"]
 PAYMENT_METHODS = [("card_token", 70), ("paypal", 18), ("apple_pay", 8), ("google_pay", 4)]
-GATEWAYS = {"card_token": (1, "Stripe", "stripe"), "paypal": (2, "PayPal", "paypal")}
-GATEWAYS["apple_pay"] = GATEWAYS["google_pay"] = GATEWAYS["card_token"]
-GATEWAYS["external"] = (0, "External", "external")  # orders placed through the API
 UTM = [
     (None, None, None, 40),
     ("google", "cpc", "brand-search", 20),
@@ -233,34 +110,6 @@ CARRIERS = [("UPS", "https://www.ups.com/track?tracknum={}"), ("DHL", "https://w
 TICKET_TYPES = ["Order status", "Returns & refunds", "Product question", "Shipping & delivery", "Billing", "Other"]
 TICKET_TAGS = ["vip", "urgent", "damaged-item", "late-delivery", "return", "billing", "follow-up"]
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 8, 7, 6, 6, 7, 8, 9, 10, 10, 8, 5, 3]
-
-
-ZERO = Decimal("0.00")
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def order_address(address: CustomerAddress, customer: Customer) -> dict:
-    """A saved address as an order keeps it (a copy); names it lacks are the customer's."""
-    return {
-        "id": address.id,
-        "first_name": address.first_name or customer.first_name,
-        "last_name": address.last_name or customer.last_name,
-        "line1": address.line1,
-        "line2": address.line2,
-        "line3": address.line3,
-        "line4": address.line4,
-        "state": address.state,
-        "postcode": address.postcode,
-        "country": address.country,
-        "phone_number": address.phone_number,
-    }
-
-
-def cents(value: int) -> Decimal:
-    return Decimal(value).scaleb(-2)
 
 
 def ascii_slug(text: str) -> str:
@@ -313,20 +162,11 @@ class StoreSeeder:
         self.tz = ZoneInfo(store.timezone)
         self.anchor = anchor
         self.start = anchor - dt.timedelta(days=548)
-        self.rate = Decimal(self.profile.tax_rate)
-        self.rate_f = float(self.profile.tax_rate)
         self.products: list[Product] = []
         self.staff: list[StaffUser] = []
         self.user_agents = [self.fake.user_agent() for _ in range(25)]
 
     # --- money --------------------------------------------------------------------------
-
-    def split_tax(self, amount: int) -> tuple[int, int]:
-        """(excl, tax) of a price as the store shows it."""
-        if self.profile.prices_include_tax:
-            excl = round(amount / (1 + self.rate_f))
-            return excl, amount - excl
-        return amount, round(amount * self.rate_f)
 
     def price(self, usd: float) -> int:
         raw = usd * 100 * self.profile.price_factor
@@ -445,7 +285,7 @@ class StoreSeeder:
         StockRecord.objects.bulk_create(records)
 
     def index_products(self) -> None:
-        self.product_prices = {p.id: self.split_tax(int(p.price * 100)) for p in self.products}
+        self.product_prices = {p.id: split_tax(self.store, int(p.price * 100)) for p in self.products}
         self.product_costs = {p.id: int(p.cost * 100) for p in self.products}
 
     def create_staff(self) -> None:
@@ -636,7 +476,7 @@ class StoreSeeder:
         ship_code, ship_name, ship_price = profile.shipping[0] if rng.random() < 0.85 else profile.shipping[1]
         if ship_code == profile.shipping[0][0] and lines_incl - discount_incl >= profile.free_shipping_over:
             ship_price = 0
-        ship_excl, ship_tax = self.split_tax(ship_price)
+        ship_excl, ship_tax = split_tax(store, ship_price)
         total_incl = lines_incl - discount_incl + ship_excl + ship_tax
         total_tax = lines_tax - discount_tax + ship_tax
         s = self.statuses(placed)
@@ -781,94 +621,21 @@ class StoreSeeder:
         return result
 
     def transaction(self, tid, order, kind, status, when, amount) -> dict:
-        rng = self.rng
-        gateway_id, gateway_name, gateway_type = GATEWAYS[order.payment_method]
-        card = order.payment_method in ("card_token", "apple_pay", "google_pay")
-        amount = f"{amount:.2f}"
-        return {
-            "id": tid,
-            "type": kind,
-            "status": status,
-            "amount": amount,
-            "currency": order.currency,
-            "date_created": iso(when),
-            "parent_id": None,
-            "payment_method": order.payment_method,
-            "response_code": 100 if status == "succeeded" else 200,
-            "auth_code": f"{rng.randrange(100000, 999999)}" if status == "succeeded" else None,
-            "external_id": None,
-            "network_transaction_id": None,
-            "is_disputed": order.is_disputed,
-            "is_external": False,
-            "is_initial_retry": None,
-            "is_test": order.is_test,
-            "statement_descriptor": self.store.name[:22],
-            "payment_details": {
-                "bankcard_first_six": rng.choice(["424242", "555555", "378282"]) if card else None,
-                "bankcard_last_four": f"{rng.randrange(10000):04d}" if card else None,
-                "card_token": f"tok_{rng.getrandbits(64):016x}" if card else "",
-                "gateway": {"id": gateway_id, "name": gateway_name, "type": gateway_type},
-                "is_3ds": card and rng.random() < 0.3,
-                "optimized_3ds": False,
-                "paypal_vault_id": f"PV-{rng.getrandbits(32):08X}" if not card else "",
-                "sca_flow": "",
-            },
-            "report_values": {"amount": amount, "currency": order.currency},
-        }
+        return transaction_record(
+            self.rng, store=self.store, tid=tid, order=order, kind=kind, status=status, when=when, amount=amount
+        )
 
     def refund_record(self, order: Order, amount: int, when: dt.datetime, *, full: bool, note="") -> dict:
-        """A refund, stored compactly; `lines` are [line index, quantity] into the order's lines."""
-        tid = order.number * 10 + self.store.id * 100_000_000 + 5 + len(order.refunds or [])
-        transaction = self.transaction(tid, order, "refund", "succeeded", when, cents(amount))
-        return {
-            "id": tid,
-            "created_at": iso(when),
-            "amount": f"{cents(amount):.2f}",
-            "note": note or ("Full refund" if full else "Partial refund: goodwill"),
-            "lines": "all" if full else [],
-            "shipping": f"{order.shipping_excl_tax + order.shipping_tax:.2f}" if full else "0.00",
-            "transaction": transaction,
-            "user_id": self.staff[0].id if self.staff else 0,
-        }
-
-
-@dataclass(frozen=True)
-class ShippingMethod:
-    id: int
-    code: str
-    name: str
-    description: str
-    delivery_time: str
-    countries: tuple
-    prices: tuple  # ((currency, Decimal), ...)
-
-
-def shipping_methods(store: Store) -> list[ShippingMethod]:
-    """The store's shipping methods (`/shipping-methods/`), from its profile: the first
-    is the default. Orders placed through the API pay `price_per_order` (no free
-    shipping threshold: that is a checkout offer)."""
-    profile = profile_for(store.subdomain)
-    countries = (profile.country, *[n[0] for n in profile.neighbours])
-    times = ("3-5 days", "1-2 days")
-    second = SECOND_CURRENCY.get(store.subdomain)
-    methods = []
-    for index, (code, name, price) in enumerate(profile.shipping):
-        prices = [(store.currency, cents(price))]
-        if second:
-            usd = price / 100 / profile.price_factor
-            prices.append((second[0], cents(round(usd * second[1]) * 100 - 1)))
-        methods.append(
-            ShippingMethod(
-                id=store.id * 100 + index + 1,
-                code=code,
-                name=name,
-                description=f"{name}, {times[index % 2]}",
-                delivery_time=times[index % 2],
-                countries=countries,
-                prices=tuple(prices),
-            )
+        return refund_record(
+            self.rng,
+            store=self.store,
+            order=order,
+            amount=amount,
+            when=when,
+            full=full,
+            note=note,
+            user_id=self.staff[0].id if self.staff else 0,
         )
-    return methods
 
 
 def ensure_staff(store: Store, email: str) -> StaffUser:
@@ -912,32 +679,6 @@ TRANSACTION_COLUMNS = [
     "gateway_id", "is_external", "is_test", "is_3ds", "external_id", "auth_code", "bankcard_first_six",
     "bankcard_last_four", "date_created",
 ]  # fmt: skip
-
-
-def transaction_row(order, record: dict) -> SimpleNamespace:
-    """The `Transaction` row of one entry of an order's `transactions` (model attnames)."""
-    details = record.get("payment_details") or {}
-    gateway = details.get("gateway") or {}
-    return SimpleNamespace(
-        id=record["id"],
-        store_id=order.store_id,
-        order_id=order.id,
-        customer_id=order.customer_id,
-        type=record.get("type") or "",
-        status=record.get("status") or "",
-        amount=Decimal(str(record.get("amount") or "0")),
-        currency=record.get("currency") or order.currency,
-        payment_method=record.get("payment_method") or "",
-        gateway_id=gateway.get("id"),
-        is_external=bool(record.get("is_external")),
-        is_test=bool(record.get("is_test")),
-        is_3ds=bool(details.get("is_3ds")),
-        external_id=record.get("external_id"),
-        auth_code=record.get("auth_code"),
-        bankcard_first_six=details.get("bankcard_first_six"),
-        bankcard_last_four=details.get("bankcard_last_four"),
-        date_created=dt.datetime.fromisoformat(record["date_created"].replace("Z", "+00:00")),
-    )
 
 
 LINE_COLUMNS = [

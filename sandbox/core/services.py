@@ -30,9 +30,10 @@ from .models import (
     TicketTag,
     Transaction,
 )
-from .seed import FIRST_ORDER_NUMBER, StoreSeeder, cents, order_address, shipping_methods, transaction_row
-
-ZERO = Decimal("0.00")
+from .money import ZERO, cents, split_tax
+from .order_records import order_address, refund_record, transaction_id, transaction_record, transaction_row
+from .seed import FIRST_ORDER_NUMBER, StoreSeeder
+from .shipping import shipping_methods
 
 
 class Conflict(Exception):
@@ -144,9 +145,16 @@ def refundable_transactions(order: Order) -> list[tuple[dict, Decimal]]:
     return result
 
 
-def _apply_refund(order: Order, *, seeder: StoreSeeder, amount: Decimal, parent: dict, lines, shipping, note, user):
-    now = timezone.now()
-    record = seeder.refund_record(order, int(amount * 100), now, full=False, note=note or "Refund")
+def _apply_refund(order: Order, *, amount: Decimal, parent: dict, lines, shipping, note, user):
+    record = refund_record(
+        random.Random(),
+        store=order.store,
+        order=order,
+        amount=int(amount * 100),
+        when=timezone.now(),
+        full=False,
+        note=note or "Refund",
+    )
     record["lines"] = lines
     record["shipping"] = f"{shipping:.2f}"
     record["user_id"] = user.id if user else 0
@@ -168,12 +176,20 @@ def order_cancel(*, order: Order, reason: str, full_refund: bool = False, user: 
         raise Conflict("A fulfilled order cannot be canceled; refund it instead.")
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("store", "customer").get(id=order.id)
-        seeder = _seeder(order.store)
         now = timezone.now()
         if order.payment_status == "authorized":
             auth = next((t for t in order.transactions if t.get("type") == "authorization"), None)
             if auth:
-                void = seeder.transaction(auth["id"] + 1, order, "void", "succeeded", now, order.total_incl_tax)
+                void = transaction_record(
+                    random.Random(),
+                    store=order.store,
+                    tid=auth["id"] + 1,
+                    order=order,
+                    kind="void",
+                    status="succeeded",
+                    when=now,
+                    amount=order.total_incl_tax,
+                )
                 void["parent_id"] = auth["id"]
                 order.transactions = [*order.transactions, void]
             order.payment_status = "voided"
@@ -186,7 +202,6 @@ def order_cancel(*, order: Order, reason: str, full_refund: bool = False, user: 
                 if refundable > 0:
                     _apply_refund(
                         order,
-                        seeder=seeder,
                         amount=refundable,
                         parent=parent,
                         lines="all",
@@ -329,7 +344,6 @@ def order_refund(
             picked.append((index, line, item["quantity"]))
         if errors:
             raise OrderInvalid(errors)
-        seeder = _seeder(order.store)
         shipping = ZERO
         if refund_shipping and refund_shipping.get("full_refund"):
             shipping = order.shipping_excl_tax + order.shipping_tax
@@ -341,7 +355,6 @@ def order_refund(
             records.append(
                 _apply_refund(
                     order,
-                    seeder=seeder,
                     amount=item["amount"],
                     parent=parent,
                     lines=[[index, quantity] for index, _, quantity in picked] if position == 0 else [],
@@ -737,7 +750,6 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         if create_customer:
             customer = customer_create(store=store, data=data["user"])
         now = timezone.now()
-        seeder = _seeder(store)
         number = _next_number(store)
         lines, lines_incl, lines_tax, total_cost = [], 0, 0, 0
         for line in data["lines"]:
@@ -746,7 +758,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
                 shown = line["price"]
             else:
                 shown = next(p.price for p in product.prices.all() if p.currency == currency)
-            excl, tax = seeder.split_tax(int((shown * 100).to_integral_value()))
+            excl, tax = split_tax(store, int((shown * 100).to_integral_value()))
             quantity = line["quantity"]
             lines.append(
                 OrderLine(
@@ -764,7 +776,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             lines_incl += (excl + tax) * quantity
             lines_tax += tax * quantity
             total_cost += int(product.cost * 100) * quantity
-        ship_excl, ship_tax = seeder.split_tax(int((Decimal(ship_price) * 100).to_integral_value()))
+        ship_excl, ship_tax = split_tax(store, int((Decimal(ship_price) * 100).to_integral_value()))
         total_incl = lines_incl + ship_excl + ship_tax
         total_tax = lines_tax + ship_tax
         attribution = {}
@@ -831,7 +843,6 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         else:
             external = method == "external"
             record = _payment_transaction(
-                seeder,
                 order,
                 slot=2,
                 status="succeeded",
@@ -856,16 +867,21 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
     return order, extra
 
 
-def _payment_transaction(seeder: StoreSeeder, order: Order, *, slot: int, status: str, gateway: dict) -> dict:
+def _payment_transaction(order: Order, *, slot: int, status: str, gateway: dict) -> dict:
     """A sale of the order's total, in the shape seeded transactions have; `slot` keeps
-    its id unique within the order (number*10 + slot)."""
-    record = seeder.transaction(
-        order.number * 10 + order.store.id * 100_000_000 + slot,
-        SimpleNamespace(payment_method="card_token", currency=order.currency, is_disputed=False, is_test=order.is_test),
-        "sale",
-        status,
-        timezone.now(),
-        order.total_incl_tax,
+    its id unique within the order (see order_records.transaction_id)."""
+    record = transaction_record(
+        random.Random(),
+        store=order.store,
+        tid=transaction_id(order.store, order.number, slot),
+        # drawn as a card payment; the caller's method and gateway replace it below
+        order=SimpleNamespace(
+            payment_method="card_token", currency=order.currency, is_disputed=False, is_test=order.is_test
+        ),
+        kind="sale",
+        status=status,
+        when=timezone.now(),
+        amount=order.total_incl_tax,
     )
     record["payment_method"] = order.payment_method
     record["payment_details"].update(
@@ -893,10 +909,9 @@ def payment_complete(*, session: PaymentSession, approve: bool) -> Order:
         if session.status != PaymentSession.PENDING:
             raise Conflict(f"This payment was already {session.status}.")
         order = Order.objects.select_for_update().select_related("store", "customer").get(id=session.order_id)
-        seeder = _seeder(order.store)
         attempts = len([t for t in order.transactions or [] if t.get("type") == "sale"])
         record = _payment_transaction(
-            seeder, order, slot=2 + attempts, status="succeeded" if approve else "failed", gateway=PAYPAL_GATEWAY
+            order, slot=2 + attempts, status="succeeded" if approve else "failed", gateway=PAYPAL_GATEWAY
         )
         if approve:
             record["payment_details"]["paypal_vault_id"] = f"PV-{secrets.token_hex(4).upper()}"
