@@ -2,7 +2,6 @@
 the webhook event the platform would send (`order.updated`, `ticket.updated`, ...).
 """
 
-import datetime as dt
 import random
 import secrets
 from decimal import Decimal
@@ -32,7 +31,6 @@ from .models import (
 )
 from .money import ZERO, cents, split_tax
 from .order_records import order_address, refund_record, transaction_id, transaction_record, transaction_row
-from .seed import FIRST_ORDER_NUMBER, StoreSeeder
 from .shipping import shipping_methods
 
 
@@ -106,14 +104,6 @@ def order_update(*, order: Order, tags=None, status=None) -> Order:
         order.save(update_fields=["tags", "tags_index", "status", "updated_at"])
         order_event(order)
     return order
-
-
-def _seeder(store: Store) -> StoreSeeder:
-    seeder = StoreSeeder(store, seed=random.randrange(1 << 30), anchor=timezone.now())
-    seeder.products = list(store.products.exclude(structure=Product.PARENT))
-    seeder.staff = list(store.staff.all())
-    seeder.index_products()
-    return seeder
 
 
 def _paid_transactions(order: Order) -> list[dict]:
@@ -375,60 +365,10 @@ def order_refund(
     return rep.refund_repr(order, records[0], lines) if records else {}
 
 
-def _next_number(store: Store) -> int:
+def order_number_next(store: Store) -> int:
     """The number the store's next order gets (callers hold a transaction)."""
     top = Order.objects.filter(store=store).aggregate(top=Max("number"))["top"]
-    return (top or FIRST_ORDER_NUMBER - 1) + 1
-
-
-def orders_create_random(*, store: Store, count: int = 1, state: dict | None = None) -> list[Order]:
-    """New orders placed now by existing customers (order.created), as checkout would.
-
-    `state` may fix `status`, `payment_status` and `fulfillment_status` (the rest follows).
-    """
-    wanted = {}
-    for key, name in (
-        ("status", "status"),
-        ("payment_status", "payment_status"),
-        ("fulfillment_status", "fulfillment"),
-    ):
-        if state and state.get(key):
-            wanted[name] = state[key]
-    created = []
-    seeder = _seeder(store)
-    # Customers with an address to ship to (those created through the API may have none).
-    customers = [c for c in store.customers.prefetch_related("addresses").order_by("id") if c.addresses.all()]
-    if not customers:
-        return []
-    for _ in range(count):
-        with transaction.atomic():
-            number = _next_number(store)
-            customer = random.choice(customers)
-            addresses = list(customer.addresses.all())
-            placed = timezone.now()
-            seeder.anchor = placed + dt.timedelta(seconds=1)
-            draft, lines = seeder.build_order(
-                number=number,
-                placed=placed,
-                customer=customer,
-                address=addresses[0],
-                state={"status": "open", "fulfillment": "unfulfilled", **wanted},
-            )
-            fields = vars(draft)
-            fields.pop("id")
-            fields["updated_at"] = placed
-            order = Order.objects.create(**fields)
-            for line in lines:
-                values = vars(line)
-                values.pop("id", None)
-                values["order_id"] = order.id
-                OrderLine.objects.create(**values)
-            transactions_sync(order)
-            recount_customer(customer.id)
-            order = Order.objects.select_related("store", "customer").get(id=order.id)
-            order_event(order, "order.created")
-        created.append(order)
-    return created
+    return (top or Order.FIRST_NUMBER - 1) + 1
 
 
 # --- transactions and stock -----------------------------------------------------------------
@@ -529,6 +469,21 @@ def customer_note_add(*, customer: Customer, message: str, author: StaffUser | N
         Customer.objects.filter(id=customer.id).update(updated_at=now)
         customer_event(customer)
     return note
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def staff_get_or_create(*, store: Store, email: str) -> StaffUser:
+    """The store user with this e-mail; a new owner when there is none (seed_sandbox
+    --staff-email, and the control endpoint's staff and session tokens)."""
+    existing = StaffUser.objects.filter(store=store, email__iexact=email).first()
+    if existing:
+        return existing
+    local = email.split("@")[0]
+    return StaffUser.objects.create_staff(
+        store=store, email=email, first_name=local.split(".")[0].title(), last_name="(sandbox)", is_owner=True
+    )
 
 
 # --- tickets ---------------------------------------------------------------------------------
@@ -750,7 +705,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         if create_customer:
             customer = customer_create(store=store, data=data["user"])
         now = timezone.now()
-        number = _next_number(store)
+        number = order_number_next(store)
         lines, lines_incl, lines_tax, total_cost = [], 0, 0, 0
         for line in data["lines"]:
             product = products[line["product_id"]]
