@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import representations as rep
-from . import webhooks
+from . import webhooks, worker
 from .models import Customer, Export, Order, OrderLine, Store
 
 SALT = "sandbox.export-download"
@@ -45,8 +45,6 @@ def export_create(*, store: Store, type: str, date_from, date_to, app=None) -> E
     export = Export.objects.create(
         store=store, app=app, type=type, date_from=date_from, date_to=date_to, ready_at=ready_at
     )
-    from . import worker
-
     transaction.on_commit(worker.wake)
     return export
 
