@@ -21,7 +21,7 @@ from datetime import date
 from django import forms
 from django.http import QueryDict
 
-from .templatetags.storedesk import humanize_code
+from .formatting import humanize_code
 
 ORDER_STATUSES = ["open", "archived", "canceled"]
 PAYMENT_STATUSES = [

@@ -9,7 +9,7 @@ from django import forms
 from storeapi.roles import Role
 
 from .filters import TICKET_PRIORITIES, TICKET_STATUSES, ValuesField
-from .templatetags.storedesk import humanize_code
+from .formatting import humanize_code
 
 
 class InviteForm(forms.Form):

@@ -14,6 +14,7 @@ from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
 from ..filters import OrderFilterForm
+from ..formatting import format_money
 from ..forms import CancelOrderForm, NoteForm, RefundForm, TagForm
 from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
 from ..selectors.phone_orders import phone_order_for
@@ -27,7 +28,6 @@ from ..services.orders import (
     order_tag_remove,
     refund_amount,
 )
-from ..templatetags.storedesk import format_money
 from .common import (
     add_store_errors,
     attempt,
