@@ -6,9 +6,17 @@
 Tests here that need the sandbox ask for `connect_store` (or `acme`), which starts it.
 """
 
+import uuid
+from datetime import timedelta
+
 import pytest
 import requests
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
 
+from dashboard.jobs.assembly import export_file_name
+from dashboard.models import Job, JobPart
 from storeapi.models import Store
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
@@ -106,3 +114,25 @@ def new_paid_order(sandbox, store: str = "acme") -> str:
         if api_get(sandbox, store, f"orders/{number}/")["payment_status"] == "paid":
             return number
     raise AssertionError("the sandbox placed no paid order in 20 tries")
+
+
+@pytest.fixture
+def job_files(settings, tmp_path):
+    """Export files and jobs' intermediate files in this test's own directory (for
+    tests that make jobs in this process, without a worker)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_WORK_DIR = tmp_path / "work"
+
+
+def finished_job(owner, stores, *, content=b"store,number\nacme,1\n", fmt="csv", **extra):
+    """A finished export with its file in storage, as the assembly leaves it."""
+    job = Job.objects.create(owner=owner, format=fmt, status=Job.Status.FINISHED, **extra)
+    for n, store in enumerate(stores):
+        JobPart.objects.create(job=job, store=store, position=n, status=JobPart.Status.DONE)
+    job.file.name = default_storage.save(f"exports/{job.pk}/{uuid.uuid4().hex}.{fmt}", ContentFile(content))
+    job.file_name = export_file_name(job, stores)
+    job.expires_at = timezone.now() + timedelta(days=7)
+    job.finished_at = timezone.now()
+    job.rows_total = 1
+    job.save()
+    return job
