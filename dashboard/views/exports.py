@@ -25,7 +25,7 @@ from storeapi.roles import Perm
 
 from .. import tasks
 from ..filters import OrderFilterForm
-from ..jobs import cancel, create, downloads, selectors
+from ..jobs import cancel, create, downloads, notices, selectors
 from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query
 from ..jobs.writers import neutralise
 from ..selectors.cross_store import operator_stores
@@ -54,7 +54,7 @@ def _jobs_context(request) -> dict:
     jobs = selectors.jobs_for_operator(operator=request.user)
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, selectors.job_progress(job)) for job in page.object_list]
-    selectors.jobs_mark_notified([job for job, _ in rows])  # seen ended here: no notice on the next page
+    notices.jobs_mark_notified([job for job, _ in rows])  # seen ended here: no notice on the next page
     return {"jobs_page": page, "job_rows": rows, "any_active": any(job.is_active for job, _ in rows)}
 
 
@@ -168,8 +168,8 @@ def job_failures_report(request, job_id):
 @login_required
 def job_notice(request):
     """The small "your job finished" area of every page (polled while jobs run)."""
-    notices = selectors.job_notices_take(operator=request.user)
-    return render(request, "dashboard/exports/notice.html", {"job_notice": notices})
+    notice = notices.job_notices_take(operator=request.user)
+    return render(request, "dashboard/exports/notice.html", {"job_notice": notice})
 
 
 # --- bulk actions ------------------------------------------------------------------------------

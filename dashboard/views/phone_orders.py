@@ -43,8 +43,9 @@ from ..order_forms import (
 )
 from ..selectors.catalogue import Variant, product_search, shipping_methods, variant_get
 from ..selectors.customers import customer_get
-from ..selectors.phone_orders import customer_search, phone_order_for, phone_order_notices_take
+from ..selectors.phone_orders import customer_search, phone_order_for
 from ..selectors.transactions import transaction_list_page
+from ..services.payment_notices import phone_order_notices_take
 from ..services.phone_orders import (
     NoPaymentLinkToSend,
     OrderDraft,
