@@ -51,13 +51,6 @@ WAIT_FOR_FIRST_SECONDS = 10.0
 # A reservation older than this was left by a request that died: its order may exist.
 STALE_RESERVATION = timedelta(minutes=2)
 METADATA_KEY = "storedesk_key"
-EXTERNAL_METHODS = [
-    ("cash", "Cash"),
-    ("bank_transfer", "Bank transfer"),
-    ("check", "Check"),
-    ("card_terminal", "Card terminal"),
-    ("other", "Other"),
-]
 
 
 class PhoneOrderInProgress(Exception):
@@ -148,7 +141,9 @@ def order_body(*, phone_order: PhoneOrder, draft: OrderDraft, store) -> dict:
     else:
         body["payment_method"] = "external"
         body["payment_details"] = {
-            "external_payment_method": dict(EXTERNAL_METHODS).get(draft.external_method, draft.external_method),
+            "external_payment_method": dict(PhoneOrder.ExternalMethod.choices).get(
+                draft.external_method, draft.external_method
+            ),
             "reference_transaction_id": draft.external_reference or None,
         }
     return body

@@ -12,8 +12,8 @@ from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
-from ..filters import CustomerFilterForm
-from ..forms import NoteForm
+from ..forms.filters import CustomerFilterForm
+from ..forms.notes import NoteForm
 from ..selectors.customers import (
     customer_get,
     customer_list_page,

@@ -24,9 +24,9 @@ from storeapi.access import store_view
 from storeapi.roles import Perm
 
 from .. import tasks
-from ..filters import OrderFilterForm
+from ..forms.filters import OrderFilterForm, filters_as_query
+from ..forms.jobs import BulkOrdersForm, BulkTicketsForm, ExportForm
 from ..jobs import cancel, create, downloads, notices, selectors
-from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query
 from ..jobs.writers import neutralise
 from ..selectors.cross_store import operator_stores
 

@@ -13,9 +13,10 @@ from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
-from ..filters import OrderFilterForm
 from ..formatting import format_money
-from ..forms import CancelOrderForm, NoteForm, RefundForm, TagForm
+from ..forms.filters import OrderFilterForm
+from ..forms.notes import NoteForm
+from ..forms.orders import CancelOrderForm, RefundForm, TagForm
 from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
 from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (

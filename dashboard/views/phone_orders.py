@@ -31,16 +31,10 @@ from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
+from ..forms.customers import CustomerForm
+from ..forms.filters import TransactionFilterForm
+from ..forms.phone_orders import AddressForm, OrderForm, new_key, parse_lines, saved_address
 from ..models import PhoneOrder
-from ..order_forms import (
-    AddressForm,
-    CustomerForm,
-    OrderForm,
-    TransactionFilterForm,
-    new_key,
-    parse_lines,
-    saved_address,
-)
 from ..selectors.catalogue import Variant, product_search, shipping_methods, variant_get
 from ..selectors.customers import customer_get
 from ..selectors.phone_orders import customer_search, phone_order_for

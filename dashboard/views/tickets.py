@@ -12,8 +12,8 @@ from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
-from ..filters import TICKET_STATUSES, TicketFilterForm
-from ..forms import TicketPropertiesForm, TicketReplyForm
+from ..forms.filters import TICKET_STATUSES, TicketFilterForm
+from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
 from ..selectors.overview import ticket_tab_counts

@@ -19,9 +19,9 @@ from django.core.management.base import BaseCommand, CommandError
 from storeapi.models import Store
 
 from ... import tasks
+from ...forms.filters import OrderFilterForm
 from ...jobs import columns as cols
 from ...jobs.create import job_export_create
-from ...jobs.forms import OrderFilterForm
 from ...jobs.in_process import job_run_here
 from ...models import Job, JobPart
 
