@@ -17,6 +17,7 @@ from ..formatting import format_money
 from ..forms.filters import OrderFilterForm
 from ..forms.notes import NoteForm
 from ..forms.orders import CancelOrderForm, RefundForm, TagForm
+from ..selectors import attempt
 from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
 from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (
@@ -31,7 +32,6 @@ from ..services.orders import (
 )
 from .common import (
     add_store_errors,
-    attempt,
     clean_cursor,
     is_partial,
     list_partial,

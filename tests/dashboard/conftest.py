@@ -31,6 +31,9 @@ ALL_SCOPES = (
     "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
     "exports:read exports:write webhooks:read webhooks:write"
 )
+# Phone and e-mail sales also read the catalogue and the transactions.
+PHONE_SCOPES = f"{ALL_SCOPES} catalogue:read transactions:read"
+VERSION = {"X-29Next-Api-Version": "2024-04-01"}
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -136,3 +139,41 @@ def finished_job(owner, stores, *, content=b"store,number\nacme,1\n", fmt="csv",
     job.rows_total = 1
     job.save()
     return job
+
+
+@pytest.fixture
+def shop(connect_store):
+    """Acme, connected with the scopes of phone and e-mail sales."""
+    return connect_store("acme", scopes=PHONE_SCOPES)
+
+
+class Api:
+    """The sandbox's Admin API, straight (to prepare data and to read what happened)."""
+
+    def __init__(self, sandbox, store="acme"):
+        self.sandbox, self.store = sandbox, store
+        self.headers = {**VERSION, "Authorization": f"Bearer {sandbox.issue_token(store, PHONE_SCOPES)}"}
+
+    def __call__(self, method, path, **kwargs):
+        response = requests.request(
+            method, self.sandbox.api_url(self.store, path), headers=self.headers, timeout=30, **kwargs
+        )
+        return response.json() if response.content else None
+
+
+@pytest.fixture
+def api(sandbox):
+    return Api(sandbox)
+
+
+_counter = iter(range(1, 100_000))
+
+
+def unique_email(prefix="buyer") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:8]}.{next(_counter)}@example.com"
+
+
+@pytest.fixture
+def buyer(api):
+    """A fresh customer with no saved address."""
+    return api("POST", "users/", json={"email": unique_email(), "first_name": "Ana", "last_name": "Lee"})
