@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "storeapi.middleware.ReadFreshnessMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
+    # After a page showed the notice area: what it announced counts as seen (dashboard/middleware.py).
+    "dashboard.middleware.NoticesSeenMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
