@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.db import connections
 
@@ -19,6 +19,7 @@ MAX_THREADS = 2
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
 _guard = threading.Lock()
+_pending: set[Future] = set()
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -41,4 +42,21 @@ def _run(fn, args, kwargs) -> None:
 
 def run_soon(fn, /, *args, **kwargs) -> None:
     """Run `fn` in this process's background pool; failures are logged, not raised."""
-    _executor().submit(_run, fn, args, kwargs)
+    future = _executor().submit(_run, fn, args, kwargs)
+    with _guard:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+
+
+def _forget(future: Future) -> None:
+    with _guard:
+        _pending.discard(future)
+
+
+def drain(timeout: float = 30.0) -> bool:
+    """Wait for the work submitted so far (a process about to stop; a test about to
+    end). Returns whether all of it finished."""
+    with _guard:
+        pending = list(_pending)
+    _done, not_done = wait(pending, timeout=timeout)
+    return not not_done

@@ -119,11 +119,12 @@ def _token_fingerprint(store) -> str:
 FOLLOW_POLL_SECONDS = 0.02  # how often a reader waiting for a colleague's read looks
 
 
-def _shown_instead_note(error: StoreAPIError) -> str:
-    """Why a page shows an older answer instead of the store's current one."""
+def _shown_instead_note(store, error: StoreAPIError) -> str:
+    """Why a page shows an older answer instead of the store's current one (naming the
+    store: an all-stores page shows several)."""
     if isinstance(error, RateLimited):
-        return "The store is busy right now"
-    return "The store is not answering right now"
+        return f"{store.display_name} is busy right now"
+    return f"{store.display_name} is not answering right now"
 
 
 def _request_was_sent(exc: requests.RequestException) -> bool:
@@ -258,7 +259,7 @@ class StoreClient:
             if found.entry is None:
                 raise
             # Busy or down: the last answer, saying how old it is, rather than nothing.
-            record_read(fetched_at=found.entry.fetched_at, from_cache=True, note=_shown_instead_note(error))
+            record_read(fetched_at=found.entry.fetched_at, from_cache=True, note=_shown_instead_note(self.store, error))
             return found.entry.value
         record_read(fetched_at=entry.fetched_at, from_cache=not reference and entry.fetched_at < asked_at)
         return entry.value

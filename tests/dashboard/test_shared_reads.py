@@ -105,7 +105,7 @@ def test_behind_a_429_hold_the_page_shows_what_storedesk_has_and_says_the_store_
     page = ben.get(inbox_url())
     assert page.status_code == 200
     text = page.content.decode()
-    assert "The store is busy right now." in text and "As of" in text
+    assert f"{acme.display_name} is busy right now." in text and "As of" in text
     assert 'class="ticket-row' in text
     assert ticket_list_requests(sandbox) == []
 
@@ -146,3 +146,17 @@ def test_a_change_at_the_store_reaches_the_next_view_through_its_webhook(store_w
 
     assert sandbox.wait_for_deliveries("acme", this_change_delivered, timeout=30)
     assert subject in viewer.get(inbox_url()).content.decode()
+
+
+def test_the_all_stores_inbox_says_how_old_its_data_is_too(connect_store, sandbox):
+    stores = [connect_store("acme"), connect_store("bergmann")]
+    operator = OperatorFactory()
+    for store in stores:
+        MembershipFactory(operator=operator, store=store, role=Role.AGENT)
+    client = Client()
+    client.force_login(operator)
+    assert client.get(reverse("all_tickets")).status_code == 200
+    again = client.get(reverse("all_tickets"))
+    assert again.status_code == 200
+    text = again.content.decode()
+    assert "data-freshness" in text and " UTC, " in text

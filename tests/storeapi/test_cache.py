@@ -266,7 +266,7 @@ def test_behind_a_429_hold_a_page_view_gets_the_last_answer_without_asking(acme,
     with freshness_scope() as freshness:
         again = read_tickets(acme, priority="high")
     assert again == shown
-    assert freshness.notes == ["The store is busy right now"]
+    assert freshness.notes == [f"{acme.display_name} is busy right now"]
     assert sandbox.request_log("acme") == []
 
 
@@ -293,4 +293,4 @@ def test_a_hanging_store_gives_the_last_answer_then_is_left_alone(acme, sandbox,
     with freshness_scope() as freshness:
         assert read_tickets(acme, priority="high") == shown  # waited one read timeout, then the last answer
         assert read_tickets(acme, priority="high") == shown  # not asked again: the store is left alone a while
-    assert freshness.notes == ["The store is not answering right now"]
+    assert freshness.notes == [f"{acme.display_name} is not answering right now"]

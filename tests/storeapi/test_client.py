@@ -257,11 +257,21 @@ def test_a_429_storm_waits_for_retry_after_on_any_method(acme, sandbox):
     assert min(gaps) >= 0.9  # Retry-After: 1 honoured (less the clock's granularity)
 
 
-def test_a_hanging_store_times_out_and_the_retry_succeeds(acme, sandbox):
+def test_a_hanging_store_times_out_and_a_jobs_retry_succeeds(acme, sandbox):
     sandbox.set_faults("acme", hang_rate=1, hang_seconds=5, limit=1)
-    client = fast_client(acme, timeout=(2, 0.5))
+    client = fast_client(acme, timeout=(2, 0.5), priority="bulk")
     assert client.get("store/")[0]["name"]
     assert len(api_log(sandbox, "acme", "store/")) >= 1
+
+
+def test_a_page_view_does_not_ask_a_hanging_store_again(acme, sandbox):
+    """It has waited a whole read timeout already: it shows the store is not answering
+    (or what Storedesk has) instead of waiting as long again."""
+    sandbox.set_faults("acme", hang_rate=1, hang_seconds=3, limit=1)
+    with pytest.raises(StoreUnavailable):
+        fast_client(acme, timeout=(2, 0.5)).get("store/")
+    time.sleep(3.5)  # the hung request is logged when the store finally answers it
+    assert len(api_log(sandbox, "acme", "store/")) == 1
 
 
 def test_a_store_that_never_answers_fails_within_the_bound(acme, sandbox):

@@ -124,10 +124,26 @@ def test_post_is_not_retried_after_a_read_timeout(client):
 
 
 @responses.activate
-def test_get_is_retried_after_a_timeout(client):
+def test_a_jobs_get_is_retried_after_a_timeout(store):
     responses.get(API + "store/", body=requests.ReadTimeout("slow"))
     responses.get(API + "store/", json={"ok": True})
+    client = StoreClient(
+        store=store,
+        priority="bulk",
+        policy=NO_JITTER,
+        limiter=RateLimiter(key=f"test:client:{store.pk}", per_second=1000),
+        sleep=lambda _s: None,
+    )
     assert client.get("store/") == {"ok": True}
+
+
+@responses.activate
+def test_a_page_views_get_is_not_retried_after_a_whole_read_timeout(client):
+    responses.get(API + "store/", body=requests.ReadTimeout("slow"))
+    responses.get(API + "store/", json={"ok": True})
+    with pytest.raises(StoreUnavailable):
+        client.get("store/")
+    assert len(responses.calls) == 1
 
 
 @responses.activate

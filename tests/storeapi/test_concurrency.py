@@ -22,7 +22,7 @@ def test_a_slow_store_holds_its_own_places_not_another_stores(db, sandbox):
     acme, bergmann = connected_store(sandbox, "acme"), connected_store(sandbox, "bergmann")
     sandbox.clear_request_log("acme")
     sandbox.set_faults("acme", latency_ms=3000, limit=1)
-    slow = threading.Thread(target=lambda: StoreClient.for_store(acme).get("store/"))
+    slow = threading.Thread(target=lambda: StoreClient.for_store(acme).get("users/", {"email": "slow@example.com"}))
     slow.start()
     deadline = time.monotonic() + 10
     while not _acme_place_taken(acme):
@@ -31,11 +31,12 @@ def test_a_slow_store_holds_its_own_places_not_another_stores(db, sandbox):
     # Another page view of the slow store: no place left in this process, so it is told
     # the store is busy instead of taking a thread too; nothing is sent.
     with pytest.raises(StoreBusy):
-        StoreClient.for_store(acme).get("tickettypes/")
+        StoreClient.for_store(acme).get("users/", {"email": "busy@example.com"})
     # The other store's page views are served meanwhile.
     assert StoreClient.for_store(bergmann).get("store/") is not None
     slow.join(timeout=30)
-    assert [e["path"] for e in api_log(sandbox, "acme")] == ["/acme/api/admin/store/"]
+    asked = [e["query"] for e in api_log(sandbox, "acme", "users/")]
+    assert "email=slow%40example.com" in asked and "email=busy%40example.com" not in asked
 
 
 def _acme_place_taken(store) -> bool:
