@@ -1,7 +1,7 @@
 """Benchmark: exports through a real Celery worker against the sandbox, at the real 4/s.
 
     make bench BENCH_ARGS=exports            # 10,000 and 50,000 orders, and 3 x 10,000
-    make bench BENCH_ARGS="exports --quick"  # 1,000 / 3,000 / 3 x 1,000: a smoke run
+    make bench BENCH_ARGS="exports --quick"  # 1,000 / 3,000 / 3 x 1,000: a smoke run, not judged
 
 What it starts, all on this machine and stopped at the end: an embedded Redis, two
 sandbox stores (one with three stores of N orders, one with one store of 5 x N orders,
@@ -40,6 +40,7 @@ RATE = 4.0
 PAGE_SIZE = 50
 STALL_SECONDS = 180
 CLIENT_ID = "storedesk-bench"
+LARGE_STORE = "zenith"  # the one store of the large sandbox
 CLIENT_SECRET = "storedesk-bench-secret-0123456789abcdef"  # noqa: S105 (a throwaway app in a throwaway sandbox)
 
 
@@ -345,7 +346,9 @@ def main(argv: list[str]) -> int:
         "PYTHONUNBUFFERED": "1",
     }
     three = Sandbox("three", ["acme", "bergmann", "siam"], small, embedded_redis.free_port(), base_env)
-    one = Sandbox("large", ["acme"], large, embedded_redis.free_port(), base_env)
+    # The large store is a store of its own, not `acme` again: a store that jobs ran on keeps
+    # its audit trail (AuditEntry.store is PROTECT), so it is never deleted between scenarios.
+    one = Sandbox("large", [LARGE_STORE], large, embedded_redis.free_port(), base_env)
     try:
         say(f"Seeding the sandboxes (this takes a while for {large:,} orders)…")
         for sandbox in (three, one):
@@ -378,9 +381,8 @@ def main(argv: list[str]) -> int:
         for name in three.stores:  # fresh tokens: the platform limits per token
             connect(three, name, name)
         results.append(run_scenario(f"3 stores x {small:,}", three, three.stores, base_env))
-        Store.objects.filter(subdomain="acme").delete()
-        connect(one, "acme", "acme")
-        results.append(run_scenario(f"1 store x {large:,}", one, ["acme"], base_env))
+        connect(one, LARGE_STORE, LARGE_STORE)
+        results.append(run_scenario(f"1 store x {large:,}", one, [LARGE_STORE], base_env))
     finally:
         for sandbox in (three, one):
             sandbox.stop()
@@ -422,6 +424,10 @@ def main(argv: list[str]) -> int:
         ("one request per page", all(abs(r["requests_per_page"] - 1.0) < 1e-9 for r in results)),
     ]
     say("")
+    if args.quick:  # a smoke run: the code paths, not the figures
+        for text, _ in checks:
+            say(f"  [not judged: --quick] {text}")
+        return 0
     for text, ok in checks:
         say(f"  [{'ok' if ok else 'MISSED'}] {text}")
     return 0 if all(ok for _, ok in checks) else 1
