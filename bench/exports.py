@@ -1,7 +1,7 @@
 """Benchmark: exports through a real Celery worker against the sandbox, at the real 4/s.
 
     make bench BENCH_ARGS=exports            # 10,000 and 50,000 orders, and 3 x 10,000
-    make bench BENCH_ARGS="exports --quick"  # 1,000 / 3,000 / 3 x 1,000: a smoke run, not judged
+    make bench BENCH_ARGS="exports --quick"  # 500 / 1,500 / 3 x 500: a smoke run, not judged
 
 What it starts, all on this machine and stopped at the end: an embedded Redis, two
 sandbox stores (one with three stores of N orders, one with one store of 5 x N orders,
@@ -311,13 +311,13 @@ def run_scenario(label: str, sandbox: Sandbox, subdomains: list[str], base_env: 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench exports")
-    parser.add_argument("--quick", action="store_true", help="1,000-order scenarios (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="500-order scenarios (a smoke run, not judged)")
     parser.add_argument("--keep", action="store_true", help="keep var/bench-exports afterwards")
     args = parser.parse_args(argv)
     # `kill` (or CI's end) still stops the worker, the sandboxes and Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    small = 1000 if args.quick else 10_000
-    large = 3000 if args.quick else 50_000
+    small = 500 if args.quick else 10_000
+    large = 1500 if args.quick else 50_000
 
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
