@@ -41,9 +41,8 @@ def run_one(name: str, args: list[str]) -> int:
                 # The terminal sent SIGINT to the benchmark too; let it finish its cleanup.
                 try:
                     process.wait(timeout=120)
-                finally:
-                    if process.poll() is None:
-                        process.kill()
+                except subprocess.TimeoutExpired:
+                    process.kill()
                 raise
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -70,7 +69,11 @@ def main(argv: list[str]) -> int:
             continue
         print(f"\n=== {name} ===", flush=True)
         started = time.monotonic()
-        code = run_one(name, extra)
+        try:
+            code = run_one(name, extra)
+        except KeyboardInterrupt:
+            print(f"\n{name}: interrupted")
+            return 130
         timings.append((name, f"{time.monotonic() - started:.0f} s" + (f", exit {code}" if code else "")))
         status |= code
     if len(names) > 1:
