@@ -79,6 +79,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from html import unescape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis
 import requests
@@ -86,25 +87,16 @@ import requests
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+if TYPE_CHECKING:
+    from tests.sandbox_server import Sandbox
+
 WORK = BASE_DIR / "var" / "bench-team"
 BIN = Path(sys.executable).parent
 RATE = 4.0  # the platform's requests/second per store token
 MAIN = "acme"  # the store the team works on
 TROUBLED = "bergmann"  # the store in trouble in the last scenario
-ALL_STORES = [
-    MAIN,
-    TROUBLED,
-    "siam",
-    "dunmore",
-    "elbe",
-    "fjord",
-    "garnet",
-    "harbor",
-    "iris",
-    "juniper",
-    "kestrel",
-    "linden",
-]
+OTHER_STORES = ["siam", "dunmore", "elbe", "fjord", "garnet", "harbor", "iris", "juniper", "kestrel", "linden"]
+ALL_STORES = [MAIN, TROUBLED, *OTHER_STORES]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/storedesk_bench_team"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 CLIENT_ID = "storedesk-bench-team"
@@ -298,8 +290,8 @@ class Stack:
     plan: Plan
     env: dict
     web_url: str
-    sandbox: object = None
-    sandbox_process: object = None
+    sandbox: Sandbox | None = None
+    sandbox_process: subprocess.Popen | None = None
     sandbox_files: list = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
     storedesk_tokens: dict[str, str] = field(default_factory=dict)  # store -> token_hash in the request log
@@ -497,13 +489,13 @@ def create_operators(stack: Stack, count: int) -> None:
 
 
 def add_membership(indexes: list[int], subdomain: str) -> None:
+    from django.contrib.auth import get_user_model
+
     from storeapi.models import Membership, Store
     from storeapi.roles import Role
 
     store = Store.objects.get(subdomain=subdomain)
     for index in indexes:
-        from django.contrib.auth import get_user_model
-
         operator = get_user_model().objects.get(email=f"operator{index}@bench.example")
         Membership.objects.get_or_create(operator=operator, store=store, defaults={"role": Role.AGENT})
 
