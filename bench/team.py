@@ -775,13 +775,13 @@ def bulk_refresh(run: BulkRun) -> BulkRun:
 
 def bulk_stop(run: BulkRun) -> None:
     """Cancel the job if it is still running, and wait until its worker has let go of it."""
-    from dashboard.jobs import services
+    from dashboard.jobs.cancel import job_cancel
     from dashboard.models import Job, JobPart
 
     job = Job.objects.get(pk=run.job_id)
     if job.status in Job.ACTIVE_STATUSES:
         bulk_refresh(run)
-        services.job_cancel(job=job, operator=job.owner)
+        job_cancel(job=job, operator=job.owner)
         run.finished = time.time()
         run.status = "cancelled"
 
