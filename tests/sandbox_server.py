@@ -408,8 +408,8 @@ def start(
 
     The tests take the defaults (STORES, SEED_ARGS); a benchmark may seed other stores.
     """
-    stores = list(stores or STORES)
     global _running
+    stores = list(stores or STORES)
     port = int(os.environ["SANDBOX_PORT"])
     var = BASE_DIR / "var"
     var.mkdir(exist_ok=True)
