@@ -12,14 +12,15 @@ import time
 import pytest
 from django.urls import reverse
 
+from dashboard.jobs.create import job_bulk_create
 from dashboard.models import Job
 from storeapi.client import StoreClient
 from storeapi.errors import StoreBusy
 from storeapi.models import Store
+from storeapi.presence import store_seen
 from storeapi.roles import Role
+from tests.dashboard.conftest import api_get
 from tests.factories import MembershipFactory, OperatorFactory
-
-from .conftest import api_get
 
 SATURATING_VIEWERS = 6
 
@@ -87,3 +88,15 @@ def test_a_bulk_job_progresses_while_page_views_saturate_the_store(client, sandb
     # not the whole budget.
     during = [t for t in views if job.started_at.timestamp() <= t <= finished_at]
     assert len(during) >= 2
+
+
+def test_a_waiting_jobs_page_says_whom_it_shares_the_store_with(client, siam):
+    owner = OperatorFactory()
+    MembershipFactory(operator=owner, store=siam, role=Role.AGENT)
+    job, _ = job_bulk_create(owner=owner, store=siam, action="ticket_status", value="pending", object_ids=["1", "2"])
+    for operator_id in (owner.pk, 9001, 9002, 9003):  # the owner and three colleagues at work on siam
+        store_seen(store_id=siam.pk, operator_id=operator_id)
+    client.force_login(owner)
+    page = client.get(reverse("job_detail", kwargs={"job_id": job.pk})).content.decode()
+    assert "Sharing the store's rate limit with 3 operators; this job keeps at least one request in 4." in page
+    assert "time left: unknown" not in page
