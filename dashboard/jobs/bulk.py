@@ -90,7 +90,7 @@ def _apply_action(job: Job, client: StoreClient, object_id: str, *, resumed: boo
             if value not in tags:
                 return f"had no tag “{value}”"
             new_tags = [t for t in tags if t != value]
-        client.patch(f"orders/{object_id}/", {"tags": new_tags}, invalidates=("orders", object_id))
+        client.patch(f"orders/{object_id}/", {"tags": new_tags})
         return f"tag “{value}” {'added' if job.action == Job.Action.TAG_ADD else 'removed'}"
     if job.action == Job.Action.NOTE_ADD:
         if resumed:
@@ -98,14 +98,14 @@ def _apply_action(job: Job, client: StoreClient, object_id: str, *, resumed: boo
             page = client.list_page(f"orders/{object_id}/notes/")
             if any(n.get("message") == value for n in page.results):
                 return "note already added"
-        client.post(f"orders/{object_id}/notes/", {"message": value}, invalidates=("orders", object_id))
+        client.post(f"orders/{object_id}/notes/", {"message": value})
         return "note added"
     if job.action == Job.Action.TICKET_STATUS:
-        client.patch(f"tickets/{object_id}/", {"status": value}, invalidates=("tickets", object_id))
+        client.patch(f"tickets/{object_id}/", {"status": value})
         return f"status set to {value}"
     if job.action == Job.Action.TICKET_ASSIGNEE:
         assignee = int(value) if value else None
-        client.patch(f"tickets/{object_id}/", {"assignee": assignee}, invalidates=("tickets", object_id))
+        client.patch(f"tickets/{object_id}/", {"assignee": assignee})
         return "assignee set" if assignee else "unassigned"
     raise ValueError(f"Unknown bulk action {job.action!r}.")
 

@@ -22,7 +22,7 @@ def customer_search(*, store, query: str) -> list[dict]:
         params = {"phone_number": query}
     else:
         params = {"name": query}
-    page = StoreClient.for_store(store).list_page("users/", params)
+    page = StoreClient.for_store(store).list_page("users/", params, cached=True)
     return [c for c in page.results if isinstance(c, dict) and "id" in c][:CUSTOMER_RESULTS]
 
 

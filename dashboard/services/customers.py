@@ -28,9 +28,7 @@ def customer_create(*, operator, store, data: dict) -> dict:
 
 
 def customer_note_add(*, operator, store, customer_id: int, message: str) -> dict:
-    note = StoreClient.for_store(store).post(
-        f"users/{customer_id}/notes/", {"message": message}, invalidates=("users", customer_id)
-    )
+    note = StoreClient.for_store(store).post(f"users/{customer_id}/notes/", {"message": message})
     audit_record(
         operator=operator,
         store=store,

@@ -269,7 +269,7 @@ def _record_created(phone_order: PhoneOrder, order: dict, *, operator, draft: Or
     phone_order.save()
     client = StoreClient.for_store(store)
     for variant_id, _ in draft.lines if draft else []:
-        client.invalidate("products", variant_id)
+        client.invalidate("variants", variant_id)
     if phone_order.customer_id:
         client.invalidate("users", phone_order.customer_id)
     how = (

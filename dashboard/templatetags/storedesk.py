@@ -249,3 +249,26 @@ def customer_name(user: dict | None) -> str:
         return "—"
     name = f"{user.get('first_name') or ''} {user.get('last_name') or ''}".strip()
     return name or user.get("email") or "—"
+
+
+@register.filter
+def clock_time(value, store_or_zone):
+    """A time of day with seconds, in the store's time zone ("14:02:11")."""
+    moment = local_time(value, store_or_zone)
+    if moment is None:
+        return "—"
+    return format_html('<time datetime="{}">{}</time>', moment.isoformat(), moment.strftime("%H:%M:%S"))
+
+
+@register.filter
+def seconds_ago(value) -> str:
+    """How long ago an aware datetime was, in the largest whole unit ("8 s", "3 min", "2 h")."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    seconds = max(0, int((datetime.now(moment.tzinfo or zoneinfo.ZoneInfo("UTC")) - moment).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

@@ -31,6 +31,8 @@ def permissions(membership) -> dict[str, bool]:
 
 
 def render_page(request, template: str, context: dict, *, partial: str | None = None, status: int = 200):
+    # How old the store data is (storeapi.freshness): the page says so, with Refresh.
+    context.setdefault("freshness", getattr(request, "freshness", None))
     membership = getattr(request, "membership", None)
     if membership is not None:
         context.setdefault("can", permissions(membership))
