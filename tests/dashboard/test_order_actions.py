@@ -27,7 +27,7 @@ def an_order_without_a_payment(sandbox):
     raise AssertionError("the sandbox placed no unpaid order in 40 tries")
 
 
-def test_tags_added_and_removed_in_place(acme, login_as, sandbox, sandbox_writes):
+def test_tags_added_and_removed_in_place(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     number = new_paid_order(sandbox)
     html = client.post(
@@ -60,7 +60,7 @@ def test_cancel_asks_first_and_needs_a_reason(acme, login_as, sandbox):
     assert api_get(sandbox, "acme", f"orders/{number}/")["status"] == "open"
 
 
-def test_cancel(acme, login_as, sandbox, sandbox_writes):
+def test_cancel(acme, login_as, sandbox):
     client = login_as(acme, Role.MANAGER)
     number = new_paid_order(sandbox)
     response = client.post(
@@ -77,7 +77,7 @@ def test_cancel(acme, login_as, sandbox, sandbox_writes):
     assert (entry.object_id, entry.details["reason"], entry.operator) == (number, "Customer asked", client.operator)
 
 
-def test_refund_calculates_then_refunds_the_confirmed_amount(acme, login_as, sandbox, sandbox_writes):
+def test_refund_calculates_then_refunds_the_confirmed_amount(acme, login_as, sandbox):
     client = login_as(acme, Role.MANAGER)
     number = new_paid_order(sandbox)
     order = api_get(sandbox, "acme", f"orders/{number}/")
@@ -95,7 +95,7 @@ def test_refund_calculates_then_refunds_the_confirmed_amount(acme, login_as, san
     assert Decimal(entry.details["amount"]) == Decimal(amount)
 
 
-def test_a_refund_whose_amount_changed_is_not_made(acme, login_as, sandbox, sandbox_writes):
+def test_a_refund_whose_amount_changed_is_not_made(acme, login_as, sandbox):
     client = login_as(acme, Role.MANAGER)
     number = new_paid_order(sandbox)
     line = api_get(sandbox, "acme", f"orders/{number}/")["lines"][0]
@@ -131,7 +131,7 @@ def test_without_javascript_cancel_and_refund_are_pages(acme, login_as, sandbox)
         assert "<html" in html and f"#{number}" in html
 
 
-def test_what_the_store_refuses_is_shown_in_plain_words(acme, login_as, sandbox, sandbox_writes):
+def test_what_the_store_refuses_is_shown_in_plain_words(acme, login_as, sandbox):
     client = login_as(acme, Role.MANAGER)
     number = sandbox.orders("acme", status="open", fulfillment_status="fulfilled")[0]["number"]
     html = client.post(url("order_cancel", number), {"cancel_reason": "too late"}, **HX).content.decode()
@@ -140,7 +140,7 @@ def test_what_the_store_refuses_is_shown_in_plain_words(acme, login_as, sandbox,
     assert not AuditEntry.objects.exists()
 
 
-def test_an_order_with_nothing_captured_offers_no_refund(acme, login_as, sandbox, sandbox_writes):
+def test_an_order_with_nothing_captured_offers_no_refund(acme, login_as, sandbox):
     client = login_as(acme, Role.MANAGER)
     number = an_order_without_a_payment(sandbox)
     line = api_get(sandbox, "acme", f"orders/{number}/")["lines"][0]

@@ -96,7 +96,7 @@ def test_an_order_page_whose_store_is_down_keeps_the_layout(acme, login_as, sand
     assert retry.lstrip().startswith('<div id="order-body"')
 
 
-def test_a_write_the_store_refuses_keeps_the_text(acme, login_as, sandbox, sandbox_writes):
+def test_a_write_the_store_refuses_keeps_the_text(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     number = sandbox.order_numbers("acme")[0]
     sandbox.set_faults("acme", error_rate=1.0, error_statuses=[503])
