@@ -262,11 +262,14 @@ def clock_time(value, store_or_zone):
 
 @register.filter
 def seconds_ago(value) -> str:
-    """How long ago an aware datetime was, in the largest whole unit ("8 s", "3 min", "2 h")."""
+    """How long ago an aware datetime was, in the largest whole unit ("8 s", "3 min", "2 h";
+    "a moment" under a second)."""
     moment = _as_datetime(value)
     if moment is None:
         return ""
     seconds = max(0, int((datetime.now(moment.tzinfo or zoneinfo.ZoneInfo("UTC")) - moment).total_seconds()))
+    if seconds < 1:
+        return "a moment"
     if seconds < 60:
         return f"{seconds} s"
     if seconds < 3600:
