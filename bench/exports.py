@@ -218,8 +218,9 @@ class Worker:
 def run_scenario(label: str, sandbox: Sandbox, subdomains: list[str], base_env: dict) -> dict:
     from django.db import connections
 
-    from dashboard.jobs import services
+    from dashboard.jobs.create import job_export_create
     from dashboard.models import Job
+    from dashboard.tasks import job_enqueue
     from storeapi.models import Store
 
     env = {**base_env, "STOREAPI_STORE_URL": f"{sandbox.url}/{{store}}"}
@@ -233,7 +234,7 @@ def run_scenario(label: str, sandbox: Sandbox, subdomains: list[str], base_env: 
     worker = Worker(env, WORK / f"worker-{label.replace(' ', '-')}.log")
     worker.start()
     try:
-        job, _ = services.job_export_create(owner=None, stores=stores, fmt="csv", enqueue=True)
+        job, _ = job_export_create(owner=None, stores=stores, fmt="csv", enqueue=job_enqueue)
         last, last_change = -1, time.monotonic()
         while True:
             job.refresh_from_db()

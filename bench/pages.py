@@ -413,7 +413,8 @@ def _run(sandbox, args, cache) -> int:
     # 4. A page view while an export of the same store runs: the jobs engine's own code
     #    (`job_run_here`, what a Celery worker runs for a part), in a thread, one export
     #    after another until the measurement ends.
-    from dashboard.jobs import services
+    from dashboard.jobs.create import job_export_create
+    from dashboard.jobs.in_process import job_run_here
     from dashboard.models import Job, JobPart
 
     # A view that asks the store (after a change), as in the ratios above:
@@ -431,9 +432,9 @@ def _run(sandbox, args, cache) -> int:
     def exports():
         try:
             while not stop.is_set():
-                job, _ = services.job_export_create(owner=None, stores=[stores["acme"]], enqueue=False)
+                job, _ = job_export_create(owner=None, stores=[stores["acme"]])
                 jobs.append(job.pk)
-                services.job_run_here(job=job)
+                job_run_here(job=job)
         finally:
             connection.close()
 

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
+    # After a page showed the notice area: what it announced counts as seen (dashboard/middleware.py).
+    "dashboard.middleware.NoticesSeenMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

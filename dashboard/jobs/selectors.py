@@ -1,4 +1,5 @@
-"""Reads: the jobs an operator may see (the one access chokepoint for jobs), and progress."""
+"""Reads: the jobs an operator may see (the one access chokepoint for jobs), their
+progress, and the notices of jobs that ended (marked as seen by `notices`)."""
 
 from __future__ import annotations
 
@@ -133,18 +134,3 @@ def job_notices(*, operator) -> dict:
     ended = [j for j in rows if j.status in (Job.Status.FINISHED, Job.Status.FAILED)]
     running = any(j.status in Job.ACTIVE_STATUSES for j in rows)
     return {"ended": ended, "running": running}
-
-
-def job_notices_take(*, operator) -> dict:
-    """Like job_notices, and the ended jobs count as shown from now on."""
-    notices = job_notices(operator=operator)
-    jobs_mark_notified(notices["ended"])
-    return notices
-
-
-def jobs_mark_notified(jobs) -> None:
-    """The ended jobs among `jobs` were shown to their owner (in the notice area or the
-    jobs list): no "your job finished" notice for them later."""
-    ended = [j.pk for j in jobs if j.status in (Job.Status.FINISHED, Job.Status.FAILED) and not j.notified_at]
-    if ended:
-        Job.objects.filter(pk__in=ended).update(notified_at=timezone.now())

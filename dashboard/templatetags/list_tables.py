@@ -28,7 +28,8 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from .storedesk import customer_name, format_money, status_badge, store_time
+from ..formatting import format_money
+from .storedesk import customer_name, status_badge, store_time
 
 register = template.Library()
 
