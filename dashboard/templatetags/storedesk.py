@@ -12,6 +12,7 @@ import zoneinfo
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from html import escape as escape_text
 
 from django import template
 from django.utils.dateparse import parse_datetime
@@ -177,13 +178,12 @@ def store_time(value, store_or_zone):
     moment = local_time(value, zone)
     if moment is None:
         return value or "—"
+    # Built without format_html and strftime: a list shows 50 to 100 of these a page.
+    # The ISO time is digits and separators; the zone's names are escaped.
     iso = moment.isoformat()
-    return format_html(
-        '<time datetime="{}" title="{}">{} <span class="text-body-secondary">{}</span></time>',
-        iso,
-        zone.key,
-        iso[:16].replace("T", " "),  # "%Y-%m-%d %H:%M", without strftime's cost (50 rows a page)
-        zone_abbreviation(moment),
+    return mark_safe(  # noqa: S308
+        f'<time datetime="{iso}" title="{escape_text(zone.key)}">{iso[:16].replace("T", " ")} '
+        f'<span class="text-body-secondary">{escape_text(zone_abbreviation(moment))}</span></time>'
     )
 
 
