@@ -3,6 +3,7 @@
     make bench BENCH_ARGS=pages
     make bench BENCH_ARGS="pages --rounds 30 --latency-ms 0"
     make bench BENCH_ARGS="pages --quick"      # a few rounds, figures printed, not judged (CI)
+    make bench BENCH_ARGS="pages --profile orders --rounds 30"   # where that page's CPU goes
 
 It starts, on this machine and stops at the end: an embedded Redis, the sandbox store
 (seeded, every store at the platform's real 4 requests/second) and a throwaway SQLite
@@ -26,6 +27,11 @@ twice per round:
   repeated view     the same page again at once, with nothing changed: what most views
                     of a busy team are (served without a store request once lists are
                     cached).
+
+Beside each: `cpu`, the CPU time this process spent on the page (all its threads). On a
+busy machine the wall-clock figures also hold the time spent waiting for a core; the CPU
+time does not (nor the time Redis and the database take in their own processes), so it
+is the steadier of the two when comparing changes.
 
 Then the figures of earlier rounds, each a ratio of medians measured in the same run
 (targets in brackets):
@@ -148,10 +154,33 @@ class Sample:
     page: float  # seconds, the whole page through the test client
     upstream: float  # seconds of it spent waiting for stores
     requests: int
+    cpu: float  # seconds of CPU this process spent on the page (every thread of it)
 
     @property
     def own(self) -> float:
         return self.page - self.upstream
+
+
+PROFILED = ["orders", "customers", "tickets", "all-tickets", "all-orders"]  # --profile, in `lists` order
+
+
+def _profile(label: str, url: str, view, views: int) -> None:
+    """Where the page spends its CPU time: `views` views (paced below the rate limit),
+    under cProfile with a CPU clock; the functions by cumulative and by own time. Only
+    the request's thread is profiled (the all-stores pages ask the stores in others)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile(time.thread_time)
+    for _ in range(views):
+        profiler.enable()
+        view()
+        profiler.disable()
+        time.sleep(PACE)
+    say(f"  {label} ({url}), {views} views, CPU seconds in the request's thread:")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def _ms(seconds: float) -> str:
@@ -211,6 +240,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_ROUNDS} rounds, figures printed but not judged (CI)"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILED,
+        help="instead of the figures: where one list page spends its CPU time (cProfile, --rounds views)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -288,11 +322,13 @@ def _run(sandbox, args, cache) -> int:
 
     def sample(url: str) -> Sample:
         clock.clear()
+        cpu_started = time.process_time()
         started = time.perf_counter()
         page(url)()
         ended = time.perf_counter()
+        cpu = time.process_time() - cpu_started
         upstream, requests_made = clock.waited(started, ended)
-        return Sample(ended - started, upstream, requests_made)
+        return Sample(ended - started, upstream, requests_made, cpu)
 
     say(
         f"sandbox at {sandbox.base_url}, {RATE:g} requests/second per store, "
@@ -324,6 +360,10 @@ def _run(sandbox, args, cache) -> int:
         ("all-stores inbox (3)", reverse("all_tickets"), STORES, "tickets"),
         ("all-stores orders (3)", reverse("all_orders"), STORES, "orders"),
     )
+    if args.profile:
+        label, url, *_ = lists[PROFILED.index(args.profile)]
+        _profile(label, url, page(url), args.rounds)
+        return 0
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -349,13 +389,17 @@ def _run(sandbox, args, cache) -> int:
         page_s = statistics.median(s.page for s in samples)
         upstream = statistics.median(s.upstream for s in samples)
         made = statistics.median(s.requests for s in samples)
+        cpu = statistics.median(s.cpu for s in samples)
         mark = verdict(own * 1000 <= OWN_WORK_TARGET_MS)
-        return f"own {_ms(own):>5} ms {mark:<6} (page {_ms(page_s)}, upstream {_ms(upstream)} ms, {made:g} req)"
+        return (
+            f"own {_ms(own):>5} ms {mark:<6} (cpu {_ms(cpu)}; page {_ms(page_s)}, upstream {_ms(upstream)} ms, "
+            f"{made:g} req)"
+        )
 
     say(f"  Storedesk's own work per page = page - upstream wait (target <= {OWN_WORK_TARGET_MS:g} ms):")
-    say(f"  {'':<24} {'after a change (the store asked)':<58} repeated view")
+    say(f"  {'':<24} {'after a change (the store asked)':<70} repeated view")
     for label, *_ in lists:
-        say(f"  {label:<24} {own_line(changed[label]):<58} {own_line(repeated[label])}  {queries[label]} queries")
+        say(f"  {label:<24} {own_line(changed[label]):<70} {own_line(repeated[label])}  {queries[label]} queries")
 
     # 2. List pages (after a change: the store is asked) over the raw request each needs.
     for label, list_label, path in (
