@@ -40,8 +40,16 @@ lock: $(BIN)/.installed
 demo: $(BIN)/.installed-demo
 	$(BIN)/python scripts/demo.py
 
+# Line and branch coverage (pyproject.toml, [tool.coverage]; docs/coverage.md), also of the
+# Celery worker and the sandbox store the tests start as subprocesses. The table per
+# package follows the tests; per file: var/coverage/html/index.html. `COVERAGE=` skips it.
+COVERAGE ?= 1
 test: $(BIN)/.installed chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(if $(COVERAGE),rm -f var/coverage/coverage.json;) \
+	$(BIN)/python -m pytest $(if $(COVERAGE),--cov --cov-report=html:var/coverage/html --cov-report=json:var/coverage/coverage.json) $(PYTEST_ARGS); \
+	  status=$$?; \
+	  $(if $(COVERAGE),test ! -f var/coverage/coverage.json || $(BIN)/python scripts/coverage_by_package.py var/coverage/coverage.json;) \
+	  exit $$status
 
 # The browser tests drive Debian's Chromium; installed here when missing and we may
 # (root), otherwise a clear instruction. Playwright never downloads a browser.
@@ -68,7 +76,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf var/*.sqlite3* var/media var/test-redis var/redis
+	rm -rf var/*.sqlite3* var/media var/test-redis var/redis var/coverage
 
 # `manage.py check --deploy` with the production settings the README documents, in a
 # virtualenv holding only requirements.txt: production must not need the demo's or the
