@@ -98,6 +98,8 @@ class WorkerProcess:
                 "-A",
                 "config",
                 "worker",
+                "--include",
+                "tests.celery_coverage",
                 "-Q",
                 QUEUE,
                 "-c",
