@@ -41,15 +41,15 @@ demo: $(BIN)/.installed-demo
 	$(BIN)/python scripts/demo.py
 
 # Line and branch coverage (pyproject.toml, [tool.coverage]; docs/coverage.md), also of the
-# Celery worker and the sandbox store the tests start as subprocesses. The table per
-# package follows the tests; per file: var/coverage/html/index.html. `COVERAGE=` skips it.
+# Celery worker and the sandbox store the tests start as subprocesses, summed per package
+# at the end of the run (tests/coverage_by_package.py); per file:
+# var/coverage/html/index.html. `make test COVERAGE=` runs the tests without it.
 COVERAGE ?= 1
+COVERAGE_ARGS = -p tests.coverage_by_package --cov --cov-report=html:var/coverage/html \
+	--cov-report=json:var/coverage/coverage.json
 test: $(BIN)/.installed chromium
-	$(if $(COVERAGE),rm -f var/coverage/coverage.json;) \
-	$(BIN)/python -m pytest $(if $(COVERAGE),--cov --cov-report=html:var/coverage/html --cov-report=json:var/coverage/coverage.json) $(PYTEST_ARGS); \
-	  status=$$?; \
-	  $(if $(COVERAGE),test ! -f var/coverage/coverage.json || $(BIN)/python scripts/coverage_by_package.py var/coverage/coverage.json;) \
-	  exit $$status
+	rm -f var/coverage/coverage.json
+	$(BIN)/python -m pytest $(if $(COVERAGE),$(COVERAGE_ARGS)) $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium; installed here when missing and we may
 # (root), otherwise a clear instruction. Playwright never downloads a browser.
