@@ -1,7 +1,7 @@
 """Benchmark: exports through a real Celery worker against the sandbox, at the real 4/s.
 
     make bench BENCH_ARGS=exports            # 10,000 and 50,000 orders, and 3 x 10,000
-    make bench BENCH_ARGS="exports --quick"  # 1,000 / 3,000 / 3 x 1,000: a smoke run
+    make bench BENCH_ARGS="exports --quick"  # 500 / 1,500 / 3 x 500: a smoke run, not judged
 
 What it starts, all on this machine and stopped at the end: an embedded Redis, two
 sandbox stores (one with three stores of N orders, one with one store of 5 x N orders,
@@ -40,6 +40,7 @@ RATE = 4.0
 PAGE_SIZE = 50
 STALL_SECONDS = 180
 CLIENT_ID = "storedesk-bench"
+LARGE_STORE = "zenith"  # the one store of the large sandbox
 CLIENT_SECRET = "storedesk-bench-secret-0123456789abcdef"  # noqa: S105 (a throwaway app in a throwaway sandbox)
 
 
@@ -71,8 +72,11 @@ class Sandbox:
             subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=self.env, stdout=log, stderr=log, check=True)
 
     def prepare(self) -> None:
+        from tests.sandbox_server import _migrated_template
+
         started = time.monotonic()
-        self.manage("sandbox_migrate")
+        with self.log.open("a") as log:  # a migrated database made once and copied, as the tests do
+            shutil.copyfile(_migrated_template(self.env, log), self.db)
         self.manage(
             "seed_sandbox",
             "--stores",
@@ -218,8 +222,9 @@ class Worker:
 def run_scenario(label: str, sandbox: Sandbox, subdomains: list[str], base_env: dict) -> dict:
     from django.db import connections
 
-    from dashboard.jobs import services
+    from dashboard.jobs.create import job_export_create
     from dashboard.models import Job
+    from dashboard.tasks import job_enqueue
     from storeapi.models import Store
 
     env = {**base_env, "STOREAPI_STORE_URL": f"{sandbox.url}/{{store}}"}
@@ -233,7 +238,7 @@ def run_scenario(label: str, sandbox: Sandbox, subdomains: list[str], base_env: 
     worker = Worker(env, WORK / f"worker-{label.replace(' ', '-')}.log")
     worker.start()
     try:
-        job, _ = services.job_export_create(owner=None, stores=stores, fmt="csv", enqueue=True)
+        job, _ = job_export_create(owner=None, stores=stores, fmt="csv", enqueue=job_enqueue)
         last, last_change = -1, time.monotonic()
         while True:
             job.refresh_from_db()
@@ -310,13 +315,13 @@ def run_scenario(label: str, sandbox: Sandbox, subdomains: list[str], base_env: 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench exports")
-    parser.add_argument("--quick", action="store_true", help="1,000-order scenarios (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="500-order scenarios (a smoke run, not judged)")
     parser.add_argument("--keep", action="store_true", help="keep var/bench-exports afterwards")
     args = parser.parse_args(argv)
     # `kill` (or CI's end) still stops the worker, the sandboxes and Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    small = 1000 if args.quick else 10_000
-    large = 3000 if args.quick else 50_000
+    small = 500 if args.quick else 10_000
+    large = 1500 if args.quick else 50_000
 
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
@@ -345,7 +350,9 @@ def main(argv: list[str]) -> int:
         "PYTHONUNBUFFERED": "1",
     }
     three = Sandbox("three", ["acme", "bergmann", "siam"], small, embedded_redis.free_port(), base_env)
-    one = Sandbox("large", ["acme"], large, embedded_redis.free_port(), base_env)
+    # The large store is a store of its own, not `acme` again: a store that jobs ran on keeps
+    # its audit trail (AuditEntry.store is PROTECT), so it is never deleted between scenarios.
+    one = Sandbox("large", [LARGE_STORE], large, embedded_redis.free_port(), base_env)
     try:
         say(f"Seeding the sandboxes (this takes a while for {large:,} orders)…")
         for sandbox in (three, one):
@@ -378,9 +385,8 @@ def main(argv: list[str]) -> int:
         for name in three.stores:  # fresh tokens: the platform limits per token
             connect(three, name, name)
         results.append(run_scenario(f"3 stores x {small:,}", three, three.stores, base_env))
-        Store.objects.filter(subdomain="acme").delete()
-        connect(one, "acme", "acme")
-        results.append(run_scenario(f"1 store x {large:,}", one, ["acme"], base_env))
+        connect(one, LARGE_STORE, LARGE_STORE)
+        results.append(run_scenario(f"1 store x {large:,}", one, [LARGE_STORE], base_env))
     finally:
         for sandbox in (three, one):
             sandbox.stop()
@@ -422,6 +428,10 @@ def main(argv: list[str]) -> int:
         ("one request per page", all(abs(r["requests_per_page"] - 1.0) < 1e-9 for r in results)),
     ]
     say("")
+    if args.quick:  # a smoke run: the code paths, not the figures
+        for text, _ in checks:
+            say(f"  [not judged: --quick] {text}")
+        return 0
     for text, ok in checks:
         say(f"  [{'ok' if ok else 'MISSED'}] {text}")
     return 0 if all(ok for _, ok in checks) else 1

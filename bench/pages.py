@@ -240,7 +240,8 @@ def _run(sandbox, args, cache) -> int:
     #    after another until the measurement ends.
     from django.db import connection
 
-    from dashboard.jobs import services
+    from dashboard.jobs.create import job_export_create
+    from dashboard.jobs.in_process import job_run_here
     from dashboard.models import Job, JobPart
 
     url = reverse("order_list", kwargs={"store": "acme"})
@@ -251,9 +252,9 @@ def _run(sandbox, args, cache) -> int:
     def exports():
         try:
             while not stop.is_set():
-                job, _ = services.job_export_create(owner=None, stores=[stores["acme"]], enqueue=False)
+                job, _ = job_export_create(owner=None, stores=[stores["acme"]])
                 jobs.append(job.pk)
-                services.job_run_here(job=job)
+                job_run_here(job=job)
         finally:
             connection.close()
 

@@ -1,4 +1,17 @@
+"""What base.html's notice area shows on every full page. Context processors only read:
+what a page showed is marked as seen afterwards by `dashboard.middleware`."""
+
 from django.utils.functional import SimpleLazyObject
+
+from .jobs import selectors as job_selectors
+from .selectors.phone_orders import phone_order_notices
+
+
+def shown_notices(request) -> dict:
+    """The ended jobs and payments a page showed, for `NoticesSeenMiddleware` to mark."""
+    if not hasattr(request, "_shown_notices"):
+        request._shown_notices = {"jobs": [], "payments": []}
+    return request._shown_notices
 
 
 def job_notices(request):
@@ -9,9 +22,9 @@ def job_notices(request):
         return {}
 
     def load():
-        from .jobs.selectors import job_notices_take
-
-        return job_notices_take(operator=user)
+        notices = job_selectors.job_notices(operator=user)
+        shown_notices(request)["jobs"] = notices["ended"]
+        return notices
 
     return {"job_notice": SimpleLazyObject(load)}
 
@@ -25,8 +38,8 @@ def payment_notices(request):
         return {}
 
     def load():
-        from .selectors.phone_orders import phone_order_notices_take
-
-        return phone_order_notices_take(operator=user)
+        notices = phone_order_notices(operator=user)
+        shown_notices(request)["payments"] = notices["ended"]
+        return notices
 
     return {"payment_notice": SimpleLazyObject(load)}

@@ -13,6 +13,7 @@ from .views import (
     search,
     stores,
     tickets,
+    transactions,
 )
 
 urlpatterns = [
@@ -21,7 +22,7 @@ urlpatterns = [
     path("orders/", cross_store.all_orders, name="all_orders"),
     path("tickets/", cross_store.all_tickets, name="all_tickets"),
     path("search/", search.search, name="search"),
-    path("notices/payments/", phone_orders.payment_notice, name="payment_notice"),
+    path("notices/payments/", payments.payment_notice, name="payment_notice"),
     # Where stores post the outcome of a payment link (public; see views/payments.py)
     path("payments/return/<str:token>/", payments.payment_return, name="payment_return"),
     # One store
@@ -46,12 +47,12 @@ urlpatterns = [
     path("s/<slug:store>/orders/<slug:number>/cancel/", orders.order_cancel_view, name="order_cancel"),
     path("s/<slug:store>/orders/<slug:number>/refund/", orders.order_refund_view, name="order_refund"),
     path("s/<slug:store>/customers/", customers.customer_list, name="customer_list"),
-    path("s/<slug:store>/customers/new/", phone_orders.customer_new, name="customer_new"),
+    path("s/<slug:store>/customers/new/", customers.customer_new, name="customer_new"),
     path("s/<slug:store>/customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
     path(
         "s/<slug:store>/customers/<int:customer_id>/notes/", customers.customer_note_add_view, name="customer_note_add"
     ),
-    path("s/<slug:store>/transactions/", phone_orders.transaction_list, name="transaction_list"),
+    path("s/<slug:store>/transactions/", transactions.transaction_list, name="transaction_list"),
     path("s/<slug:store>/tickets/", tickets.ticket_list, name="ticket_list"),
     path("s/<slug:store>/tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket_detail"),
     path("s/<slug:store>/tickets/<int:ticket_id>/reply/", tickets.ticket_reply_view, name="ticket_reply"),

@@ -1,64 +1,369 @@
-"""A short-lived cache of single-object reads, in Redis, invalidated by webhooks and
-by our own writes; and the version of each resource's lists.
+"""The shared read cache: what a store said, kept in Redis for every operator and process.
 
-Reads are grouped by the object they belong to (`("orders", "1042")`): the order,
-its notes and the tickets that mention it. Invalidating the object bumps the group's
-version, so every cached read in the group misses from then on. Keys carry the store.
+A team on one store shares the store's 4 requests a second, so a read that a colleague
+(or this operator a moment ago) already made is served from here instead of asking the
+store again, until a webhook or a write says that something it depends on changed.
 
-Figures computed from a resource's lists (the overview's ticket counts) key their
-cache entries with `list_version(store, resource)`. Every write through StoreClient
-and every webhook about the resource bumps it (`lists_changed`), so the next view
-counts again.
+What a read depends on comes from its path (`read_dependencies`): a list (`orders/`)
+depends on its resource's lists, an object (`orders/1042/`) and what hangs off it
+(`orders/1042/notes/`) on that object. Each dependency has two version counters:
+- `any`, bumped by every change: webhooks, bulk jobs' writes, operators' writes;
+- `own`, bumped only by an operator's own write through Storedesk.
+
+A cached answer remembers the versions read *before* the store was asked (so a webhook
+that arrives while the request is under way makes it stale, never lost), and when the
+store was asked. Reading it (`verdict`):
+- an operator's write since → ask the store (their change shows at once);
+- nothing changed → served; after STOREAPI_CACHE_FRESH_SECONDS also refreshed in the
+  background; after STOREAPI_CACHE_MAX_AGE_SECONDS asked afresh;
+- a webhook or a bulk write since → still served while younger than
+  STOREAPI_CACHE_COALESCE_SECONDS, and refreshed in the background (at most once per
+  key per that interval); older → asked afresh. A store that changes several times a
+  second thus costs one request per list per interval, not one per change.
+
+Entries are kept STOREAPI_CACHE_KEEP_SECONDS so that a page can still show the last
+answer, saying how old it is, when the store is busy or down.
+
+One read in flight per key (`try_lead` / `follow`): the first to miss asks the store,
+the others wait for its answer (or its error) a bounded time.
+
+Keys carry the store's id. Values are pickled Python objects from our own Redis, like
+Django's cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import pickle
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 
-DEFAULT_TTL = 120  # seconds; webhooks invalidate sooner when something changes
+from .redis_client import shared_redis
 
+# A change to an order also changes its customer's order count and total (the customers
+# list) and its payments (the transactions list).
+CHANGES_ALSO = {"orders": ("transactions", "users")}
 
-def _version_key(store_id: int, resource: str, object_id: str) -> str:
-    return f"storeapi:objver:{store_id}:{resource}:{object_id}"
+# Lists of another resource that hang off an object (`users/5/orders/`).
+_LISTED_UNDER_OBJECTS = frozenset({"orders", "tickets", "transactions"})
 
-
-def _entry_key(store_id: int, group: tuple[str, str], path: str, params: dict | None) -> str:
-    version = cache.get(_version_key(store_id, *group), 0)
-    fingerprint = hashlib.sha256(json.dumps([path, params or {}], sort_keys=True).encode()).hexdigest()[:32]
-    return f"storeapi:obj:{store_id}:{group[0]}:{group[1]}:v{version}:{fingerprint}"
-
-
-def cached_read(store_id: int, group: tuple[str, str], path: str, params: dict | None):
-    """The cached answer, or None."""
-    return cache.get(_entry_key(store_id, group, path, params))
-
-
-def store_read(store_id: int, group: tuple[str, str], path: str, params: dict | None, value, ttl: int = DEFAULT_TTL):
-    cache.set(_entry_key(store_id, group, path, params), value, ttl)
+VERSION_TTL = 60 * 60 * 24
+FLIGHT_ERROR_MS = 2000  # how long a failed read's error is kept for the readers that waited for it
+OWN, ANY = "own", "any"
 
 
-def _bump(key: str) -> None:
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 60 * 60 * 24)
+# --- what depends on what ---------------------------------------------------------------
 
 
-def invalidate(store_id: int, resource: str, object_id) -> None:
-    _bump(_version_key(store_id, resource, str(object_id)))
+def _segments(path: str) -> list[str]:
+    parts = [s for s in path.split("?", 1)[0].strip("/").split("/") if s]
+    if parts[:2] == ["products", "variants"]:  # a variant is an object of its own
+        parts = parts[1:]
+    return parts
 
 
-def _list_version_key(store_id: int, resource: str) -> str:
-    return f"storeapi:listver:{store_id}:{resource}"
+def read_dependencies(path: str) -> list[str]:
+    """What a GET of `path` shows: `list:<resource>` and `obj:<resource>:<id>` names."""
+    parts = _segments(path)
+    if not parts:
+        return []
+    resource = parts[0]
+    if len(parts) == 1:
+        return [f"list:{resource}"]
+    deps = [f"obj:{resource}:{parts[1]}"]
+    if len(parts) > 2 and parts[2] in _LISTED_UNDER_OBJECTS:  # users/5/orders/: any order's change too
+        deps.append(f"list:{parts[2]}")
+    return deps
+
+
+def change_dependencies(resource: str, object_id=None) -> list[str]:
+    """What a change to `resource` (and, when known, to one object of it) makes stale."""
+    deps = [f"list:{resource}"] + [f"list:{other}" for other in CHANGES_ALSO.get(resource, ())]
+    if object_id is not None and str(object_id):
+        deps.append(f"obj:{resource}:{object_id}")
+    return deps
+
+
+def write_dependencies(path: str) -> list[str]:
+    parts = _segments(path)
+    if not parts:
+        return []
+    return change_dependencies(parts[0], parts[1] if len(parts) > 1 else None)
+
+
+# --- versions ---------------------------------------------------------------------------
+
+
+def _version_key(store_id: int, dependency: str, kind: str) -> str:
+    return f"storeapi:ver:{store_id}:{dependency}:{kind}"
+
+
+def changed(store_id: int, dependencies: list[str], *, own: bool) -> None:
+    """Something these dependencies cover changed at the store (`own`: an operator's
+    write through Storedesk, which every next view must show)."""
+    if not dependencies:
+        return
+    pipe = shared_redis().pipeline(transaction=False)
+    for dependency in dependencies:
+        for kind in (ANY, OWN) if own else (ANY,):
+            key = _version_key(store_id, dependency, kind)
+            pipe.incr(key)
+            pipe.expire(key, VERSION_TTL)
+    pipe.execute()
+
+
+def lists_changed(store_id: int, resource: str, *, own: bool = False) -> None:
+    """Something in `resource` ("orders", "tickets", "users") changed in the store."""
+    changed(store_id, change_dependencies(resource), own=own)
+
+
+def invalidate(store_id: int, resource: str, object_id, *, own: bool = True) -> None:
+    """One object changed (and with it the lists it is in)."""
+    changed(store_id, change_dependencies(resource, object_id), own=own)
 
 
 def list_version(store_id: int, resource: str) -> int:
-    return cache.get(_list_version_key(store_id, resource), 0)
+    """The version of a resource's lists, for figures cached by their own key (the
+    overview's counts): it moves with every change."""
+    return int(shared_redis().get(_version_key(store_id, f"list:{resource}", ANY)) or 0)
 
 
-def lists_changed(store_id: int, resource: str) -> None:
-    """Something in `resource` ("orders", "tickets", "users") changed in the store."""
-    _bump(_list_version_key(store_id, resource))
+# --- entries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    value: Any
+    fetched_at: float  # epoch seconds: when the store was asked
+    seen: tuple[int, ...]  # the `any` versions read before asking
+    own: tuple[int, ...]  # the `own` versions read before asking
+
+    def behind(self, *, seen: tuple[int, ...], own: tuple[int, ...]) -> bool:
+        return any(a < b for a, b in zip(self.seen, seen, strict=True)) or any(
+            a < b for a, b in zip(self.own, own, strict=True)
+        )
+
+
+@dataclass(frozen=True)
+class Lookup:
+    store_id: int
+    path: str
+    key: str
+    seen: tuple[int, ...]
+    own: tuple[int, ...]
+    entry: Entry | None
+
+    def entry_is_current(self, entry: Entry | None) -> bool:
+        return entry is not None and not entry.behind(seen=self.seen, own=self.own)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    serve: bool  # the entry may be shown
+    refresh: bool  # and should be refreshed in the background
+
+
+MISS = Verdict(serve=False, refresh=False)
+HIT = Verdict(serve=True, refresh=False)
+HIT_REFRESH = Verdict(serve=True, refresh=True)
+REFRESH_MIN_AGE = 1.0  # Refresh pressed on an answer younger than this serves it
+
+
+def _normalise(params: dict | None) -> dict:
+    normal = {}
+    for name, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            normal[str(name)] = sorted(str(v) for v in value)
+        else:
+            normal[str(name)] = str(value)
+    return normal
+
+
+def entry_key(store_id: int, path: str, params: dict | None) -> str:
+    fingerprint = hashlib.sha256(json.dumps([path, _normalise(params)], sort_keys=True).encode()).hexdigest()[:32]
+    return f"storeapi:read:{store_id}:{fingerprint}"
+
+
+def lookup(store_id: int, path: str, params: dict | None) -> Lookup:
+    """The dependencies' versions now, and the cached answer: one round trip to Redis."""
+    dependencies = read_dependencies(path)
+    key = entry_key(store_id, path, params)
+    names = [_version_key(store_id, d, kind) for kind in (ANY, OWN) for d in dependencies]
+    values = shared_redis().mget([*names, key])
+    versions = [int(v or 0) for v in values[:-1]]
+    raw = values[-1]
+    entry = None
+    if raw is not None:
+        try:
+            entry = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
+        except Exception:  # an entry from an older release: a miss
+            entry = None
+        if not isinstance(entry, Entry) or len(entry.seen) != len(dependencies):
+            entry = None
+    count = len(dependencies)
+    return Lookup(store_id, path, key, tuple(versions[:count]), tuple(versions[count:]), entry)
+
+
+def verdict(found: Lookup, *, now: float, wants_fresh: bool = False) -> Verdict:
+    entry = found.entry
+    if entry is None:
+        return MISS
+    age = now - entry.fetched_at
+    if wants_fresh and age > REFRESH_MIN_AGE:
+        return MISS
+    if any(a < b for a, b in zip(entry.own, found.own, strict=True)):
+        return MISS  # an operator changed it through Storedesk: show their change now
+    if not entry.behind(seen=found.seen, own=found.own):
+        if age <= settings.STOREAPI_CACHE_FRESH_SECONDS:
+            return HIT
+        if age <= settings.STOREAPI_CACHE_MAX_AGE_SECONDS:
+            return HIT_REFRESH
+        return MISS
+    if age <= settings.STOREAPI_CACHE_COALESCE_SECONDS:
+        return HIT_REFRESH
+    return MISS
+
+
+def save(found: Lookup, value, *, fetched_at: float) -> Entry:
+    entry = Entry(value=value, fetched_at=fetched_at, seen=found.seen, own=found.own)
+    shared_redis().set(found.key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), ex=_keep_seconds())
+    return entry
+
+
+def current(found: Lookup) -> Entry | None:
+    raw = shared_redis().get(found.key)
+    if raw is None:
+        return None
+    try:
+        entry = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
+    except Exception:
+        return None
+    return entry if isinstance(entry, Entry) and len(entry.seen) == len(found.seen) else None
+
+
+def _keep_seconds() -> int:
+    return max(int(settings.STOREAPI_CACHE_KEEP_SECONDS), int(settings.STOREAPI_CACHE_MAX_AGE_SECONDS) + 1)
+
+
+# --- one read in flight per key -----------------------------------------------------------
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def try_lead(found: Lookup, *, lease_seconds: float) -> str | None:
+    """Become the one reader that asks the store for this key: a token to `release`
+    with, or None while another reader is at it."""
+    token = uuid.uuid4().hex
+    if shared_redis().set(f"{found.key}:flight", token, nx=True, px=max(1, int(lease_seconds * 1000))):
+        return token
+    return None
+
+
+def release(found: Lookup, token: str) -> None:
+    shared_redis().eval(_RELEASE, 1, f"{found.key}:flight", token)
+
+
+def share_error(found: Lookup, error: Exception) -> None:
+    """The store refused or failed this read: the readers that were waiting for it when
+    it failed get the same; a reader that comes later (a Retry) asks again."""
+    payload = pickle.dumps((time.time(), error), protocol=pickle.HIGHEST_PROTOCOL)
+    shared_redis().set(f"{found.key}:error", payload, px=FLIGHT_ERROR_MS)
+
+
+def shared_error(found: Lookup, *, since: float) -> Exception | None:
+    """The error of a read of this key that failed after `since` (when this reader
+    began to ask)."""
+    raw = shared_redis().get(f"{found.key}:error")
+    if raw is None:
+        return None
+    try:
+        failed_at, error = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
+    except Exception:
+        return None
+    return error if failed_at >= since else None
+
+
+def claim_refresh(found: Lookup) -> bool:
+    """At most one background refresh per key per STOREAPI_CACHE_COALESCE_SECONDS."""
+    interval_ms = max(100, int(settings.STOREAPI_CACHE_COALESCE_SECONDS * 1000))
+    return bool(shared_redis().set(f"{found.key}:refreshing", 1, nx=True, px=interval_ms))
+
+
+# --- figures computed from lists ----------------------------------------------------------
+
+FIGURE_MAX_AGE = 300  # seconds a figure is trusted while nothing changed
+FIGURE_REFRESH_SECONDS = 10  # at most one recount of a figure this often, in all processes
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: Any
+    computed_at: float
+    seen: tuple[int, ...]  # the lists' `any` versions when counted
+    own: tuple[int, ...]  # and their `own` versions
+
+
+def _figure_key(store_id: int, name: str) -> str:
+    return f"storeapi:figure:{store_id}:{name}"
+
+
+@dataclass(frozen=True)
+class FigureLookup:
+    store_id: int
+    name: str
+    seen: tuple[int, ...]
+    own: tuple[int, ...]
+    figure: Figure | None
+
+
+def figure_lookup(store_id: int, name: str, resources: tuple[str, ...]) -> FigureLookup:
+    """A figure computed from the store's lists, and the lists' versions now."""
+    names = [_version_key(store_id, f"list:{r}", kind) for kind in (ANY, OWN) for r in resources]
+    values = shared_redis().mget([*names, _figure_key(store_id, name)])
+    versions = tuple(int(v or 0) for v in values[:-1])
+    count = len(resources)
+    figure = None
+    if values[-1] is not None:
+        try:
+            figure = pickle.loads(values[-1])  # noqa: S301 (our own Redis, our own objects)
+        except Exception:
+            figure = None
+        if not isinstance(figure, Figure) or len(figure.seen) != count:
+            figure = None
+    return FigureLookup(store_id, name, versions[:count], versions[count:], figure)
+
+
+def figure_verdict(found: FigureLookup, *, now: float) -> Verdict:
+    """An operator's write since → count now. Otherwise a figure that exists is shown
+    (saying how old it is) and, when its lists changed or it is old, recounted in the
+    background: counts walk several pages, and "12 open" a few seconds late misleads
+    nobody while the list itself is current."""
+    figure = found.figure
+    if figure is None or any(a < b for a, b in zip(figure.own, found.own, strict=True)):
+        return MISS
+    if figure.seen == found.seen and now - figure.computed_at <= FIGURE_MAX_AGE:
+        return HIT
+    return HIT_REFRESH
+
+
+def figure_save(found: FigureLookup, value, *, computed_at: float) -> None:
+    figure = Figure(value=value, computed_at=computed_at, seen=found.seen, own=found.own)
+    payload = pickle.dumps(figure, protocol=pickle.HIGHEST_PROTOCOL)
+    shared_redis().set(_figure_key(found.store_id, found.name), payload, ex=3600)
+
+
+def figure_claim_refresh(found: FigureLookup) -> bool:
+    key = f"{_figure_key(found.store_id, found.name)}:refreshing"
+    return bool(shared_redis().set(key, 1, nx=True, ex=FIGURE_REFRESH_SECONDS))

@@ -2,9 +2,8 @@
 
     client = StoreClient.for_store(store)                      # a page view
     client = StoreClient.for_store(store, priority="bulk")     # an export
-    order = client.get(f"orders/{number}/", cache_group=("orders", number))
-    page = client.list_page("orders/", {"status": "open"}, cursor=request.GET.get("cursor"))
-    notes = client.list_page(f"orders/{number}/notes/", cache_group=("orders", number))
+    order = client.get(f"orders/{number}/", cached=True)
+    page = client.list_page("orders/", {"status": "open"}, cursor=request.GET.get("cursor"), cached=True)
     for page in client.iter_pages("orders/", filters, cursor=saved_cursor): ...
     client.post(f"orders/{number}/notes/", {"message": "..."})
 
@@ -12,6 +11,15 @@ Every call: the bearer token and API version headers, connect and read timeouts,
 store's shared rate limit (storeapi.ratelimit), retries (storeapi.retry), one token
 refresh on 401, and a typed error (storeapi.errors) for anything that is not a
 success. Answers are plain dicts and lists.
+
+Page views (interactive priority) read through the shared cache (`cached=True`,
+storeapi.cache): one upstream request for a whole team, one in flight per key, and
+never more than STOREAPI_PAGE_WAIT_SECONDS of waiting for a slot, a 429 hold or a
+colleague's identical read; past that the last answer is shown, saying how old it is
+(storeapi.freshness), or StoreBusy is raised. At most STOREAPI_STORE_THREADS_PER_PROCESS
+threads of a process wait on one store (storeapi.concurrency). Every write marks what it
+changed (an operator's write shows on the very next view). Bulk jobs never read
+through the cache.
 """
 
 from __future__ import annotations
@@ -27,12 +35,15 @@ import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from . import cache as object_cache
+from . import cache as read_cache
+from .background import run_soon
 from .circuit import circuit_open, circuit_reset, circuit_trip
+from .concurrency import store_thread_place
 from .domains import store_base_url
 from .errors import (
     RateLimited,
     StoreAPIError,
+    StoreBusy,
     StoreNotConnected,
     StoreUnavailable,
     TokenRevoked,
@@ -40,9 +51,10 @@ from .errors import (
     error_from_response,
     parse_retry_after,
 )
+from .freshness import record_read, wants_fresh
 from .http import shared_session
 from .ratelimit import BULK, INTERACTIVE, RateLimiter
-from .retry import BULK_POLICY, INTERACTIVE_POLICY, RetryPolicy
+from .retry import BULK_POLICY, INTERACTIVE_POLICY, SAFE_METHODS, RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +116,17 @@ def _token_fingerprint(store) -> str:
     return hashlib.sha256(store.access_token().encode()).hexdigest()[:24]
 
 
+FOLLOW_POLL_SECONDS = 0.02  # how often a reader waiting for a colleague's read looks
+
+
+def _shown_instead_note(store, error: StoreAPIError) -> str:
+    """Why a page shows an older answer instead of the store's current one (naming the
+    store: an all-stores page shows several)."""
+    if isinstance(error, RateLimited):
+        return f"{store.display_name} is busy right now"
+    return f"{store.display_name} is not answering right now"
+
+
 def _request_was_sent(exc: requests.RequestException) -> bool:
     # A connect timeout or refused connection never reached the store.
     return not isinstance(exc, requests.ConnectTimeout) and not (
@@ -136,7 +159,12 @@ class StoreClient:
             f"token:{_token_fingerprint(store)}" if self.transient else str(store.pk), sleep=sleep
         )
         self.policy = policy or (BULK_POLICY if priority == BULK else INTERACTIVE_POLICY)
-        self.timeout = timeout or (settings.STOREAPI_CONNECT_TIMEOUT, settings.STOREAPI_READ_TIMEOUT)
+        read_timeout = settings.STOREAPI_READ_TIMEOUT
+        if priority == INTERACTIVE:
+            read_timeout = min(read_timeout, settings.STOREAPI_PAGE_READ_TIMEOUT)
+        self.timeout = timeout or (settings.STOREAPI_CONNECT_TIMEOUT, read_timeout)
+        # A page view's bound on every wait (None: a bulk job, which waits its turn).
+        self.wait_bound = settings.STOREAPI_PAGE_WAIT_SECONDS if priority == INTERACTIVE else None
         self.sleep = sleep
         self.api_root = f"{store_base_url(store.subdomain)}/api/admin/"
 
@@ -146,17 +174,22 @@ class StoreClient:
 
     # --- the public calls ------------------------------------------------------------
 
-    def get(self, path: str, params: dict | None = None, *, cache_group: tuple[str, str] | None = None):
-        """One object (or any GET). With `cache_group`, served from the object cache
-        when possible; webhooks for that object invalidate it."""
-        if cache_group is not None and not self.transient:
-            group = (cache_group[0], str(cache_group[1]))
-            hit = object_cache.cached_read(self.store.pk, group, path, params)
-            if hit is not None:
-                return hit
-            value = self._request("GET", path, params=params)
-            object_cache.store_read(self.store.pk, group, path, params, value)
-            return value
+    def get(
+        self,
+        path: str,
+        params: dict | None = None,
+        *,
+        cached: bool = False,
+        fresh: bool = False,
+        reference: bool = False,
+    ):
+        """One object (or any GET). With `cached` (page views), through the shared read
+        cache; `fresh` asks the store now whatever the cache holds (and keeps the answer
+        for the next reader), for a read that a write is about to depend on. A
+        `reference` read (ticket types, shipping methods: what labels a page) does not
+        count towards how old the page's data is said to be."""
+        if cached and not self.transient and self.priority == INTERACTIVE:
+            return self._cached_get(path, params, fresh=fresh, reference=reference)
         return self._request("GET", path, params=params)
 
     def list_page(
@@ -165,15 +198,14 @@ class StoreClient:
         params: dict | None = None,
         *,
         cursor: str | None = None,
-        cache_group: tuple[str, str] | None = None,
+        cached: bool = False,
+        fresh: bool = False,
     ) -> Page:
-        """One page of a list endpoint, and the cursor of the next one. With
-        `cache_group`, served from the object cache like `get` (a list that belongs
-        to one object: an order's notes)."""
+        """One page of a list endpoint, and the cursor of the next one."""
         query = dict(params or {})
         if cursor:
             query["cursor"] = cursor
-        body = self.get(path, query, cache_group=cache_group)
+        body = self.get(path, query, cached=cached, fresh=fresh)
         return Page.from_body(body, store=self.store.subdomain)
 
     def iter_pages(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Iterator[Page]:
@@ -186,34 +218,102 @@ class StoreClient:
                 return
             cursor = page.next_cursor
 
-    # Writes: `invalidates` names the object whose cached reads the write makes stale;
-    # the lists of the path's resource ("tickets" for "tickets/31/") are marked changed
-    # in any case (storeapi.cache.lists_changed).
+    # Writes mark what they changed (storeapi.cache.write_dependencies: the object of the
+    # path, its resource's lists and the lists it shows in); an operator's write so that
+    # the very next view asks the store, a bulk job's like a webhook.
 
-    def post(self, path: str, json: dict | list | None = None, *, invalidates: tuple[str, str] | None = None):
-        return self._write("POST", path, json, invalidates)
+    def post(self, path: str, json: dict | list | None = None):
+        return self._write("POST", path, json)
 
-    def patch(self, path: str, json: dict, *, invalidates: tuple[str, str] | None = None):
-        return self._write("PATCH", path, json, invalidates)
+    def patch(self, path: str, json: dict):
+        return self._write("PATCH", path, json)
 
-    def delete(self, path: str, *, invalidates: tuple[str, str] | None = None):
-        return self._write("DELETE", path, None, invalidates)
+    def delete(self, path: str):
+        return self._write("DELETE", path, None)
 
     def invalidate(self, resource: str, object_id) -> None:
-        object_cache.invalidate(self.store.pk, resource, object_id)
+        """The object changed at the store by a way other than this client's writes."""
+        read_cache.invalidate(self.store.pk, resource, object_id, own=self.priority == INTERACTIVE)
+
+    # --- the shared read cache ------------------------------------------------------------
+
+    def _cached_get(self, path: str, params: dict | None, *, fresh: bool, reference: bool):
+        store_id = self.store.pk
+        found = read_cache.lookup(store_id, path, params)
+        if fresh:
+            started = time.time()
+            value = self._request("GET", path, params=params)
+            read_cache.save(found, value, fetched_at=started)
+            return value
+        asked_at = time.time()
+        verdict = read_cache.verdict(found, now=asked_at, wants_fresh=wants_fresh())
+        if verdict.serve:
+            record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
+            if verdict.refresh and read_cache.claim_refresh(found):
+                run_soon(_refresh_read, self.store, path, params)
+            return found.entry.value
+        try:
+            with store_thread_place(str(store_id), timeout=self.wait_bound):
+                entry = self._read_once(found, path, params, asked_at=asked_at)
+        except (RateLimited, StoreUnavailable) as error:
+            if found.entry is None:
+                raise
+            # Busy or down: the last answer, saying how old it is, rather than nothing.
+            record_read(fetched_at=found.entry.fetched_at, from_cache=True, note=_shown_instead_note(self.store, error))
+            return found.entry.value
+        record_read(fetched_at=entry.fetched_at, from_cache=not reference and entry.fetched_at < asked_at)
+        return entry.value
+
+    def _read_once(
+        self, found: read_cache.Lookup, path: str, params: dict | None, *, asked_at: float
+    ) -> read_cache.Entry:
+        """Ask the store for this key, or wait (bounded) for the reader already asking.
+
+        A newer answer kept meanwhile under the versions this reader saw is its answer;
+        so is the error of a read that failed while it waited (not asked again)."""
+        deadline = self.clock() + self.wait_bound
+        lease = self.wait_bound + self.timeout[0] + self.timeout[1] + 2
+        judged = found.entry.fetched_at if found.entry is not None else float("-inf")
+
+        def answer_meanwhile() -> read_cache.Entry | None:
+            error = read_cache.shared_error(found, since=asked_at)
+            if error is not None:
+                raise error
+            entry = read_cache.current(found)
+            return entry if found.entry_is_current(entry) and entry.fetched_at > judged else None
+
+        while True:
+            entry = answer_meanwhile()
+            if entry is not None:
+                return entry
+            token = read_cache.try_lead(found, lease_seconds=lease)
+            if token is not None:
+                try:
+                    entry = answer_meanwhile()  # between our look and our lead
+                    if entry is not None:
+                        return entry
+                    started = time.time()
+                    value = self._request("GET", path, params=params)
+                    return read_cache.save(found, value, fetched_at=started)
+                except StoreAPIError as error:
+                    read_cache.share_error(found, error)
+                    raise
+                finally:
+                    read_cache.release(found, token)
+            if self.clock() >= deadline:
+                raise StoreBusy("A colleague's identical read did not finish in time.", retry_after=1.0)
+            self.sleep(FOLLOW_POLL_SECONDS)
 
     # --- the machinery -------------------------------------------------------------------
 
-    def _write(self, method, path, json, invalidates):
+    def _write(self, method, path, json):
         try:
             return self._request(method, path, json=json)
         finally:
             # Even a failed write may have changed the object, and with it the lists
             # it is in (a ticket's status, a new order).
-            if invalidates is not None:
-                self.invalidate(*invalidates)
             if not self.transient:
-                object_cache.lists_changed(self.store.pk, path.split("/", 1)[0])
+                read_cache.changed(self.store.pk, read_cache.write_dependencies(path), own=self.priority == INTERACTIVE)
 
     def _url(self, path: str) -> str:
         if "://" in path or path.startswith(("/", "\\")) or ".." in path.split("/"):
@@ -231,8 +331,14 @@ class StoreClient:
             "Accept": "application/json",
         }
 
-    @sensitive_variables("headers")  # the bearer token, kept out of error reports
     def _request(self, method: str, path: str, *, params=None, json=None):
+        if self.wait_bound is None or self.transient:
+            return self._send(method, path, params=params, json=json)
+        with store_thread_place(str(self.store.pk), timeout=self.wait_bound):
+            return self._send(method, path, params=params, json=json)
+
+    @sensitive_variables("headers")  # the bearer token, kept out of error reports
+    def _send(self, method: str, path: str, *, params=None, json=None):
         from .oauth import refresh_access_token  # oauth imports this module's neighbours
 
         url = self._url(path)
@@ -247,7 +353,7 @@ class StoreClient:
             attempt += 1
             headers = self._headers()
             used_ciphertext = self.store.access_token_encrypted
-            self.limiter.acquire(self.priority)
+            self.limiter.acquire(self.priority, max_wait=self.wait_bound)
             started = self.clock()
             try:
                 response = self.session.request(
@@ -260,13 +366,20 @@ class StoreClient:
                 logger.warning(
                     "%s %s on store %s failed: %s (attempt %d)", method, path, subdomain, type(exc).__name__, attempt
                 )
-                if self.policy.exception_is_retryable(method, request_sent=sent) and self.policy.can_retry(
-                    attempt=attempt, waited=waited, delay=delay
+                # A store that let a request wait its whole read timeout has held the
+                # caller long enough: a page view does not ask again, and page views
+                # leave the store alone for a while (the circuit).
+                hung = isinstance(exc, requests.ReadTimeout) and method.upper() in SAFE_METHODS
+                page_view_waited_enough = hung and self.wait_bound is not None
+                if (
+                    not page_view_waited_enough
+                    and self.policy.exception_is_retryable(method, request_sent=sent)
+                    and self.policy.can_retry(attempt=attempt, waited=waited, delay=delay)
                 ):
                     self.sleep(delay)
                     waited += delay
                     continue
-                self._trip_circuit(attempt)
+                self._trip_circuit(attempt, hung=hung)
                 raise StoreUnavailable(f"No answer from the store ({type(exc).__name__}).", store=subdomain) from None
             status = response.status_code
             logger.info(
@@ -283,9 +396,10 @@ class StoreClient:
             if status == 429:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 self.limiter.penalize(retry_after)
-                if retry_after <= self.policy.max_retry_after and self.policy.can_retry(
-                    attempt=attempt, waited=waited, delay=retry_after
-                ):
+                longest = self.policy.max_retry_after
+                if self.wait_bound is not None:
+                    longest = min(longest, self.wait_bound)
+                if retry_after <= longest and self.policy.can_retry(attempt=attempt, waited=waited, delay=retry_after):
                     waited += retry_after  # the limiter makes us wait it out
                     continue
                 raise RateLimited("The store kept answering 429.", retry_after=retry_after, status=429, store=subdomain)
@@ -318,9 +432,10 @@ class StoreClient:
                 "The store's answer is not JSON.", status=response.status_code, store=self.store.subdomain
             ) from None
 
-    def _trip_circuit(self, attempts: int) -> None:
-        """After failures that persisted through retries (not a single unretried POST)."""
-        if attempts > 1 and not self.transient:
+    def _trip_circuit(self, attempts: int, *, hung: bool = False) -> None:
+        """After failures that persisted through retries (not a single unretried POST),
+        or a read that got no answer within the whole read timeout."""
+        if (attempts > 1 or hung) and not self.transient:
             circuit_trip(str(self.store.pk))
             logger.warning("Store %s keeps failing; page views pause for a few seconds.", self.store.subdomain)
 
@@ -332,6 +447,24 @@ class StoreClient:
             store.status = store.Status.NEEDS_RECONNECT
             store.save(update_fields=["status", "updated_at"])
             logger.warning("Store %s refused its token; it needs to be reconnected.", store.subdomain)
+
+
+def _refresh_read(store, path: str, params: dict | None) -> None:
+    """A background refresh of one cached read (storeapi.background): asks the store
+    unless a colleague's read of the same key is already under way."""
+    client = StoreClient.for_store(store)
+    found = read_cache.lookup(store.pk, path, params)
+    token = read_cache.try_lead(found, lease_seconds=client.wait_bound + sum(client.timeout) + 2)
+    if token is None:
+        return
+    try:
+        started = time.time()
+        value = client._request("GET", path, params=params)
+        read_cache.save(found, value, fetched_at=started)
+    except StoreAPIError as error:
+        logger.info("Refreshing %s of store %s failed: %r", path, store.subdomain, error)
+    finally:
+        read_cache.release(found, token)
 
 
 __all__ = ["BULK", "INTERACTIVE", "Page", "StoreAPIError", "StoreClient", "required_scope"]

@@ -44,6 +44,18 @@ class StoreAPIError(Exception):
     def __repr__(self):
         return f"{type(self).__name__}(status={self.status!r}, store={self.store!r}, message={self.message!r})"
 
+    def __reduce__(self):
+        # Pickled whole (with status, store, retry_after...) so that a read's failure can
+        # be handed, through the cache, to the requests that waited for that read.
+        return (_rebuild, (type(self), self.message, self.__dict__))
+
+
+def _rebuild(cls, message: str, state: dict) -> StoreAPIError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class StoreNotConnected(StoreAPIError):
     default_message = "This store is not connected. An owner can connect it again."
@@ -69,6 +81,14 @@ class RateLimited(StoreAPIError):
     @property
     def retryable(self) -> bool:
         return True
+
+
+class StoreBusy(RateLimited):
+    """A page view gave up waiting for its turn (the store's rate limit is taken by
+    other operators and jobs, the store asked us to hold back, or too many of this
+    process's threads already wait on the store). Nothing was sent."""
+
+    default_message = "The store is busy right now. Retrying shortly…"
 
 
 class NotFound(StoreAPIError):

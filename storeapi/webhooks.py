@@ -9,8 +9,10 @@
    and nothing else happens;
 3. the event is recorded under a unique (store, event_id): a redelivery is answered
    200 and not processed again;
-4. a Celery task (enqueued on commit) does the work: cache invalidation (objects and
-   lists), the "new" counters, `app.uninstalled`, and the `webhook_received` signal.
+4. what the event changed is marked in the shared read cache at once
+   (`webhook_changes`), so the next page view of any operator asks the store;
+5. a Celery task (enqueued on commit) does the rest: the "new" counters,
+   `app.uninstalled`, and the `webhook_received` signal.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import cache as object_cache
+from . import cache as read_cache
 from . import signals
 from .crypto import DecryptionError
 from .events import new_count_bump
@@ -34,8 +36,8 @@ logger = logging.getLogger(__name__)
 
 # event type prefix -> the counter it bumps on `.created`
 _COUNTED = {"order": "orders", "customer": "customers", "ticket": "tickets"}
-# event type prefix -> the API resource whose lists it changes (storeapi.cache.lists_changed)
-_LISTED = {"order": "orders", "customer": "users", "ticket": "tickets"}
+# event type prefix -> the API resource it is about
+_RESOURCES = {"order": "orders", "customer": "users", "ticket": "tickets", "export": "exports"}
 
 
 class WebhookRejected(Exception):
@@ -93,33 +95,37 @@ def webhook_accept(*, store: Store, body: bytes, signature: str) -> tuple[Webhoo
             event = WebhookEvent.objects.create(
                 store=store, event_id=str(event_id), event_type=event_type, payload=payload
             )
-            return event, True
     except IntegrityError:
         return WebhookEvent.objects.get(store=store, event_id=str(event_id)), False
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    read_cache.changed(store.pk, webhook_changes(event_type, data), own=False)
+    return event, True
 
 
-def _invalidations(event_type: str, data: dict) -> list[tuple[str, str]]:
-    """The cached objects (resource, id) an event makes stale."""
-    groups: list[tuple[str, str]] = []
+def webhook_changes(event_type: str, data: dict) -> list[str]:
+    """What an event makes stale in the shared read cache (storeapi.cache): the object
+    and its resource's lists, and the objects whose pages show it (an order's customer,
+    a ticket's order and requester). A ticket comment or an order note written at the
+    store arrives as `ticket.updated` / `order.updated` of its ticket or order."""
     kind = event_type.split(".", 1)[0]
+    resource = _RESOURCES.get(kind)
+    if resource is None:
+        return []
 
-    def add(resource, value):
+    def object_id(value) -> str | None:
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-            groups.append((resource, str(value)))
+            return str(value)
+        return None
 
-    if kind == "order":
-        add("orders", data.get("number"))
-        user = data.get("user")
-        if isinstance(user, dict):
-            add("users", user.get("id"))
-    elif kind == "customer":
-        add("users", data.get("id"))
-    elif kind == "ticket":
-        add("tickets", data.get("id"))
-        add("orders", data.get("order"))
-    elif kind == "export":
-        add("exports", data.get("id"))
-    return groups
+    key = "number" if kind == "order" else "id"
+    changes = read_cache.change_dependencies(resource, object_id(data.get(key)))
+    related = []
+    if kind == "order" and isinstance(data.get("user"), dict):
+        related.append(("users", object_id(data["user"].get("id"))))
+    if kind == "ticket":
+        related += [("orders", object_id(data.get("order"))), ("users", object_id(data.get("requester")))]
+    changes += [f"obj:{res}:{oid}" for res, oid in related if oid is not None]
+    return changes
 
 
 def webhook_event_process(*, event_id: int) -> bool:
@@ -139,11 +145,7 @@ def webhook_event_process(*, event_id: int) -> bool:
             if store.status != Store.Status.DISCONNECTED:
                 store_mark_uninstalled(store=store)
         else:
-            for resource, object_id in _invalidations(event_type, data):
-                object_cache.invalidate(store.pk, resource, object_id)
             kind, _, action = event_type.partition(".")
-            if kind in _LISTED:
-                object_cache.lists_changed(store.pk, _LISTED[kind])
             if action == "created" and kind in _COUNTED:
                 new_count_bump(store, _COUNTED[kind])
 

@@ -1,14 +1,17 @@
 import pytest
 from django.core.cache import cache
 
+from storeapi import background
 from tests.factories import MembershipFactory, OperatorFactory, StoreFactory
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (it lives in the test Redis)."""
+    """Each test starts with an empty cache (it lives in the test Redis), and the cached
+    reads it had refreshed in the background are done before the next one starts."""
     cache.clear()
     yield
+    background.drain()
 
 
 @pytest.fixture(autouse=True)

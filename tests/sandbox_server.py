@@ -401,9 +401,15 @@ def _migrated_template(env: dict, log) -> Path:
     return template
 
 
-def start() -> tuple[Sandbox, subprocess.Popen, list[Path]]:
-    """Create, seed and start the sandbox server; return it with its process and files."""
+def start(
+    stores: list[str] | None = None, seed_args: list[str] | None = None
+) -> tuple[Sandbox, subprocess.Popen, list[Path]]:
+    """Create, seed and start the sandbox server; return it with its process and files.
+
+    The tests take the defaults (STORES, SEED_ARGS); a benchmark may seed other stores.
+    """
     global _running
+    stores = list(stores or STORES)
     port = int(os.environ["SANDBOX_PORT"])
     var = BASE_DIR / "var"
     var.mkdir(exist_ok=True)
@@ -433,8 +439,8 @@ def start() -> tuple[Sandbox, subprocess.Popen, list[Path]]:
     _manage(
         "seed_sandbox",
         "--stores",
-        ",".join(STORES),
-        *SEED_ARGS,
+        ",".join(stores),
+        *(SEED_ARGS if seed_args is None else seed_args),
         "--rate-limit",
         str(DEFAULT_RATE_LIMIT),
         "--client-id",
@@ -456,6 +462,7 @@ def start() -> tuple[Sandbox, subprocess.Popen, list[Path]]:
         stderr=subprocess.STDOUT,
     )
     sandbox = Sandbox(port, client_id, client_secret)
+    sandbox.stores = stores
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:

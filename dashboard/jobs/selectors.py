@@ -1,14 +1,18 @@
-"""Reads: the jobs an operator may see (the one access chokepoint for jobs), and progress."""
+"""Reads: the jobs an operator may see (the one access chokepoint for jobs), their
+progress, and the notices of jobs that ended (marked as seen by `notices`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 
 from storeapi.models import Membership
+from storeapi.presence import store_operators_present
+from storeapi.ratelimit import bulk_every
 
 from ..models import Job, JobItem
 
@@ -50,6 +54,10 @@ class Progress:
     rate: float | None  # rows or items per second
     seconds_left: float | None
     percent: int | None  # None: unknown (the platform gives no total)
+    # While it runs: the most other operators working on one of its stores (they share
+    # the store's rate limit with the job), and the job's guaranteed share of the slots.
+    operators_sharing: int = 0
+    share_one_in: int = 0
 
     @property
     def rate_label(self) -> str:
@@ -116,7 +124,18 @@ def job_progress(job: Job) -> Progress:
             percent = int(fraction * 100)
             if 0 < fraction < 1 and elapsed > 1:
                 seconds_left = elapsed * (1 - fraction) / fraction
-    return Progress(rows, pages, items_total, done, failed, rate, seconds_left, percent)
+    sharing = 0
+    if job.is_active:
+        sharing = max(
+            (
+                store_operators_present(store_id=p.store_id, excluding=job.owner_id)
+                for p in parts
+                if p.status != p.Status.DONE
+            ),
+            default=0,
+        )
+    share_one_in = bulk_every(settings.STOREAPI_BULK_SHARE)
+    return Progress(rows, pages, items_total, done, failed, rate, seconds_left, percent, sharing, share_one_in)
 
 
 def job_notices(*, operator) -> dict:
@@ -133,18 +152,3 @@ def job_notices(*, operator) -> dict:
     ended = [j for j in rows if j.status in (Job.Status.FINISHED, Job.Status.FAILED)]
     running = any(j.status in Job.ACTIVE_STATUSES for j in rows)
     return {"ended": ended, "running": running}
-
-
-def job_notices_take(*, operator) -> dict:
-    """Like job_notices, and the ended jobs count as shown from now on."""
-    notices = job_notices(operator=operator)
-    jobs_mark_notified(notices["ended"])
-    return notices
-
-
-def jobs_mark_notified(jobs) -> None:
-    """The ended jobs among `jobs` were shown to their owner (in the notice area or the
-    jobs list): no "your job finished" notice for them later."""
-    ended = [j.pk for j in jobs if j.status in (Job.Status.FINISHED, Job.Status.FAILED) and not j.notified_at]
-    if ended:
-        Job.objects.filter(pk__in=ended).update(notified_at=timezone.now())

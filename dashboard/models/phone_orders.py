@@ -28,6 +28,15 @@ class PhoneOrder(models.Model):
         LINK = "link", "Payment link (PayPal)"
         EXTERNAL = "external", "Paid outside the store"
 
+    class ExternalMethod(models.TextChoices):
+        """How the buyer paid outside the store (the label goes to the store with the order)."""
+
+        CASH = "cash", "Cash"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CHECK = "check", "Check"
+        CARD_TERMINAL = "card_terminal", "Card terminal"
+        OTHER = "other", "Other"
+
     class PaymentStatus(models.TextChoices):
         NONE = "", "—"
         AWAITING = "awaiting", "Waiting for the buyer"
@@ -50,7 +59,7 @@ class PhoneOrder(models.Model):
     currency = models.CharField(max_length=3, blank=True)
 
     payment = models.CharField(max_length=16, choices=Payment.choices)
-    external_method = models.CharField(max_length=64, blank=True)
+    external_method = models.CharField(max_length=64, blank=True)  # an ExternalMethod, or empty
     external_reference = models.CharField(max_length=255, blank=True)
     payment_url = models.URLField(max_length=1000, blank=True)  # the store's payment_complete_url
     return_token = models.CharField(max_length=64, unique=True, default=new_return_token)

@@ -112,7 +112,7 @@ def product_search(*, store, query: str) -> list[Variant]:
 
 def variant_get(*, store, variant_id: int) -> Variant:
     """One variant with its price and stock; from the object cache when possible."""
-    data = StoreClient.for_store(store).get(f"products/variants/{variant_id}/", cache_group=("products", variant_id))
+    data = StoreClient.for_store(store).get(f"products/variants/{variant_id}/", cached=True)
     return variant_from(data, currency=store.currency or "USD")
 
 
@@ -130,7 +130,7 @@ class ShippingMethod:
 
 def shipping_methods(*, store) -> list[ShippingMethod]:
     """The store's shipping methods with their price in the store's currency (cached)."""
-    body = StoreClient.for_store(store).get("shipping-methods/", cache_group=("shipping-methods", "all"))
+    body = StoreClient.for_store(store).get("shipping-methods/", cached=True, reference=True)
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         raise UnexpectedResponse("The shipping methods answer has no results.")
     currency = (store.currency or "").upper()

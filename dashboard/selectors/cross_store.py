@@ -12,6 +12,7 @@ stores' remaining ones). So rows are never skipped or shown twice.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -83,7 +84,12 @@ def stores_fan_out(*, stores: Iterable, call: Callable[[Any], Any]) -> tuple[dic
         return results, failures
     workers = min(MAX_WORKERS, len(stores))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cross-store") as pool:
-        futures = {store.pk: (store, pool.submit(_run_in_thread, call, store)) for store in stores}
+        # Each in a copy of the request's context: the page's freshness record (how old
+        # the data is, and whether Refresh was pressed) is shared with the threads.
+        futures = {
+            store.pk: (store, pool.submit(contextvars.copy_context().run, _run_in_thread, call, store))
+            for store in stores
+        }
         for store, future in futures.values():
             try:
                 results[store.pk] = future.result()
@@ -163,7 +169,7 @@ def merged_list_page(
 
     def fetch(store) -> Page:
         store_cursor, _skip = state[store.subdomain]
-        return StoreClient.for_store(store).list_page(path, params, cursor=store_cursor)
+        return StoreClient.for_store(store).list_page(path, params, cursor=store_cursor, cached=True)
 
     pages, failures = stores_fan_out(stores=active, call=fetch)
     windows: dict[str, list[dict]] = {}

@@ -6,20 +6,16 @@ from storeapi.client import Page, StoreClient
 
 
 def customer_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
-    return StoreClient.for_store(store).list_page("users/", params, cursor=cursor)
+    return StoreClient.for_store(store).list_page("users/", params, cursor=cursor, cached=True)
 
 
 def customer_get(*, store, customer_id: int) -> dict:
-    """One customer, with their addresses; from the object cache when possible."""
-    return StoreClient.for_store(store).get(f"users/{customer_id}/", cache_group=("users", customer_id))
+    """One customer, with their addresses; from the shared cache when possible."""
+    return StoreClient.for_store(store).get(f"users/{customer_id}/", cached=True)
 
 
 def customer_notes_page(*, store, customer_id: int, cursor: str | None = None) -> Page:
-    client = StoreClient.for_store(store)
-    path = f"users/{customer_id}/notes/"
-    if cursor:
-        return client.list_page(path, cursor=cursor)
-    return client.list_page(path, cache_group=("users", customer_id))
+    return StoreClient.for_store(store).list_page(f"users/{customer_id}/notes/", cursor=cursor, cached=True)
 
 
 ORDERS_SHOWN = 50
@@ -31,7 +27,7 @@ def customer_orders_page(*, store, customer_id: int, cursor: str | None = None) 
     with its cursor. Of a plain array the newest ORDERS_SHOWN are shown (the page links
     to the orders list filtered by the customer's e-mail for the rest)."""
     client = StoreClient.for_store(store)
-    body = client.get(f"users/{customer_id}/orders/", {"cursor": cursor} if cursor else None)
+    body = client.get(f"users/{customer_id}/orders/", {"cursor": cursor} if cursor else None, cached=True)
     if isinstance(body, list):
         return Page(results=[o for o in body if isinstance(o, dict)][:ORDERS_SHOWN])
     if isinstance(body, dict) and "results" not in body and "number" in body:
@@ -40,4 +36,4 @@ def customer_orders_page(*, store, customer_id: int, cursor: str | None = None) 
 
 
 def customer_tickets_page(*, store, customer_id: int, cursor: str | None = None) -> Page:
-    return StoreClient.for_store(store).list_page("tickets/", {"requester": customer_id}, cursor=cursor)
+    return StoreClient.for_store(store).list_page("tickets/", {"requester": customer_id}, cursor=cursor, cached=True)

@@ -1,10 +1,9 @@
 """The store overview's figures: ticket counts by status, orders and revenue by day.
 
-The platform has no counts or sums, so these walk list pages (a bounded number) and
-keep the result in the cache. The cache entry's key carries the store's version of the
-resource's lists (`storeapi.cache.list_version`), which every webhook about it and
-every write through StoreClient bump, so a new order or a changed ticket shows on the
-next view.
+The platform has no counts or sums, so these walk list pages (a bounded number). Each
+figure is counted once for the whole team and kept (`storeapi.figures.cached_figure`):
+when a webhook or a write changes the resource's lists, the figure as last counted is
+still shown, saying how old it is, and recounted in the background.
 """
 
 from __future__ import annotations
@@ -15,18 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from storeapi.cache import list_version
 from storeapi.client import Page, StoreClient
+from storeapi.figures import cached_figure
 
 OPEN_TICKET_STATUSES = ("new", "open", "pending")
 ENDED_TICKET_STATUSES = ("solved", "closed")  # these grow for ever: counted up to a page
 TICKET_COUNT_MAX_PAGES = 4  # 200 tickets at the platform's page size of 50
 ORDER_STATS_MAX_PAGES = 10  # 500 orders in the last 30 days
-STATS_TTL = 300  # seconds; a webhook or our own write makes it stale sooner
 CHART_DAYS = 30
 
 
@@ -45,22 +42,20 @@ class TicketCounts:
 
 def ticket_status_counts(*, store) -> TicketCounts:
     """Unsolved tickets (new, open, pending) by status. Costs up to
-    TICKET_COUNT_MAX_PAGES requests when not cached."""
-    key = f"dashboard:ticketcounts:{store.pk}:v{list_version(store.pk, 'tickets')}"
-    hit = cache.get(key)
-    if hit is not None:
-        return TicketCounts(**hit)
-    counter: Counter = Counter()
-    capped = False
-    client = StoreClient.for_store(store)
-    for index, page in enumerate(client.iter_pages("tickets/", {"status": list(OPEN_TICKET_STATUSES)})):
-        counter.update(str(t.get("status")) for t in page.results if isinstance(t, dict))
-        if page.has_next and index + 1 >= TICKET_COUNT_MAX_PAGES:
-            capped = True
-            break
-    result = {"counts": {s: counter.get(s, 0) for s in OPEN_TICKET_STATUSES}, "capped": capped}
-    cache.set(key, result, STATS_TTL)
-    return TicketCounts(**result)
+    TICKET_COUNT_MAX_PAGES requests when counted."""
+
+    def count() -> dict:
+        counter: Counter = Counter()
+        capped = False
+        client = StoreClient.for_store(store)
+        for index, page in enumerate(client.iter_pages("tickets/", {"status": list(OPEN_TICKET_STATUSES)})):
+            counter.update(str(t.get("status")) for t in page.results if isinstance(t, dict))
+            if page.has_next and index + 1 >= TICKET_COUNT_MAX_PAGES:
+                capped = True
+                break
+        return {"counts": {s: counter.get(s, 0) for s in OPEN_TICKET_STATUSES}, "capped": capped}
+
+    return TicketCounts(**cached_figure(store=store, name="ticketcounts", resources=("tickets",), compute=count))
 
 
 def ticket_tab_counts(*, store) -> dict[str, str]:
@@ -70,16 +65,16 @@ def ticket_tab_counts(*, store) -> dict[str, str]:
     TICKET_COUNT_MAX_PAGES + 2 requests when not cached."""
     unsolved = ticket_status_counts(store=store)
     shown = {status: f"{n}{'+' if unsolved.capped else ''}" for status, n in unsolved.counts.items()}
-    key = f"dashboard:endedcounts:{store.pk}:v{list_version(store.pk, 'tickets')}"
-    ended = cache.get(key)
-    if ended is None:
+
+    def count_ended() -> dict:
         client = StoreClient.for_store(store)
         ended = {}
         for status in ENDED_TICKET_STATUSES:
             page = client.list_page("tickets/", {"status": status})
             ended[status] = f"{len(page.results)}{'+' if page.has_next else ''}"
-        cache.set(key, ended, STATS_TTL)
-    return shown | ended
+        return ended
+
+    return shown | cached_figure(store=store, name="endedcounts", resources=("tickets",), compute=count_ended)
 
 
 # --- orders by day ---------------------------------------------------------------------------
@@ -148,11 +143,15 @@ def order_stats(*, store, now: datetime | None = None) -> OrderStats:
     store's calendar. Costs up to ORDER_STATS_MAX_PAGES requests when not cached."""
     zone = _store_zone(store)
     today = (now or timezone.now()).astimezone(zone).date()
+
+    def count() -> OrderStats:
+        return _order_stats(store, zone, today)
+
+    return cached_figure(store=store, name=f"orderstats:{today.isoformat()}", resources=("orders",), compute=count)
+
+
+def _order_stats(store, zone, today: date) -> OrderStats:
     first = today - timedelta(days=CHART_DAYS - 1)
-    key = f"dashboard:orderstats:{store.pk}:{today.isoformat()}:v{list_version(store.pk, 'orders')}"
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
     days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range(CHART_DAYS)}
     currency = store.currency or ""
     others: set[str] = set()
@@ -165,11 +164,9 @@ def order_stats(*, store, now: datetime | None = None) -> OrderStats:
         if page.has_next and index + 1 >= ORDER_STATS_MAX_PAGES:
             capped = True
             break
-    stats = OrderStats(
+    return OrderStats(
         currency=currency, today=today, days=list(days.values()), capped=capped, other_currencies=sorted(others)
     )
-    cache.set(key, stats, STATS_TTL)
-    return stats
 
 
 def _add_orders(page: Page, days: dict[date, Day], zone, currency: str, others: set[str]) -> None:
@@ -196,4 +193,4 @@ def _add_orders(page: Page, days: dict[date, Day], zone, currency: str, others: 
 
 def recent_page(*, store, resource: str) -> Page:
     """The newest page of `orders/` or `tickets/` (one request)."""
-    return StoreClient.for_store(store).list_page(f"{resource}/")
+    return StoreClient.for_store(store).list_page(f"{resource}/", cached=True)

@@ -1,5 +1,6 @@
 """Orders taken by phone: the customers to pick from, the order's payment link and
-what the operator should be told."""
+what the operator should be told (marked as seen by
+`dashboard.services.payment_notices`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def customer_search(*, store, query: str) -> list[dict]:
         params = {"phone_number": query}
     else:
         params = {"name": query}
-    page = StoreClient.for_store(store).list_page("users/", params)
+    page = StoreClient.for_store(store).list_page("users/", params, cached=True)
     return [c for c in page.results if isinstance(c, dict) and "id" in c][:CUSTOMER_RESULTS]
 
 
@@ -47,13 +48,3 @@ def phone_order_notices(*, operator) -> dict:
     )
     ended = [p for p in rows if p.payment_ended]
     return {"ended": ended, "waiting": any(p.awaiting_payment for p in rows)}
-
-
-def phone_order_notices_take(*, operator) -> dict:
-    """Like phone_order_notices, and the ended payments count as shown from now on."""
-    from django.utils import timezone
-
-    notices = phone_order_notices(operator=operator)
-    if notices["ended"]:
-        PhoneOrder.objects.filter(pk__in=[p.pk for p in notices["ended"]]).update(notified_at=timezone.now())
-    return notices

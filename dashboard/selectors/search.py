@@ -50,14 +50,14 @@ def search_kind(query: str) -> str:
 
 def _one_or_none(client: StoreClient, path: str) -> dict | None:
     try:
-        found = client.get(path)
+        found = client.get(path, cached=True)
     except NotFound:
         return None
     return found if isinstance(found, dict) else None
 
 
 def _results(client: StoreClient, path: str, params: dict) -> list[dict]:
-    return client.list_page(path, params).results[:MAX_PER_KIND]
+    return client.list_page(path, params, cached=True).results[:MAX_PER_KIND]
 
 
 def _search_store(store, query: str, kind: str) -> StoreMatches:

@@ -7,22 +7,19 @@ from storeapi.errors import StoreAPIError
 
 
 def ticket_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
-    return StoreClient.for_store(store).list_page("tickets/", params, cursor=cursor)
+    return StoreClient.for_store(store).list_page("tickets/", params, cursor=cursor, cached=True)
 
 
 def ticket_get(*, store, ticket_id: int, fresh: bool = False) -> dict:
-    """One ticket with its whole thread (`comments`)."""
-    client = StoreClient.for_store(store)
-    if fresh:
-        return client.get(f"tickets/{ticket_id}/")
-    return client.get(f"tickets/{ticket_id}/", cache_group=("tickets", ticket_id))
+    """One ticket with its whole thread (`comments`), from the shared cache unless `fresh`."""
+    return StoreClient.for_store(store).get(f"tickets/{ticket_id}/", cached=True, fresh=fresh)
 
 
 def ticket_types_list(*, store) -> list[dict]:
     """The store's ticket types (few; cached). An empty list when they cannot be read:
     the types only label rows and fill a filter, so their failure must not hide the inbox."""
     try:
-        body = StoreClient.for_store(store).get("tickettypes/", cache_group=("tickettypes", "all"))
+        body = StoreClient.for_store(store).get("tickettypes/", cached=True, reference=True)
     except StoreAPIError:
         return []
     if isinstance(body, dict):

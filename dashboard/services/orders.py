@@ -16,7 +16,7 @@ def _client(store) -> StoreClient:
 
 
 def order_note_add(*, operator, store, number: str, message: str) -> dict:
-    note = _client(store).post(f"orders/{number}/notes/", {"message": message}, invalidates=("orders", number))
+    note = _client(store).post(f"orders/{number}/notes/", {"message": message})
     audit_record(
         operator=operator,
         store=store,
@@ -30,7 +30,7 @@ def order_note_add(*, operator, store, number: str, message: str) -> dict:
 
 
 def _set_tags(*, store, number: str, tags: list[str]) -> dict:
-    return _client(store).patch(f"orders/{number}/", {"tags": tags}, invalidates=("orders", number))
+    return _client(store).patch(f"orders/{number}/", {"tags": tags})
 
 
 def order_tag_add(*, operator, store, number: str, tag: str) -> dict:
@@ -74,7 +74,6 @@ def order_cancel(*, operator, store, number: str, reason: str, full_refund: bool
     order = _client(store).post(
         f"orders/{number}/cancel/",
         {"cancel_reason": reason, "full_refund": full_refund, "send_cancel_notification": notify},
-        invalidates=("orders", number),
     )
     audit_record(
         operator=operator,
@@ -166,7 +165,7 @@ def order_refund(
     body["send_refund_notification"] = notify
     if note:
         body["note"] = note
-    refund = _client(store).post(f"orders/{number}/refund/", body, invalidates=("orders", number))
+    refund = _client(store).post(f"orders/{number}/refund/", body)
     currency = calculation.get("currency") or store.currency
     audit_record(
         operator=operator,

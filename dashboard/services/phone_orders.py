@@ -1,6 +1,6 @@
-"""Customers and orders created from the console: phone and e-mail sales.
+"""Orders created from the console: phone and e-mail sales (the customer is created by
+`dashboard.services.customers.customer_create`).
 
-    customer = customer_create(operator=op, store=store, data={...})
     phone_order = phone_order_place(operator=op, store=store, key=form_key, draft=draft)
     phone_order_payment_verify(phone_order=phone_order, source="return")
 
@@ -51,13 +51,6 @@ WAIT_FOR_FIRST_SECONDS = 10.0
 # A reservation older than this was left by a request that died: its order may exist.
 STALE_RESERVATION = timedelta(minutes=2)
 METADATA_KEY = "storedesk_key"
-EXTERNAL_METHODS = [
-    ("cash", "Cash"),
-    ("bank_transfer", "Bank transfer"),
-    ("check", "Check"),
-    ("card_terminal", "Card terminal"),
-    ("other", "Other"),
-]
 
 
 class PhoneOrderInProgress(Exception):
@@ -87,28 +80,6 @@ class OrderDraft:
     external_reference: str = ""
     send_receipt: bool = True
     estimated_total: Decimal | None = None
-
-
-# --- customers ------------------------------------------------------------------------------
-
-
-def customer_create(*, operator, store, data: dict) -> dict:
-    """Create a customer in the store (`POST users/`); the store's field errors come
-    back as `InvalidRequest.field_errors`, keyed by the same names as `data`."""
-    body = {key: value for key, value in data.items() if value not in (None, "")}
-    customer = StoreClient.for_store(store).post("users/", body)
-    if not isinstance(customer, dict) or not isinstance(customer.get("id"), int):
-        raise UnexpectedResponse("The store did not answer with the new customer.")
-    audit_record(
-        operator=operator,
-        store=store,
-        action="customer.created",
-        object_type="customer",
-        object_id=customer["id"],
-        summary=f"Created customer {customer.get('email') or customer['id']}",
-        details=body,
-    )
-    return customer
 
 
 # --- placing an order --------------------------------------------------------------------------
@@ -148,7 +119,9 @@ def order_body(*, phone_order: PhoneOrder, draft: OrderDraft, store) -> dict:
     else:
         body["payment_method"] = "external"
         body["payment_details"] = {
-            "external_payment_method": dict(EXTERNAL_METHODS).get(draft.external_method, draft.external_method),
+            "external_payment_method": dict(PhoneOrder.ExternalMethod.choices).get(
+                draft.external_method, draft.external_method
+            ),
             "reference_transaction_id": draft.external_reference or None,
         }
     return body
@@ -296,7 +269,7 @@ def _record_created(phone_order: PhoneOrder, order: dict, *, operator, draft: Or
     phone_order.save()
     client = StoreClient.for_store(store)
     for variant_id, _ in draft.lines if draft else []:
-        client.invalidate("products", variant_id)
+        client.invalidate("variants", variant_id)
     if phone_order.customer_id:
         client.invalidate("users", phone_order.customer_id)
     how = (

@@ -12,9 +12,7 @@ EDITABLE_FIELDS = ("status", "priority", "assignee", "tags")
 
 def ticket_reply(*, operator, store, ticket_id: int, body: str, is_public: bool) -> dict:
     """A public reply (the customer sees it) or an internal note (only staff do)."""
-    ticket = StoreClient.for_store(store).post(
-        f"tickets/{ticket_id}/comments/", {"body": body, "is_public": is_public}, invalidates=("tickets", ticket_id)
-    )
+    ticket = StoreClient.for_store(store).post(f"tickets/{ticket_id}/comments/", {"body": body, "is_public": is_public})
     audit_record(
         operator=operator,
         store=store,
@@ -47,9 +45,7 @@ def ticket_update(*, operator, store, ticket_id: int, before: dict, values: dict
     changes = ticket_changes(before=before, after=values)
     if not changes:
         return before, {}
-    ticket = StoreClient.for_store(store).patch(
-        f"tickets/{ticket_id}/", {k: values[k] for k in changes}, invalidates=("tickets", ticket_id)
-    )
+    ticket = StoreClient.for_store(store).patch(f"tickets/{ticket_id}/", {k: values[k] for k in changes})
     described = ", ".join(f"{k} {_show(v[0])} → {_show(v[1])}" for k, v in changes.items())
     audit_record(
         operator=operator,

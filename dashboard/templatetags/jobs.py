@@ -4,7 +4,7 @@ import uuid
 
 from django import template
 
-from ..jobs.forms import filters_as_query
+from ..forms.filters import filters_as_query
 
 register = template.Library()
 

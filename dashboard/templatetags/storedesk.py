@@ -11,9 +11,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
-from babel.numbers import get_currency_precision, get_currency_symbol
 from django import template
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -28,6 +26,8 @@ from storeapi.errors import (
     TokenRevoked,
 )
 
+from ..formatting import format_money, humanize_code
+
 register = template.Library()
 
 _CLASS_BY_WIDGET = {
@@ -37,9 +37,6 @@ _CLASS_BY_WIDGET = {
     "radioselect": "",
     "checkboxselectmultiple": "",
 }
-
-# Money is shown in one locale for everyone: the console's language is English.
-MONEY_LOCALE = "en_US"
 
 
 @register.filter
@@ -56,41 +53,6 @@ def bootstrap(field):
 
 
 # --- money -----------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def _currency_format(currency: str) -> tuple[str, int, bool]:
-    """(symbol, decimal digits, symbol is the code) of a currency in MONEY_LOCALE, from Babel.
-
-    In en_US a currency is written "¤#,##0.00": the symbol first, no space, the
-    currency's own number of decimals. Formatting with these is what
-    `babel.numbers.format_currency` does for this locale, many times faster.
-    """
-    symbol = get_currency_symbol(currency, locale=MONEY_LOCALE)
-    return symbol, get_currency_precision(currency), symbol == currency
-
-
-def format_money(amount, currency: str | None) -> str:
-    """`amount` (a decimal string from the API, a Decimal or a number) in its currency."""
-    if amount is None or amount == "":
-        return "—"
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    if not value.is_finite():
-        return str(amount)
-    currency = (currency or "").upper()
-    if not currency:
-        return f"{value:,.2f}"
-    try:
-        symbol, digits, is_code = _currency_format(currency)
-    except (ValueError, KeyError):
-        return f"{currency}\u00a0{value:,.2f}"
-    number = f"{abs(value):,.{digits}f}"
-    # No symbol in this locale ("THB"): a space after the code reads better.
-    text = f"{symbol}\u00a0{number}" if is_code else f"{symbol}{number}"
-    return f"-{text}" if value < 0 else text
 
 
 @register.filter
@@ -242,11 +204,6 @@ _STATUS_STYLES = {
 }
 
 
-def humanize_code(value) -> str:
-    text = str(value or "").replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:] if text else "—"
-
-
 @register.filter
 def status_badge(value):
     style = _STATUS_STYLES.get(str(value), "light")
@@ -292,3 +249,26 @@ def customer_name(user: dict | None) -> str:
         return "—"
     name = f"{user.get('first_name') or ''} {user.get('last_name') or ''}".strip()
     return name or user.get("email") or "—"
+
+
+@register.filter
+def clock_time(value, store_or_zone):
+    """A time of day with seconds, in the store's time zone ("14:02:11")."""
+    moment = local_time(value, store_or_zone)
+    if moment is None:
+        return "—"
+    return format_html('<time datetime="{}">{}</time>', moment.isoformat(), moment.strftime("%H:%M:%S"))
+
+
+@register.filter
+def seconds_ago(value) -> str:
+    """How long ago an aware datetime was, in the largest whole unit ("8 s", "3 min", "2 h")."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    seconds = max(0, int((datetime.now(moment.tzinfo or zoneinfo.ZoneInfo("UTC")) - moment).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

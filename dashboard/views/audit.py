@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from storeapi.access import store_view
 from storeapi.roles import Perm
 
-from ..filters import AuditFilterForm
+from ..forms.filters import AuditFilterForm
 from ..selectors.audit import audit_actions, audit_entries_page, audit_object_types
 from .common import list_partial, render_page
 

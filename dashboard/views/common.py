@@ -8,9 +8,6 @@ history, which asks with `HX-History-Restore-Request`), and marks the answer
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
@@ -34,6 +31,8 @@ def permissions(membership) -> dict[str, bool]:
 
 
 def render_page(request, template: str, context: dict, *, partial: str | None = None, status: int = 200):
+    # How old the store data is (storeapi.freshness): the page says so, with Refresh.
+    context.setdefault("freshness", getattr(request, "freshness", None))
     membership = getattr(request, "membership", None)
     if membership is not None:
         context.setdefault("can", permissions(membership))
@@ -45,14 +44,6 @@ def render_page(request, template: str, context: dict, *, partial: str | None = 
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
-
-
-def attempt(fn: Callable[..., Any], /, **kwargs) -> tuple[Any, StoreAPIError | None]:
-    """Call a selector; a store error is returned to show, not raised."""
-    try:
-        return fn(**kwargs), None
-    except StoreAPIError as error:
-        return None, error
 
 
 def target_partial(request, *, prefix: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
@@ -95,6 +86,12 @@ def add_store_errors(form, error: StoreAPIError) -> None:
         form.add_error(None, "The store is busy right now. Nothing was lost: try again in a moment.")
         return
     form.add_error(None, error.user_message)
+
+
+def refused_status(request) -> int:
+    """The status of a form shown again with its errors: 400, or 200 for htmx, which
+    swaps only successful answers into the page."""
+    return 200 if is_partial(request) else 400
 
 
 def clean_cursor(request) -> str | None:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from storeapi.roles import Perm
 
-from ..filters import CrossStoreOrderFilterForm, CrossStoreTicketFilterForm
+from ..forms.filters import CrossStoreOrderFilterForm, CrossStoreTicketFilterForm
 from ..selectors.cross_store import merged_list_page, operator_stores, split_connected
 from .common import clean_cursor, list_partial, render_page
 

@@ -1,4 +1,4 @@
-"""Customers of one store: the list and a customer's page."""
+"""Customers of one store: the list, a customer's page, a new customer."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
-from ..filters import CustomerFilterForm
-from ..forms import NoteForm
+from ..forms.customers import CustomerForm
+from ..forms.filters import CustomerFilterForm
+from ..forms.notes import NoteForm
+from ..selectors import attempt
 from ..selectors.customers import (
     customer_get,
     customer_list_page,
@@ -21,11 +24,12 @@ from ..selectors.customers import (
     customer_orders_page,
     customer_tickets_page,
 )
-from ..services.customers import customer_note_add
-from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page, seen_new
+from ..services.customers import customer_create, customer_note_add
+from .common import add_store_errors, clean_cursor, is_partial, list_partial, refused_status, render_page, seen_new
 
 LIST = "dashboard/customers/list.html"
 DETAIL = "dashboard/customers/detail.html"
+NEW = "dashboard/customers/new.html"
 PANELS = {"orders": customer_orders_page, "tickets": customer_tickets_page}
 
 
@@ -117,3 +121,20 @@ def customer_note_add_view(request, store, customer_id):
             }
             return render_page(request, DETAIL, context, partial="notes")
     return render_page(request, DETAIL, _customer_context(store, customer_id, note_form=form), partial="notes")
+
+
+@require_http_methods(["GET", "POST"])
+@store_view(Perm.CREATE_CUSTOMERS)
+def customer_new(request, store):
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_create(operator=request.user, store=store, data=form.api_data())
+        except StoreAPIError as error:
+            add_store_errors(form, error)
+        else:
+            messages.success(request, f"Customer {customer.get('email')} created.")
+            url = reverse("customer_detail", kwargs={"store": store.subdomain, "customer_id": customer["id"]})
+            return HttpResponseClientRedirect(url) if is_partial(request) else redirect(url)
+    status = refused_status(request) if request.method == "POST" else 200
+    return render_page(request, NEW, {"store": store, "form": form}, partial="form", status=status)

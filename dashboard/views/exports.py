@@ -23,9 +23,10 @@ from django.views.decorators.vary import vary_on_headers
 from storeapi.access import store_view
 from storeapi.roles import Perm
 
-from ..filters import OrderFilterForm
-from ..jobs import selectors, services
-from ..jobs.forms import BulkOrdersForm, BulkTicketsForm, ExportForm, filters_as_query
+from .. import tasks
+from ..forms.filters import OrderFilterForm, filters_as_query
+from ..forms.jobs import BulkOrdersForm, BulkTicketsForm, ExportForm
+from ..jobs import cancel, create, downloads, notices, selectors
 from ..jobs.writers import neutralise
 from ..selectors.cross_store import operator_stores
 
@@ -53,7 +54,7 @@ def _jobs_context(request) -> dict:
     jobs = selectors.jobs_for_operator(operator=request.user)
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, selectors.job_progress(job)) for job in page.object_list]
-    selectors.jobs_mark_notified([job for job, _ in rows])  # seen ended here: no notice on the next page
+    notices.jobs_mark_notified([job for job, _ in rows])  # seen ended here: no notice on the next page
     return {"jobs_page": page, "job_rows": rows, "any_active": any(job.is_active for job, _ in rows)}
 
 
@@ -69,7 +70,7 @@ def export_list(request):
         form = ExportForm(request.POST, stores=stores)
         if form.is_valid():
             data = form.cleaned_data
-            _job, created = services.job_export_create(
+            _job, created = create.job_export_create(
                 owner=request.user,
                 stores=form.chosen_stores(),
                 resource=data["resource"],
@@ -78,6 +79,7 @@ def export_list(request):
                 columns=data["columns"],
                 source=data["source"],
                 idempotency_key=data["idempotency_key"],
+                enqueue=tasks.job_enqueue,
             )
             if created:
                 messages.success(request, "Export queued. It appears below; you can leave this page meanwhile.")
@@ -109,7 +111,7 @@ def job_detail(request, job_id):
 @login_required
 def job_cancel(request, job_id):
     job = selectors.job_for_operator(operator=request.user, job_id=job_id)
-    if services.job_cancel(job=job, operator=request.user):
+    if cancel.job_cancel(job=job, operator=request.user):
         messages.success(request, "Cancelled. Work in flight stops after the current page.")
     else:
         messages.info(request, "This job had already ended.")
@@ -125,8 +127,8 @@ def job_cancel(request, job_id):
 def job_download(request, job_id):
     job = selectors.job_for_operator(operator=request.user, job_id=job_id)
     try:
-        handle = services.job_download_open(job=job, operator=request.user)
-    except services.FileExpired:
+        handle = downloads.job_download_open(job=job, operator=request.user)
+    except downloads.FileExpired:
         return render(request, "dashboard/exports/expired.html", {"job": job}, status=410)
     response = FileResponse(
         handle,
@@ -166,8 +168,8 @@ def job_failures_report(request, job_id):
 @login_required
 def job_notice(request):
     """The small "your job finished" area of every page (polled while jobs run)."""
-    notices = selectors.job_notices_take(operator=request.user)
-    return render(request, "dashboard/exports/notice.html", {"job_notice": notices})
+    notice = notices.job_notices_take(operator=request.user)
+    return render(request, "dashboard/exports/notice.html", {"job_notice": notice})
 
 
 # --- bulk actions ------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ def _bulk_start(request, store, form, *, back: str):
         messages.error(request, f"The bulk action was not started: {errors}")
         return redirect(back)
     data = form.cleaned_data
-    job, _ = services.job_bulk_create(
+    job, _ = create.job_bulk_create(
         owner=request.user,
         store=store,
         action=data["action"],
@@ -187,6 +189,7 @@ def _bulk_start(request, store, form, *, back: str):
         object_ids=None if data.get("all_matching") else data["ids"],
         filters=form.filter_params() if data.get("all_matching") else None,
         idempotency_key=data["idempotency_key"],
+        enqueue=tasks.job_enqueue,
     )
     messages.success(request, f"{job.get_action_display()} started as a background job.")
     return redirect("job_detail", job_id=job.pk)

@@ -12,7 +12,7 @@ from accounts.models import Invitation
 from storeapi.access import store_view
 from storeapi.roles import Perm
 
-from ..forms import InviteForm, RoleForm
+from ..forms.members import InviteForm, RoleForm
 from ..services.members import (
     LastOwnerError,
     invitation_revoke,

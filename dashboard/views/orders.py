@@ -13,8 +13,11 @@ from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
-from ..filters import OrderFilterForm
-from ..forms import CancelOrderForm, NoteForm, RefundForm, TagForm
+from ..formatting import format_money
+from ..forms.filters import OrderFilterForm
+from ..forms.notes import NoteForm
+from ..forms.orders import CancelOrderForm, RefundForm, TagForm
+from ..selectors import attempt
 from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
 from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (
@@ -27,10 +30,8 @@ from ..services.orders import (
     order_tag_remove,
     refund_amount,
 )
-from ..templatetags.storedesk import format_money
 from .common import (
     add_store_errors,
-    attempt,
     clean_cursor,
     is_partial,
     list_partial,

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_GET
 from storeapi.access import store_view
 from storeapi.roles import Perm
 
+from ..selectors import attempt
 from ..selectors.overview import order_stats, recent_page, ticket_status_counts
-from .common import attempt, is_partial, render_page
+from .common import is_partial, render_page
 
 TEMPLATE = "dashboard/overview/overview.html"
 

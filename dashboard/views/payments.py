@@ -1,10 +1,10 @@
-"""Where a store posts the outcome of a payment link: `/payments/return/<token>/`.
+"""Payment links: where a store posts their outcome, and the operator's notice of it.
 
-Public (the store's server calls it, not an operator) and CSRF-exempt, like a webhook.
-The token in the URL is unguessable and belongs to one phone order. The body
-(`response=<json>`, the order or `{}`) is never believed: the order is read again from
-the store's API and only what the API shows is recorded. A POST the API does not
-confirm changes nothing.
+`/payments/return/<token>/` is public (the store's server calls it, not an operator)
+and CSRF-exempt, like a webhook. The token in the URL is unguessable and belongs to
+one phone order. The body (`response=<json>`, the order or `{}`) is never believed:
+the order is read again from the store's API and only what the API shows is recorded.
+A POST the API does not confirm changes nothing.
 """
 
 from __future__ import annotations
@@ -12,16 +12,21 @@ from __future__ import annotations
 import json
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from storeapi.errors import StoreAPIError
 
 from ..models import PhoneOrder
+from ..services.payment_notices import phone_order_notices_take
 from ..services.phone_orders import phone_order_payment_verify
 
 logger = logging.getLogger(__name__)
+
+NOTICE = "dashboard/phone_orders/notice.html"
 
 
 def _claim(request) -> str:
@@ -68,3 +73,11 @@ def payment_return(request, token):
         f"recorded {phone_order.payment_status}" if changed else f"unchanged ({phone_order.payment_status})",
     )
     return HttpResponse("OK", content_type="text/plain")
+
+
+@require_GET
+@login_required
+def payment_notice(request):
+    """The small "the buyer paid" area of every page (polled while a link waits)."""
+    notices = phone_order_notices_take(operator=request.user)
+    return render(request, NOTICE, {"payment_notice": notices})

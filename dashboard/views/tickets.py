@@ -12,14 +12,15 @@ from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
-from ..filters import TICKET_STATUSES, TicketFilterForm
-from ..forms import TicketPropertiesForm, TicketReplyForm
+from ..forms.filters import TICKET_STATUSES, TicketFilterForm
+from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
+from ..selectors import attempt
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
 from ..selectors.overview import ticket_tab_counts
 from ..selectors.tickets import ticket_get, ticket_list_page, ticket_types_list
 from ..services.tickets import ticket_reply, ticket_update
-from .common import add_store_errors, attempt, clean_cursor, is_partial, list_partial, render_page, seen_new
+from .common import add_store_errors, clean_cursor, is_partial, list_partial, render_page, seen_new
 
 LIST = "dashboard/tickets/list.html"
 DETAIL = "dashboard/tickets/detail.html"

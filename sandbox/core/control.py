@@ -193,7 +193,7 @@ def orders(request, store):
 @csrf_exempt
 @require_http_methods(["POST"])
 def create_orders(request, store):
-    from .services import orders_create_random
+    from .seeding.live_orders import orders_create_random
 
     store = _store(store)
     data = _body(request)
@@ -249,7 +249,7 @@ def uninstall(request, store):
 @csrf_exempt
 @require_http_methods(["POST"])
 def session_token(request, store):
-    from .seed import ensure_staff
+    from .services import staff_get_or_create
     from .session_tokens import open_app_url
 
     store = _store(store)
@@ -257,7 +257,10 @@ def session_token(request, store):
     if app is None:
         raise Http404
     data = _body(request)
-    user = ensure_staff(store, data["email"]) if data.get("email") else store.staff.filter(is_owner=True).first()
+    if data.get("email"):
+        user = staff_get_or_create(store=store, email=data["email"])
+    else:
+        user = store.staff.filter(is_owner=True).first()
     url, token = open_app_url(store=store, user=user, application=app)
     return JsonResponse({"url": url, "token": token})
 
@@ -265,10 +268,10 @@ def session_token(request, store):
 @csrf_exempt
 @require_http_methods(["POST"])
 def staff(request, store):
-    from .seed import ensure_staff
+    from .services import staff_get_or_create
 
     store = _store(store)
-    user = ensure_staff(store, _body(request).get("email") or "")
+    user = staff_get_or_create(store=store, email=_body(request).get("email") or "")
     return JsonResponse({"id": user.id, "email": user.email}, status=201)
 
 

@@ -15,26 +15,29 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import representations as rep
-from . import webhooks
+from . import webhooks, worker
 from .models import Customer, Export, Order, OrderLine, Store
 
 SALT = "sandbox.export-download"
 
-ORDER_COLUMNS = [
+# The header row of each type's CSV file.
+ORDER_LIST_HEADER = [
     "number", "date_placed", "status", "payment_status", "fulfillment_status", "currency",
     "total_excl_tax", "total_tax", "total_incl_tax", "shipping_incl_tax", "total_discount", "total_refunded",
     "customer_id", "customer_email", "customer_first_name", "customer_last_name", "shipping_country",
     "shipping_city", "tags", "is_test", "source", "payment_method", "coupon_code",
 ]  # fmt: skip
-LINE_COLUMNS = [
+ORDER_LINE_ITEMS_HEADER = [
     "number", "date_placed", "line_id", "sku", "product_title", "variant_title", "quantity",
     "price_excl_tax", "price_incl_tax", "currency",
 ]  # fmt: skip
-CUSTOMER_COLUMNS = [
+CUSTOMER_LIST_HEADER = [
     "id", "email", "first_name", "last_name", "phone_number", "date_joined", "orders_count", "total_spent",
     "accepts_marketing", "is_blocked", "language",
 ]  # fmt: skip
-TRANSACTION_COLUMNS = ["id", "order_number", "type", "status", "amount", "currency", "payment_method", "date_created"]
+TRANSACTION_LIST_HEADER = [
+    "id", "order_number", "type", "status", "amount", "currency", "payment_method", "date_created",
+]  # fmt: skip
 
 
 def export_create(*, store: Store, type: str, date_from, date_to, app=None) -> Export:
@@ -42,8 +45,6 @@ def export_create(*, store: Store, type: str, date_from, date_to, app=None) -> E
     export = Export.objects.create(
         store=store, app=app, type=type, date_from=date_from, date_to=date_to, ready_at=ready_at
     )
-    from . import worker
-
     transaction.on_commit(worker.wake)
     return export
 
@@ -107,7 +108,7 @@ def build_csv(export: Export) -> tuple[str, int]:
     rows = 0
     orders = _in_range(Order.objects.filter(store=store), "date_placed", export).order_by("-number")
     if export.type == "order_list":
-        writer.writerow(ORDER_COLUMNS)
+        writer.writerow(ORDER_LIST_HEADER)
         # Only what the file needs: decoding every order's JSON would triple the time.
         needed = [
             "customer",
@@ -149,7 +150,7 @@ def build_csv(export: Export) -> tuple[str, int]:
             )
             rows += 1
     elif export.type == "order_line_items":
-        writer.writerow(LINE_COLUMNS)
+        writer.writerow(ORDER_LINE_ITEMS_HEADER)
         lines = OrderLine.objects.filter(order__in=orders).select_related("order").order_by("-order__number", "id")
         for line in lines.iterator(chunk_size=2000):
             writer.writerow(
@@ -168,7 +169,7 @@ def build_csv(export: Export) -> tuple[str, int]:
             )
             rows += 1
     elif export.type == "customer_list":
-        writer.writerow(CUSTOMER_COLUMNS)
+        writer.writerow(CUSTOMER_LIST_HEADER)
         customers = _in_range(Customer.objects.filter(store=store), "date_joined", export).order_by("-id")
         for c in customers.iterator(chunk_size=2000):
             writer.writerow(
@@ -188,7 +189,7 @@ def build_csv(export: Export) -> tuple[str, int]:
             )
             rows += 1
     elif export.type == "transaction_list":
-        writer.writerow(TRANSACTION_COLUMNS)
+        writer.writerow(TRANSACTION_LIST_HEADER)
         for order in orders.only("number", "transactions").iterator(chunk_size=2000):
             for t in order.transactions or []:
                 writer.writerow(

@@ -269,6 +269,8 @@ def tags_index(tags) -> str:
 
 
 class Order(models.Model):
+    FIRST_NUMBER = 100001  # a store's first order
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
     number = models.PositiveIntegerField()
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")

@@ -2,7 +2,6 @@
 the webhook event the platform would send (`order.updated`, `ticket.updated`, ...).
 """
 
-import datetime as dt
 import random
 import secrets
 from decimal import Decimal
@@ -30,9 +29,9 @@ from .models import (
     TicketTag,
     Transaction,
 )
-from .seed import FIRST_ORDER_NUMBER, StoreSeeder, cents, order_address, shipping_methods, transaction_row
-
-ZERO = Decimal("0.00")
+from .money import ZERO, cents, split_tax
+from .order_records import order_address, refund_record, transaction_id, transaction_record, transaction_row
+from .shipping import shipping_methods
 
 
 class Conflict(Exception):
@@ -107,14 +106,6 @@ def order_update(*, order: Order, tags=None, status=None) -> Order:
     return order
 
 
-def _seeder(store: Store) -> StoreSeeder:
-    seeder = StoreSeeder(store, seed=random.randrange(1 << 30), anchor=timezone.now())
-    seeder.products = list(store.products.exclude(structure=Product.PARENT))
-    seeder.staff = list(store.staff.all())
-    seeder.index_products()
-    return seeder
-
-
 def _paid_transactions(order: Order) -> list[dict]:
     return [
         t for t in order.transactions or [] if t.get("type") in ("sale", "capture") and t.get("status") == "succeeded"
@@ -144,9 +135,16 @@ def refundable_transactions(order: Order) -> list[tuple[dict, Decimal]]:
     return result
 
 
-def _apply_refund(order: Order, *, seeder: StoreSeeder, amount: Decimal, parent: dict, lines, shipping, note, user):
-    now = timezone.now()
-    record = seeder.refund_record(order, int(amount * 100), now, full=False, note=note or "Refund")
+def _apply_refund(order: Order, *, amount: Decimal, parent: dict, lines, shipping, note, user):
+    record = refund_record(
+        random.Random(),
+        store=order.store,
+        order=order,
+        amount=int(amount * 100),
+        when=timezone.now(),
+        full=False,
+        note=note or "Refund",
+    )
     record["lines"] = lines
     record["shipping"] = f"{shipping:.2f}"
     record["user_id"] = user.id if user else 0
@@ -168,12 +166,20 @@ def order_cancel(*, order: Order, reason: str, full_refund: bool = False, user: 
         raise Conflict("A fulfilled order cannot be canceled; refund it instead.")
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("store", "customer").get(id=order.id)
-        seeder = _seeder(order.store)
         now = timezone.now()
         if order.payment_status == "authorized":
             auth = next((t for t in order.transactions if t.get("type") == "authorization"), None)
             if auth:
-                void = seeder.transaction(auth["id"] + 1, order, "void", "succeeded", now, order.total_incl_tax)
+                void = transaction_record(
+                    random.Random(),
+                    store=order.store,
+                    tid=auth["id"] + 1,
+                    order=order,
+                    kind="void",
+                    status="succeeded",
+                    when=now,
+                    amount=order.total_incl_tax,
+                )
                 void["parent_id"] = auth["id"]
                 order.transactions = [*order.transactions, void]
             order.payment_status = "voided"
@@ -186,7 +192,6 @@ def order_cancel(*, order: Order, reason: str, full_refund: bool = False, user: 
                 if refundable > 0:
                     _apply_refund(
                         order,
-                        seeder=seeder,
                         amount=refundable,
                         parent=parent,
                         lines="all",
@@ -329,7 +334,6 @@ def order_refund(
             picked.append((index, line, item["quantity"]))
         if errors:
             raise OrderInvalid(errors)
-        seeder = _seeder(order.store)
         shipping = ZERO
         if refund_shipping and refund_shipping.get("full_refund"):
             shipping = order.shipping_excl_tax + order.shipping_tax
@@ -341,7 +345,6 @@ def order_refund(
             records.append(
                 _apply_refund(
                     order,
-                    seeder=seeder,
                     amount=item["amount"],
                     parent=parent,
                     lines=[[index, quantity] for index, _, quantity in picked] if position == 0 else [],
@@ -362,60 +365,10 @@ def order_refund(
     return rep.refund_repr(order, records[0], lines) if records else {}
 
 
-def _next_number(store: Store) -> int:
+def order_number_next(store: Store) -> int:
     """The number the store's next order gets (callers hold a transaction)."""
     top = Order.objects.filter(store=store).aggregate(top=Max("number"))["top"]
-    return (top or FIRST_ORDER_NUMBER - 1) + 1
-
-
-def orders_create_random(*, store: Store, count: int = 1, state: dict | None = None) -> list[Order]:
-    """New orders placed now by existing customers (order.created), as checkout would.
-
-    `state` may fix `status`, `payment_status` and `fulfillment_status` (the rest follows).
-    """
-    wanted = {}
-    for key, name in (
-        ("status", "status"),
-        ("payment_status", "payment_status"),
-        ("fulfillment_status", "fulfillment"),
-    ):
-        if state and state.get(key):
-            wanted[name] = state[key]
-    created = []
-    seeder = _seeder(store)
-    # Customers with an address to ship to (those created through the API may have none).
-    customers = [c for c in store.customers.prefetch_related("addresses").order_by("id") if c.addresses.all()]
-    if not customers:
-        return []
-    for _ in range(count):
-        with transaction.atomic():
-            number = _next_number(store)
-            customer = random.choice(customers)
-            addresses = list(customer.addresses.all())
-            placed = timezone.now()
-            seeder.anchor = placed + dt.timedelta(seconds=1)
-            draft, lines = seeder.build_order(
-                number=number,
-                placed=placed,
-                customer=customer,
-                address=addresses[0],
-                state={"status": "open", "fulfillment": "unfulfilled", **wanted},
-            )
-            fields = vars(draft)
-            fields.pop("id")
-            fields["updated_at"] = placed
-            order = Order.objects.create(**fields)
-            for line in lines:
-                values = vars(line)
-                values.pop("id", None)
-                values["order_id"] = order.id
-                OrderLine.objects.create(**values)
-            transactions_sync(order)
-            recount_customer(customer.id)
-            order = Order.objects.select_related("store", "customer").get(id=order.id)
-            order_event(order, "order.created")
-        created.append(order)
-    return created
+    return (top or Order.FIRST_NUMBER - 1) + 1
 
 
 # --- transactions and stock -----------------------------------------------------------------
@@ -516,6 +469,21 @@ def customer_note_add(*, customer: Customer, message: str, author: StaffUser | N
         Customer.objects.filter(id=customer.id).update(updated_at=now)
         customer_event(customer)
     return note
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def staff_get_or_create(*, store: Store, email: str) -> StaffUser:
+    """The store user with this e-mail; a new owner when there is none (seed_sandbox
+    --staff-email, and the control endpoint's staff and session tokens)."""
+    existing = StaffUser.objects.filter(store=store, email__iexact=email).first()
+    if existing:
+        return existing
+    local = email.split("@")[0]
+    return StaffUser.objects.create_staff(
+        store=store, email=email, first_name=local.split(".")[0].title(), last_name="(sandbox)", is_owner=True
+    )
 
 
 # --- tickets ---------------------------------------------------------------------------------
@@ -737,8 +705,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         if create_customer:
             customer = customer_create(store=store, data=data["user"])
         now = timezone.now()
-        seeder = _seeder(store)
-        number = _next_number(store)
+        number = order_number_next(store)
         lines, lines_incl, lines_tax, total_cost = [], 0, 0, 0
         for line in data["lines"]:
             product = products[line["product_id"]]
@@ -746,7 +713,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
                 shown = line["price"]
             else:
                 shown = next(p.price for p in product.prices.all() if p.currency == currency)
-            excl, tax = seeder.split_tax(int((shown * 100).to_integral_value()))
+            excl, tax = split_tax(store, int((shown * 100).to_integral_value()))
             quantity = line["quantity"]
             lines.append(
                 OrderLine(
@@ -764,7 +731,7 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
             lines_incl += (excl + tax) * quantity
             lines_tax += tax * quantity
             total_cost += int(product.cost * 100) * quantity
-        ship_excl, ship_tax = seeder.split_tax(int((Decimal(ship_price) * 100).to_integral_value()))
+        ship_excl, ship_tax = split_tax(store, int((Decimal(ship_price) * 100).to_integral_value()))
         total_incl = lines_incl + ship_excl + ship_tax
         total_tax = lines_tax + ship_tax
         attribution = {}
@@ -831,7 +798,6 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
         else:
             external = method == "external"
             record = _payment_transaction(
-                seeder,
                 order,
                 slot=2,
                 status="succeeded",
@@ -856,16 +822,21 @@ def order_create(*, store: Store, data: dict, staff: StaffUser | None, app=None,
     return order, extra
 
 
-def _payment_transaction(seeder: StoreSeeder, order: Order, *, slot: int, status: str, gateway: dict) -> dict:
+def _payment_transaction(order: Order, *, slot: int, status: str, gateway: dict) -> dict:
     """A sale of the order's total, in the shape seeded transactions have; `slot` keeps
-    its id unique within the order (number*10 + slot)."""
-    record = seeder.transaction(
-        order.number * 10 + order.store.id * 100_000_000 + slot,
-        SimpleNamespace(payment_method="card_token", currency=order.currency, is_disputed=False, is_test=order.is_test),
-        "sale",
-        status,
-        timezone.now(),
-        order.total_incl_tax,
+    its id unique within the order (see order_records.transaction_id)."""
+    record = transaction_record(
+        random.Random(),
+        store=order.store,
+        tid=transaction_id(order.store, order.number, slot),
+        # drawn as a card payment; the caller's method and gateway replace it below
+        order=SimpleNamespace(
+            payment_method="card_token", currency=order.currency, is_disputed=False, is_test=order.is_test
+        ),
+        kind="sale",
+        status=status,
+        when=timezone.now(),
+        amount=order.total_incl_tax,
     )
     record["payment_method"] = order.payment_method
     record["payment_details"].update(
@@ -893,10 +864,9 @@ def payment_complete(*, session: PaymentSession, approve: bool) -> Order:
         if session.status != PaymentSession.PENDING:
             raise Conflict(f"This payment was already {session.status}.")
         order = Order.objects.select_for_update().select_related("store", "customer").get(id=session.order_id)
-        seeder = _seeder(order.store)
         attempts = len([t for t in order.transactions or [] if t.get("type") == "sale"])
         record = _payment_transaction(
-            seeder, order, slot=2 + attempts, status="succeeded" if approve else "failed", gateway=PAYPAL_GATEWAY
+            order, slot=2 + attempts, status="succeeded" if approve else "failed", gateway=PAYPAL_GATEWAY
         )
         if approve:
             record["payment_details"]["paypal_vault_id"] = f"PV-{secrets.token_hex(4).upper()}"

@@ -27,6 +27,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import worker
 from .models import Store, Webhook, WebhookAttempt, WebhookDelivery
 from .versions import API_VERSION
 
@@ -69,8 +70,6 @@ def emit(store: Store, event_type: str, obj: str, data: dict) -> list[WebhookDel
             )
         )
     if deliveries:
-        from . import worker
-
         transaction.on_commit(worker.wake)
     return deliveries
 

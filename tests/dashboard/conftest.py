@@ -6,9 +6,17 @@
 Tests here that need the sandbox ask for `connect_store` (or `acme`), which starts it.
 """
 
+import uuid
+from datetime import timedelta
+
 import pytest
 import requests
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
 
+from dashboard.jobs.assembly import export_file_name
+from dashboard.models import Job, JobPart
 from storeapi.models import Store
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
@@ -23,6 +31,9 @@ ALL_SCOPES = (
     "store:read orders:read orders:write users:read users:write tickets:read tickets:write "
     "exports:read exports:write webhooks:read webhooks:write"
 )
+# Phone and e-mail sales also read the catalogue and the transactions.
+PHONE_SCOPES = f"{ALL_SCOPES} catalogue:read transactions:read"
+VERSION = {"X-29Next-Api-Version": "2024-04-01"}
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -106,3 +117,63 @@ def new_paid_order(sandbox, store: str = "acme") -> str:
         if api_get(sandbox, store, f"orders/{number}/")["payment_status"] == "paid":
             return number
     raise AssertionError("the sandbox placed no paid order in 20 tries")
+
+
+@pytest.fixture
+def job_files(settings, tmp_path):
+    """Export files and jobs' intermediate files in this test's own directory (for
+    tests that make jobs in this process, without a worker)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_WORK_DIR = tmp_path / "work"
+
+
+def finished_job(owner, stores, *, content=b"store,number\nacme,1\n", fmt="csv", **extra):
+    """A finished export with its file in storage, as the assembly leaves it."""
+    job = Job.objects.create(owner=owner, format=fmt, status=Job.Status.FINISHED, **extra)
+    for n, store in enumerate(stores):
+        JobPart.objects.create(job=job, store=store, position=n, status=JobPart.Status.DONE)
+    job.file.name = default_storage.save(f"exports/{job.pk}/{uuid.uuid4().hex}.{fmt}", ContentFile(content))
+    job.file_name = export_file_name(job, stores)
+    job.expires_at = timezone.now() + timedelta(days=7)
+    job.finished_at = timezone.now()
+    job.rows_total = 1
+    job.save()
+    return job
+
+
+@pytest.fixture
+def shop(connect_store):
+    """Acme, connected with the scopes of phone and e-mail sales."""
+    return connect_store("acme", scopes=PHONE_SCOPES)
+
+
+class Api:
+    """The sandbox's Admin API, straight (to prepare data and to read what happened)."""
+
+    def __init__(self, sandbox, store="acme"):
+        self.sandbox, self.store = sandbox, store
+        self.headers = {**VERSION, "Authorization": f"Bearer {sandbox.issue_token(store, PHONE_SCOPES)}"}
+
+    def __call__(self, method, path, **kwargs):
+        response = requests.request(
+            method, self.sandbox.api_url(self.store, path), headers=self.headers, timeout=30, **kwargs
+        )
+        return response.json() if response.content else None
+
+
+@pytest.fixture
+def api(sandbox):
+    return Api(sandbox)
+
+
+_counter = iter(range(1, 100_000))
+
+
+def unique_email(prefix="buyer") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:8]}.{next(_counter)}@example.com"
+
+
+@pytest.fixture
+def buyer(api):
+    """A fresh customer with no saved address."""
+    return api("POST", "users/", json={"email": unique_email(), "first_name": "Ana", "last_name": "Lee"})

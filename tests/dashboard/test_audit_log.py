@@ -72,9 +72,9 @@ def test_filters_in_place(client, owner):
 
 
 def test_the_object_filter_offers_the_types_recorded_so_an_export_job_is_found(client, owner):
-    from dashboard.jobs.services import job_export_create
+    from dashboard.jobs.create import job_export_create
 
-    job, _ = job_export_create(owner=owner.operator, stores=[owner.store], enqueue=False)
+    job, _ = job_export_create(owner=owner.operator, stores=[owner.store])
     audit_record(
         operator=owner.operator,
         store=owner.store,

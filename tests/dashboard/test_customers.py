@@ -1,4 +1,4 @@
-"""Customers pages against the sandbox."""
+"""Customers pages against the sandbox: the list, a customer's page, a new customer."""
 
 import re
 
@@ -8,7 +8,7 @@ from django.urls import reverse
 from dashboard.models import AuditEntry
 from storeapi.roles import Role
 
-from .conftest import HX, api_get
+from .conftest import HX, api_get, unique_email
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,67 @@ def test_add_a_customer_note(acme, login_as, sandbox, sandbox_writes):
     assert "Note added." in html and "Prefers e-mail" in html
     entry = AuditEntry.objects.get(action="customer.note_added")
     assert (entry.object_id, entry.store, entry.operator) == (str(customer["id"]), acme, client.operator)
+
+
+# --- a new customer -----------------------------------------------------------------------------
+
+
+def test_an_agent_creates_a_customer_and_lands_on_their_page(shop, login_as, sandbox):
+    client = login_as(shop, Role.AGENT)
+    url = reverse("customer_new", kwargs={"store": "acme"})
+    page = client.get(url)
+    assert page.status_code == 200 and b'name="email"' in page.content and b'name="phone_number"' in page.content
+    email = unique_email("new")
+    response = client.post(
+        url,
+        {
+            "email": email,
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "phone_number": "+1 212 555 0199",
+            "language": "en",
+            "accepts_marketing": "on",
+            "tags": "phone, vip",
+        },
+    )
+    (created,) = sandbox.customers("acme", email=email)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("customer_detail", kwargs={"store": "acme", "customer_id": created["id"]})
+    assert (created["first_name"], created["phone_number"], created["accepts_marketing"]) == (
+        "Grace",
+        "+1 212 555 0199",
+        True,
+    )
+    assert created["tags"] == ["phone", "vip"] and created["language"] == "en"
+    entry = AuditEntry.objects.get(action="customer.created", store=shop)
+    assert entry.operator == client.operator and entry.object_id == str(created["id"])
+    assert email in client.get(response["Location"]).content.decode()
+
+
+def test_a_duplicate_email_shows_the_store_error_on_the_email_field(shop, login_as, sandbox, buyer):
+    client = login_as(shop, Role.AGENT)
+    before = len(sandbox.customers("acme"))
+    response = client.post(
+        reverse("customer_new", kwargs={"store": "acme"}), {"email": buyer["email"], "first_name": "Twin"}, **HX
+    )
+    assert response.status_code == 200  # htmx swaps the form with its errors in place (a 400 without htmx)
+    html = response.content.decode()
+    field = html[html.index('name="email"') :]
+    assert "is-invalid" in html[html.rindex("<input", 0, html.index('name="email"')) : html.index('name="email"') + 200]
+    assert "A customer with this email already exists." in field[: field.index("</div>") + 200]
+    assert 'value="Twin"' in html  # nothing typed is lost
+    assert len(sandbox.customers("acme")) == before
+    assert not AuditEntry.objects.filter(action="customer.created").exists()
+
+
+def test_an_invalid_phone_is_refused_before_asking_the_store(shop, login_as, sandbox):
+    client = login_as(shop, Role.AGENT)
+    sandbox.clear_request_log("acme")
+    email = unique_email("phone")
+    response = client.post(
+        reverse("customer_new", kwargs={"store": "acme"}), {"email": email, "phone_number": "call me maybe"}
+    )
+    assert response.status_code == 400
+    assert "Enter a valid phone number" in response.content.decode()
+    assert sandbox.customers("acme", email=email) == []
+    assert not [r for r in sandbox.request_log("acme") if r["method"] == "POST"]

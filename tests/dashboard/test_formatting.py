@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 
-from dashboard.templatetags.storedesk import format_money, store_error_kind, store_time, zone_name
+from dashboard.formatting import format_money
+from dashboard.templatetags.storedesk import store_error_kind, store_time, zone_name
 from storeapi.errors import (
     InvalidRequest,
     MissingScope,

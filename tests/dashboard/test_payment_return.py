@@ -18,7 +18,8 @@ from django.urls import reverse
 from dashboard.models import AuditEntry, PhoneOrder
 from storeapi.connect import store_connect_with_token
 from storeapi.roles import Role
-from tests.dashboard.test_phone_orders import PHONE_SCOPES, Api, in_stock, new_url, order_form, unique_email
+from tests.dashboard.conftest import PHONE_SCOPES, unique_email
+from tests.dashboard.test_phone_orders import in_stock, new_url, order_form
 from tests.factories import MembershipFactory
 
 
@@ -29,18 +30,8 @@ def site(live_server, settings):
 
 
 @pytest.fixture
-def shop(connect_store):
-    return connect_store("acme", scopes=PHONE_SCOPES)
-
-
-@pytest.fixture
 def manager(shop, login_as):
     return login_as(shop, Role.MANAGER)
-
-
-@pytest.fixture
-def api(sandbox):
-    return Api(sandbox)
 
 
 @pytest.fixture

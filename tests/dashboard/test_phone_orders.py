@@ -1,72 +1,36 @@
-"""New customers and new orders from the console, against the sandbox over HTTP.
+"""New orders from the console (phone and e-mail sales), against the sandbox over HTTP.
 
-Payment links whose outcome the sandbox posts back are in test_payment_return.py (they
+New customers are in test_customers.py, the transactions list in test_transactions.py;
+payment links whose outcome the sandbox posts back are in test_payment_return.py (they
 need Django's live server); the whole flow in a browser is in tests/e2e/.
 """
 
 import re
 import uuid
 from decimal import Decimal
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from dashboard.models import AuditEntry, PhoneOrder
 from storeapi.roles import Role
-from tests.dashboard.conftest import ALL_SCOPES, HX
+from tests.dashboard.conftest import HX, PHONE_SCOPES, unique_email
 from tests.factories import MembershipFactory
-
-PHONE_SCOPES = f"{ALL_SCOPES} catalogue:read transactions:read"
-VERSION = {"X-29Next-Api-Version": "2024-04-01"}
 
 
 @pytest.fixture
-def shop(connect_store, settings):
+def shop(shop, settings):
     # Where the store posts a payment link's outcome is built from SITE_URL, which a
     # store takes only as a real URL (test_payment_return.py uses the live server's).
     settings.SITE_URL = "https://storedesk.example.com"
-    return connect_store("acme", scopes=PHONE_SCOPES)
+    return shop
 
 
 @pytest.fixture
 def manager(shop, login_as):
     return login_as(shop, Role.MANAGER)
-
-
-class Api:
-    """The sandbox's Admin API, straight (to prepare data and to read what happened)."""
-
-    def __init__(self, sandbox, store="acme"):
-        self.sandbox, self.store = sandbox, store
-        self.headers = {**VERSION, "Authorization": f"Bearer {sandbox.issue_token(store, PHONE_SCOPES)}"}
-
-    def __call__(self, method, path, **kwargs):
-        response = requests.request(
-            method, self.sandbox.api_url(self.store, path), headers=self.headers, timeout=30, **kwargs
-        )
-        return response.json() if response.content else None
-
-
-@pytest.fixture
-def api(sandbox):
-    return Api(sandbox)
-
-
-_counter = iter(range(1, 100_000))
-
-
-def unique_email(prefix="buyer") -> str:
-    return f"{prefix}.{uuid.uuid4().hex[:8]}.{next(_counter)}@example.com"
-
-
-@pytest.fixture
-def buyer(api):
-    """A fresh customer with no saved address."""
-    return api("POST", "users/", json={"email": unique_email(), "first_name": "Ana", "last_name": "Lee"})
 
 
 def in_stock(sandbox, at_least=5, skip=0):
@@ -114,68 +78,7 @@ def orders_of(api, customer) -> list[dict]:
     return api("GET", f"users/{customer['id']}/orders/")
 
 
-# --- a new customer -----------------------------------------------------------------------------
-
-
-def test_an_agent_creates_a_customer_and_lands_on_their_page(shop, login_as, sandbox):
-    client = login_as(shop, Role.AGENT)
-    url = reverse("customer_new", kwargs={"store": "acme"})
-    page = client.get(url)
-    assert page.status_code == 200 and b'name="email"' in page.content and b'name="phone_number"' in page.content
-    email = unique_email("new")
-    response = client.post(
-        url,
-        {
-            "email": email,
-            "first_name": "Grace",
-            "last_name": "Hopper",
-            "phone_number": "+1 212 555 0199",
-            "language": "en",
-            "accepts_marketing": "on",
-            "tags": "phone, vip",
-        },
-    )
-    (created,) = sandbox.customers("acme", email=email)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("customer_detail", kwargs={"store": "acme", "customer_id": created["id"]})
-    assert (created["first_name"], created["phone_number"], created["accepts_marketing"]) == (
-        "Grace",
-        "+1 212 555 0199",
-        True,
-    )
-    assert created["tags"] == ["phone", "vip"] and created["language"] == "en"
-    entry = AuditEntry.objects.get(action="customer.created", store=shop)
-    assert entry.operator == client.operator and entry.object_id == str(created["id"])
-    assert email in client.get(response["Location"]).content.decode()
-
-
-def test_a_duplicate_email_shows_the_store_error_on_the_email_field(shop, login_as, sandbox, buyer):
-    client = login_as(shop, Role.AGENT)
-    before = len(sandbox.customers("acme"))
-    response = client.post(
-        reverse("customer_new", kwargs={"store": "acme"}), {"email": buyer["email"], "first_name": "Twin"}, **HX
-    )
-    assert response.status_code == 200  # htmx swaps the form with its errors in place (a 400 without htmx)
-    html = response.content.decode()
-    field = html[html.index('name="email"') :]
-    assert "is-invalid" in html[html.rindex("<input", 0, html.index('name="email"')) : html.index('name="email"') + 200]
-    assert "A customer with this email already exists." in field[: field.index("</div>") + 200]
-    assert 'value="Twin"' in html  # nothing typed is lost
-    assert len(sandbox.customers("acme")) == before
-    assert not AuditEntry.objects.filter(action="customer.created").exists()
-
-
-def test_an_invalid_phone_is_refused_before_asking_the_store(shop, login_as, sandbox):
-    client = login_as(shop, Role.AGENT)
-    sandbox.clear_request_log("acme")
-    email = unique_email("phone")
-    response = client.post(
-        reverse("customer_new", kwargs={"store": "acme"}), {"email": email, "phone_number": "call me maybe"}
-    )
-    assert response.status_code == 400
-    assert "Enter a valid phone number" in response.content.decode()
-    assert sandbox.customers("acme", email=email) == []
-    assert not [r for r in sandbox.request_log("acme") if r["method"] == "POST"]
+# --- who may, where ------------------------------------------------------------------------------
 
 
 def test_roles_and_stores(shop, login_as, connect_store):
@@ -477,24 +380,7 @@ def test_a_store_without_the_catalogue_permission_says_so(connect_store, login_a
     assert "catalogue:read" in html.content.decode()
 
 
-# --- transactions ----------------------------------------------------------------------------------
-
-
-def test_the_transactions_list_with_filters(shop, login_as, api):
-    client = login_as(shop, Role.VIEWER)
-    url = reverse("transaction_list", kwargs={"store": "acme"})
-    page = client.get(url)
-    html = page.content.decode()
-    assert page.status_code == 200 and "Transactions" in html and html.count('class="transaction-row"') == 50
-    failed = client.get(url, {"status": "failed"}, **HX).content.decode()
-    expected = api("GET", "transactions/", params={"status": "failed"})["results"]
-    assert failed.count('class="transaction-row"') == len(expected) and str(expected[0]["id"]) in failed
-    assert "Status: Failed" in failed  # the active filter, removable
-    more = parse_qs(urlsplit(api("GET", "transactions/")["next"]).query)["cursor"][0]
-    rows = client.get(url, {"cursor": more}, **HX).content.decode()
-    assert 'id="transaction-list"' not in rows and 'class="transaction-row"' in rows
-    bad = client.get(url, {"amount_min": "10", "amount_max": "5"}).content.decode()
-    assert "The upper amount is below the lower one." in bad
+# --- the order page ---------------------------------------------------------------------------------
 
 
 def test_the_order_page_shows_each_transaction_with_its_gateway(shop, manager, sandbox, buyer):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from dashboard.models import PhoneOrder
 from storeapi.roles import Role
-from tests.dashboard.test_phone_orders import PHONE_SCOPES, Api, unique_email
+from tests.dashboard.conftest import PHONE_SCOPES, Api, unique_email
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = pytest.mark.browser

@@ -35,6 +35,35 @@ def test_storedesk_never_imports_the_sandbox():
     assert {path: mods for path, mods in offenders.items() if mods} == {}
 
 
+def absolute_imports(path: Path) -> set[str]:
+    """Every module the file imports, relative imports resolved (`from .x import y` in
+    sandbox/core/services.py -> sandbox.core.x and sandbox.core.x.y)."""
+    package = list(path.relative_to(BASE_DIR).with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_running_sandbox_never_imports_the_seeding_package():
+    """The API, the store dashboard, the payment pages and the worker run without the
+    seed; only `seed_sandbox` and the control endpoint (a test harness that places random
+    orders) use it."""
+    users = {
+        str(p.relative_to(BASE_DIR))
+        for p in (BASE_DIR / "sandbox").rglob("*.py")
+        if "seeding" not in p.parts
+        and any(m == "sandbox.core.seeding" or m.startswith("sandbox.core.seeding.") for m in absolute_imports(p))
+    }
+    assert users == {"sandbox/core/control.py", "sandbox/core/management/commands/seed_sandbox.py"}
+
+
 PROBE = """
 import django
 django.setup()

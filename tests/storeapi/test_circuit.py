@@ -96,6 +96,7 @@ def test_time_spent_in_hanging_attempts_counts_against_the_total(store):
     policy = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.01, max_total=15, jitter=lambda d: d)
     client = StoreClient(
         store=store,
+        priority="bulk",  # a page view does not ask again after a whole read timeout at all
         policy=policy,
         session=HangingSession(),
         limiter=RateLimiter(key=f"test:hang:{store.pk}", per_second=1000),

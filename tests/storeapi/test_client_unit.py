@@ -124,10 +124,26 @@ def test_post_is_not_retried_after_a_read_timeout(client):
 
 
 @responses.activate
-def test_get_is_retried_after_a_timeout(client):
+def test_a_jobs_get_is_retried_after_a_timeout(store):
     responses.get(API + "store/", body=requests.ReadTimeout("slow"))
     responses.get(API + "store/", json={"ok": True})
+    client = StoreClient(
+        store=store,
+        priority="bulk",
+        policy=NO_JITTER,
+        limiter=RateLimiter(key=f"test:client:{store.pk}", per_second=1000),
+        sleep=lambda _s: None,
+    )
     assert client.get("store/") == {"ok": True}
+
+
+@responses.activate
+def test_a_page_views_get_is_not_retried_after_a_whole_read_timeout(client):
+    responses.get(API + "store/", body=requests.ReadTimeout("slow"))
+    responses.get(API + "store/", json={"ok": True})
+    with pytest.raises(StoreUnavailable):
+        client.get("store/")
+    assert len(responses.calls) == 1
 
 
 @responses.activate
@@ -243,11 +259,11 @@ def test_paths_cannot_leave_the_api_root(client, path):
 def test_cached_reads_are_served_without_a_request_until_invalidated(client):
     responses.get(API + "orders/5/", json={"number": 5, "v": 1})
     responses.get(API + "orders/5/", json={"number": 5, "v": 2})
-    assert client.get("orders/5/", cache_group=("orders", 5))["v"] == 1
-    assert client.get("orders/5/", cache_group=("orders", 5))["v"] == 1
+    assert client.get("orders/5/", cached=True)["v"] == 1
+    assert client.get("orders/5/", cached=True)["v"] == 1
     assert len(responses.calls) == 1
     client.invalidate("orders", 5)
-    assert client.get("orders/5/", cache_group=("orders", 5))["v"] == 2
+    assert client.get("orders/5/", cached=True)["v"] == 2
 
 
 @responses.activate
@@ -255,9 +271,9 @@ def test_writes_invalidate_their_object(client):
     responses.get(API + "orders/5/", json={"tags": []})
     responses.post(API + "orders/5/notes/", json={"id": 1}, status=201)
     responses.get(API + "orders/5/", json={"tags": ["x"]})
-    client.get("orders/5/", cache_group=("orders", 5))
-    client.post("orders/5/notes/", {"message": "hi"}, invalidates=("orders", 5))
-    assert client.get("orders/5/", cache_group=("orders", 5)) == {"tags": ["x"]}
+    client.get("orders/5/", cached=True)
+    client.post("orders/5/notes/", {"message": "hi"})
+    assert client.get("orders/5/", cached=True) == {"tags": ["x"]}
 
 
 @responses.activate

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from storeapi.errors import StoreBusy
 from storeapi.ratelimit import BULK, INTERACTIVE, RateLimiter
 from storeapi.redis_client import shared_redis
 
@@ -110,3 +111,43 @@ def test_a_hold_after_a_429_stops_borrowing_too(key):
     limiter.penalize(0.3)
     assert limiter.acquire(INTERACTIVE) >= 0.25
     assert limiter.acquire(BULK) < 0.3
+
+
+def scheduled(limiter, priority, count) -> list[float]:
+    """When each of `count` acquisitions may send, in seconds from now (nobody sleeps:
+    the limiter's answer is the schedule; a busy machine's milliseconds are tolerated)."""
+    return [limiter.acquire(priority) for _ in range(count)]
+
+
+def test_while_a_bulk_caller_runs_one_slot_in_four_is_set_aside_for_it(key):
+    page_views = RateLimiter(key=key, per_second=4, bulk_share=0.25, sleep=lambda _s: None)
+    bulk = RateLimiter(key=key, per_second=4, bulk_share=0.25, sleep=lambda _s: None)
+    assert bulk.acquire(BULK) == 0  # the free slot now; and the bulk caller is now running
+    slots = scheduled(page_views, INTERACTIVE, 9)
+    # Twelve slots after the bulk one, every fourth skipped by page views...
+    assert slots == pytest.approx([0.25, 0.5, 0.75, 1.25, 1.5, 1.75, 2.25, 2.5, 2.75], abs=0.05)
+    # ...and given to the bulk caller, in order, however long the page views' queue.
+    assert [bulk.acquire(BULK) for _ in range(3)] == pytest.approx([1.0, 2.0, 3.0], abs=0.05)
+
+
+def test_without_a_bulk_caller_page_views_have_every_slot(key):
+    page_views = RateLimiter(key=key, per_second=4, bulk_share=0.25, sleep=lambda _s: None)
+    assert scheduled(page_views, INTERACTIVE, 6) == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0, 1.25], abs=0.05)
+
+
+def test_a_page_view_does_not_wait_longer_than_its_bound(key):
+    limiter = RateLimiter(key=key, per_second=4, sleep=lambda _s: None)
+    slots = [limiter.acquire(INTERACTIVE, max_wait=1.0) for _ in range(5)]
+    assert slots == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0], abs=0.05)
+    with pytest.raises(StoreBusy) as busy:
+        limiter.acquire(INTERACTIVE, max_wait=1.0)
+    assert busy.value.retry_after == pytest.approx(1.25, abs=0.05)
+    # Refused, it took nothing: a caller that may wait longer gets the same slot.
+    assert limiter.acquire(INTERACTIVE, max_wait=2.0) == pytest.approx(1.25, abs=0.05)
+
+
+def test_a_page_view_does_not_wait_out_a_long_hold(key):
+    limiter = RateLimiter(key=key, per_second=100)
+    limiter.penalize(60)
+    with pytest.raises(StoreBusy):
+        limiter.acquire(INTERACTIVE, max_wait=0.5)

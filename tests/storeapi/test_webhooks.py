@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dashboard.models import AuditEntry
-from storeapi import cache as object_cache
+from storeapi import cache as read_cache
 from storeapi import signals
 from storeapi.events import new_counts, new_counts_reset
 from storeapi.models import Store, WebhookEvent
@@ -271,19 +271,45 @@ def test_three_concurrent_copies_of_an_event_have_one_effect(acme, celery_worker
     assert new_counts(acme) == {"orders": 1, "customers": 0, "tickets": 0}
 
 
+def cached(store, path: str) -> read_cache.Lookup:
+    """A read of `path` kept in the shared cache as Storedesk keeps one."""
+    found = read_cache.lookup(store.pk, path, None)
+    read_cache.save(found, {"cached": path}, fetched_at=time.time())
+    return read_cache.lookup(store.pk, path, None)
+
+
+def again(before: read_cache.Lookup) -> read_cache.Lookup:
+    return read_cache.lookup(before.store_id, before.path, None)
+
+
 @pytest.mark.django_db
-def test_processing_invalidates_cached_objects_and_counts_new_items(acme):
-    object_cache.store_read(acme.pk, ("tickets", "31"), "tickets/31/", None, {"status": "open"})
-    object_cache.store_read(acme.pk, ("orders", "1042"), "orders/1042/", None, {"number": "1042"})
+def test_a_delivery_marks_what_it_changed_in_the_shared_cache_at_once(acme, client):
+    """Before any task runs: the ticket, the order it belongs to and the ticket lists
+    of this store, not another store's object with the same id."""
+    ticket, order, tickets, orders = (cached(acme, p) for p in ("tickets/31/", "orders/1042/", "tickets/", "orders/"))
     other_store = StoreFactory()
-    object_cache.store_read(other_store.pk, ("tickets", "31"), "tickets/31/", None, {"status": "open"})
+    other_ticket = cached(other_store, "tickets/31/")
+    tickets_version = read_cache.list_version(acme.pk, "tickets")
+
+    assert post(client, acme, event("ticket.updated")).status_code == 200
+
+    for stale in (ticket, order, tickets):
+        assert stale.entry.behind(seen=again(stale).seen, own=again(stale).own)
+    assert not orders.entry.behind(seen=again(orders).seen, own=again(orders).own)
+    assert not other_ticket.entry.behind(seen=again(other_ticket).seen, own=again(other_ticket).own)
+    # Figures counted from the store's ticket lists (the overview's) are counted again.
+    assert read_cache.list_version(acme.pk, "tickets") == tickets_version + 1
+    assert read_cache.list_version(other_store.pk, "tickets") == 0
+
+
+@pytest.mark.django_db
+def test_processing_counts_new_items_and_tells_receivers(acme):
     received = []
 
     def receiver(sender, **kwargs):
         received.append(kwargs)
 
     signals.webhook_received.connect(receiver)
-    tickets_version = object_cache.list_version(acme.pk, "tickets")
     try:
         stored = WebhookEvent.objects.create(
             store=acme, event_id="e1", event_type="ticket.created", payload=json.loads(event())
@@ -292,15 +318,9 @@ def test_processing_invalidates_cached_objects_and_counts_new_items(acme):
     finally:
         signals.webhook_received.disconnect(receiver)
 
-    assert object_cache.cached_read(acme.pk, ("tickets", "31"), "tickets/31/", None) is None
-    assert object_cache.cached_read(acme.pk, ("orders", "1042"), "orders/1042/", None) is None
-    # Keys carry the store: another store's object with the same id is untouched.
-    assert object_cache.cached_read(other_store.pk, ("tickets", "31"), "tickets/31/", None) == {"status": "open"}
+    other_store = StoreFactory()
     assert new_counts(acme) == {"orders": 0, "customers": 0, "tickets": 1}
     assert new_counts(other_store) == {"orders": 0, "customers": 0, "tickets": 0}
-    # Figures counted from the store's ticket lists (the overview's) are counted again.
-    assert object_cache.list_version(acme.pk, "tickets") == tickets_version + 1
-    assert object_cache.list_version(other_store.pk, "tickets") == 0
     assert received[0]["event_type"] == "ticket.created" and received[0]["store"] == acme
     stored.refresh_from_db()
     assert stored.processed_at is not None

@@ -18,9 +18,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from storeapi.models import Store
 
+from ... import tasks
+from ...forms.filters import OrderFilterForm
 from ...jobs import columns as cols
-from ...jobs import services
-from ...jobs.forms import OrderFilterForm
+from ...jobs.create import job_export_create
+from ...jobs.in_process import job_run_here
 from ...models import Job, JobPart
 
 
@@ -72,14 +74,13 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"Unknown columns: {', '.join(sorted(unknown))}")
 
-        job, _ = services.job_export_create(
+        job, _ = job_export_create(
             owner=None,
             stores=stores,
             resource=resource,
             filters=form.filter_params(),
             fmt=options["format"],
             columns=keys,
-            enqueue=False,
         )
         show = not options["no_progress"] and sys.stderr.isatty()
         started = time.monotonic()
@@ -93,7 +94,7 @@ class Command(BaseCommand):
             sys.stderr.write(f"\r{rows:>9,} rows  {pages:>6,} pages  {rate:8,.0f} rows/s")
             sys.stderr.flush()
 
-        job = services.job_run_here(job=job, on_page=on_page)
+        job = job_run_here(job=job, on_page=on_page, enqueue_part=tasks.part_enqueue)
         if show:
             sys.stderr.write("\n")
         if job.status != Job.Status.FINISHED:

@@ -28,7 +28,7 @@ from ..models import (
     Transaction,
     Webhook,
 )
-from ..seed import shipping_methods
+from ..shipping import shipping_methods
 from ..versions import API_VERSION
 from . import filters, serializers
 from .exceptions import InvalidRequest

@@ -32,9 +32,9 @@ class Command(BaseCommand):
             raise CommandError("ADDR:PORT, e.g. 127.0.0.1:8100")
         addr, port = match["addr"] or "127.0.0.1", int(match["port"])
         application = get_wsgi_application()
-        from sandbox.core import worker
+        from sandbox.core import exports, webhooks, worker
 
-        worker.start()
+        worker.start({"webhooks": webhooks.process_due, "exports": exports.process_due})
         logging.getLogger(__name__).info(
             "Sandbox store on http://%s:%s/ (control endpoint %s)",
             addr,

@@ -9,7 +9,8 @@ from oauth2_provider.models import Application
 
 from sandbox.core.models import Store
 from sandbox.core.partner_apps import register_client
-from sandbox.core.seed import SeedOptions, ensure_staff, seed_store
+from sandbox.core.seeding import SeedOptions, seed_store
+from sandbox.core.services import staff_get_or_create
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8000/oauth/callback/"
 DEFAULT_APP_URL = "http://127.0.0.1:8000/oauth/app/"
@@ -78,7 +79,7 @@ class Command(BaseCommand):
                 seed_store(subdomain, seed_options, log=self.stdout.write)
         if options["staff_email"]:  # after seeding: the seeded data is the same with or without it
             for store in Store.objects.all():
-                ensure_staff(store, options["staff_email"])
+                staff_get_or_create(store=store, email=options["staff_email"])
         register_client(
             client_id=options["client_id"],
             client_secret=secret,

@@ -1,33 +1,10 @@
-"""Forms of the dashboard's actions. List filters are in `dashboard.filters`.
+"""Forms of what operators do to an order: tag, cancel, refund.
 
 Field names are the platform's where a form's data goes to the store, so the store's
 field errors land on the right field.
 """
 
 from django import forms
-
-from storeapi.roles import Role
-
-from .filters import TICKET_PRIORITIES, TICKET_STATUSES, ValuesField
-from .templatetags.storedesk import humanize_code
-
-
-class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
-
-
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=Role.choices)
-
-
-class NoteForm(forms.Form):
-    message = forms.CharField(
-        label="Note",
-        max_length=5000,
-        strip=True,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Visible to the store's staff only"}),
-    )
 
 
 class TagForm(forms.Form):
@@ -97,35 +74,4 @@ class RefundForm(forms.Form):
             line["id"]: int(self.cleaned_data.get(f"line_{line['id']}") or 0)
             for line in self.order_lines
             if f"line_{line['id']}" in self.cleaned_data
-        }
-
-
-class TicketReplyForm(forms.Form):
-    body = forms.CharField(label="Message", max_length=20000, strip=True, widget=forms.Textarea(attrs={"rows": 4}))
-    # Set by the button pressed: "Add internal note" or "Send public reply". Without
-    # one, a message stays internal: nothing reaches the customer by accident.
-    visibility = forms.ChoiceField(
-        choices=[("internal", "Internal note"), ("public", "Public reply")], required=False, widget=forms.HiddenInput
-    )
-
-    @property
-    def is_public(self) -> bool:
-        return self.cleaned_data.get("visibility") == "public"
-
-
-class TicketPropertiesForm(forms.Form):
-    status = forms.ChoiceField(label="Status", choices=[(s, humanize_code(s)) for s in TICKET_STATUSES])
-    priority = forms.ChoiceField(label="Priority", choices=[(p, humanize_code(p)) for p in TICKET_PRIORITIES])
-    assignee = forms.IntegerField(
-        label="Assignee", required=False, min_value=1, help_text="The store user's id; empty for nobody."
-    )
-    tags = ValuesField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
-
-    @classmethod
-    def initial_from(cls, ticket: dict) -> dict:
-        return {
-            "status": ticket.get("status"),
-            "priority": ticket.get("priority"),
-            "assignee": ticket.get("assignee"),
-            "tags": ", ".join(str(t) for t in ticket.get("tags") or []),
         }

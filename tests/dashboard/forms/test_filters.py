@@ -2,7 +2,7 @@
 
 from django.http import QueryDict
 
-from dashboard.filters import CrossStoreTicketFilterForm, CustomerFilterForm, OrderFilterForm, TicketFilterForm
+from dashboard.forms.filters import CrossStoreTicketFilterForm, CustomerFilterForm, OrderFilterForm, TicketFilterForm
 
 
 def test_order_filters_become_the_platforms_parameters():
@@ -82,16 +82,3 @@ def test_cross_store_ticket_filters_leave_store_specific_ids_out():
     form = CrossStoreTicketFilterForm(QueryDict("stores=acme"), store_choices=[("acme", "Acme"), ("siam", "Siam")])
     assert form.selected_stores() == ["acme"]
     assert [(c.label, c.value, c.remove_query) for c in form.chips(QueryDict("stores=acme"))] == [("Store", "Acme", "")]
-
-
-def test_tags_typed_on_the_action_forms_are_split_like_the_filters_and_their_length_is_in_characters():
-    from dashboard.forms import TicketPropertiesForm
-    from dashboard.order_forms import CustomerForm
-
-    form = TicketPropertiesForm({"status": "open", "priority": "low", "tags": " vip, callback,, vip "})
-    assert form.is_valid() and form.cleaned_data["tags"] == ["vip", "callback"]
-    form = CustomerForm({"email": "ada@example.com", "tags": "a, b"})
-    assert form.is_valid() and form.cleaned_data["tags"] == ["a", "b"]
-    # max_length=500 counts the characters typed, not the number of tags.
-    form = TicketPropertiesForm({"status": "open", "priority": "low", "tags": "x" * 501})
-    assert not form.is_valid() and "tags" in form.errors

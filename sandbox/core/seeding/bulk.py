@@ -15,6 +15,8 @@ from django.core.management.color import no_style
 from django.db import connection, models
 
 BATCH = 5000
+# batch_size of the ORM's bulk_create where the seed uses it (rows that need no speed-up)
+CREATE_BATCH = 2000
 
 
 def next_id(model) -> int:

@@ -1,27 +1,22 @@
 """The exports page, downloads and bulk-action endpoints, without a store: jobs and
 files are made directly. Authorization is tried the way an attacker would."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.jobs import columns as cols
-from dashboard.jobs import services
+from dashboard.jobs import maintenance
 from dashboard.models import AuditEntry, Job, JobItem, JobPart
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory, StoreFactory
 
+from .conftest import finished_job
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EXPORT_WORK_DIR = tmp_path / "work"
+pytestmark = pytest.mark.usefixtures("job_files")
 
 
 @pytest.fixture
@@ -33,19 +28,6 @@ def manager(db):
 @pytest.fixture
 def acme(manager):
     return manager.memberships.get().store
-
-
-def finished_job(owner, stores, *, content=b"store,number\nacme,1\n", fmt="csv", **extra):
-    job = Job.objects.create(owner=owner, format=fmt, status=Job.Status.FINISHED, **extra)
-    for n, store in enumerate(stores):
-        JobPart.objects.create(job=job, store=store, position=n, status=JobPart.Status.DONE)
-    job.file.name = default_storage.save(f"exports/{job.pk}/{uuid.uuid4().hex}.{fmt}", ContentFile(content))
-    job.file_name = services.export_file_name(job, stores)
-    job.expires_at = timezone.now() + timedelta(days=7)
-    job.finished_at = timezone.now()
-    job.rows_total = 1
-    job.save()
-    return job
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -192,7 +174,7 @@ def test_an_expired_file_answers_410_with_a_page(client, manager, acme):
     response = client.get(reverse("job_download", args=[job.pk]))
     assert response.status_code == 410
     assert b"has expired" in response.content
-    services.jobs_expire_files()
+    maintenance.jobs_expire_files()
     response = client.get(reverse("job_download", args=[job.pk]))
     assert response.status_code == 410
 
@@ -211,20 +193,6 @@ def test_download_needs_sign_in(client, manager, acme):
     job = finished_job(manager, [acme])
     response = client.get(reverse("job_download", args=[job.pk]))
     assert response.status_code == 302 and "/login" in response["Location"]
-
-
-def test_retention_cleanup_deletes_old_files_and_marks_jobs_expired(manager, acme):
-    old = finished_job(manager, [acme])
-    fresh = finished_job(manager, [acme])
-    Job.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    old_name = old.file.name
-    assert default_storage.exists(old_name)
-    assert services.jobs_expire_files() == 1
-    old.refresh_from_db()
-    fresh.refresh_from_db()
-    assert old.status == Job.Status.EXPIRED and not old.file
-    assert not default_storage.exists(old_name)
-    assert fresh.status == Job.Status.FINISHED and default_storage.exists(fresh.file.name)
 
 
 def test_failure_report_lists_failed_items_neutralised(client, manager, acme):

@@ -1,8 +1,8 @@
 """Filter forms of the list pages, bound to `request.GET`.
 
 Field names are the platform's query parameter names, so `form.upstream_params()` goes
-to the store as it is and a filtered URL reads like the API's. The exports page reuses
-`OrderFilterForm`:
+to the store as it is and a filtered URL reads like the API's. The exports page and the
+bulk actions (`forms.jobs`) reuse `OrderFilterForm` and `TicketFilterForm`:
 
     form = OrderFilterForm(request.GET)
     form.is_valid()
@@ -21,9 +21,12 @@ from datetime import date
 from django import forms
 from django.http import QueryDict
 
-from .templatetags.storedesk import humanize_code
+from ..formatting import humanize_code
+from .fields import ChoicesDropdown, DateInput, ValuesField, ValuesInput
 
 ORDER_STATUSES = ["open", "archived", "canceled"]
+
+
 PAYMENT_STATUSES = [
     "pending",
     "authorized",
@@ -36,6 +39,8 @@ PAYMENT_STATUSES = [
     "partially_voided",
     "voided",
 ]
+
+
 FULFILLMENT_STATUSES = [
     "unfulfilled",
     "processing",
@@ -46,7 +51,11 @@ FULFILLMENT_STATUSES = [
     "rejected",
     "not_required",
 ]
+
+
 TICKET_STATUSES = ["new", "open", "pending", "solved", "closed"]
+
+
 TICKET_PRIORITIES = ["high", "medium", "low"]
 
 YES_NO_ANY = [("", "Any"), ("true", "Yes"), ("false", "No")]
@@ -54,55 +63,6 @@ YES_NO_ANY = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 def _choices(codes):
     return [(code, humanize_code(code)) for code in codes]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class ValuesInput(forms.TextInput):
-    """A text box for a list parameter: `?tags=a&tags=b` shows as "a, b"; "a, b" sends both."""
-
-    def value_from_datadict(self, data, files, name):
-        if hasattr(data, "getlist"):
-            values = data.getlist(name)
-        else:
-            value = data.get(name)
-            values = value if isinstance(value, list) else ([value] if value else [])
-        return ", ".join(v for v in values if v)
-
-    def format_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return super().format_value(value)
-
-
-class ValuesField(forms.CharField):
-    """A comma-separated list ("vip, gift" -> ["vip", "gift"]): trimmed, without blanks
-    or repeats. Used for every list typed in a text box (filters, tags of orders,
-    customers and tickets)."""
-
-    widget = ValuesInput
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        seen = []
-        for part in text.split(","):
-            part = part.strip()
-            if part and part not in seen:
-                seen.append(part)
-        return seen
-
-    def run_validators(self, value):
-        # `max_length` limits the text typed, not the number of values.
-        super().run_validators(", ".join(value))
-
-
-class ChoicesDropdown(forms.CheckboxSelectMultiple):
-    """Checkboxes, shown in a `<details>` disclosure (works without JavaScript)."""
 
 
 @dataclass(frozen=True)
@@ -334,3 +294,59 @@ class AuditFilterForm(FilterForm):
         # Both lists come from the store's entries (a new kind of entry shows up by itself).
         self.fields["action"].choices = [("", "Any"), *[(a, a) for a in actions]]
         self.fields["object_type"].choices = [("", "Any"), *[(t, humanize_code(t)) for t in object_types]]
+
+
+TRANSACTION_TYPES = [
+    ("debit", "Sale / capture"),
+    ("authorize", "Authorization"),
+    ("refund", "Refund"),
+    ("void", "Void"),
+]
+TRANSACTION_STATUSES = [("succeeded", "Succeeded"), ("failed", "Failed")]
+
+
+class TransactionFilterForm(FilterForm):
+    """The transactions list's filters: the platform's `/transactions/` parameters."""
+
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any"), *TRANSACTION_STATUSES])
+    type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any"), *TRANSACTION_TYPES])
+    payment_method = forms.ChoiceField(
+        label="Method",
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("card_token", "Card"),
+            ("paypal", "PayPal"),
+            ("apple_pay", "Apple Pay"),
+            ("google_pay", "Google Pay"),
+            ("external", "External"),
+        ],
+    )
+    date_created_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_created_to = forms.DateField(label="To", required=False, widget=DateInput)
+    amount_min = forms.DecimalField(label="Amount from", required=False, min_value=0, decimal_places=2)
+    amount_max = forms.DecimalField(label="Amount to", required=False, min_value=0, decimal_places=2)
+    is_external = forms.ChoiceField(label="External", required=False, choices=YES_NO_ANY)
+    external_id = forms.CharField(label="External id", required=False, max_length=255)
+
+    date_ranges = (("date_created_from", "date_created_to"),)
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("amount_min"), cleaned.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", "The upper amount is below the lower one.")
+        return cleaned
+
+
+def filters_as_query(params: dict) -> list[tuple[str, str]]:
+    """Filters (as saved on a job) back to query-string pairs, for links."""
+    pairs = []
+    for key, value in params.items():
+        if key == "tags" and isinstance(value, list):
+            pairs.append((key, ", ".join(value)))
+        elif isinstance(value, list):
+            pairs.extend((key, str(v)) for v in value)
+        else:
+            pairs.append((key, str(value)))
+    return pairs

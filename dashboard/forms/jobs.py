@@ -1,6 +1,6 @@
 """Forms of the exports page and of the bulk actions.
 
-The filters are the list pages' own (`dashboard.filters`): field names are the
+The filters are the list pages' own (`forms.filters`): field names are the
 platform's query parameters, and `upstream_params()` is what goes to the store. The
 exports form and the bulk-orders form extend the orders list's `OrderFilterForm`, so
 "Export these orders" and "all orders matching this filter" mean exactly what the list
@@ -14,9 +14,9 @@ import uuid
 
 from django import forms
 
-from ..filters import TICKET_STATUSES, FilterForm, OrderFilterForm, TicketFilterForm
+from ..jobs import columns as cols
 from ..models import Job
-from . import columns as cols
+from .filters import TICKET_STATUSES, FilterForm, OrderFilterForm, TicketFilterForm
 
 
 class ListFiltersMixin:
@@ -39,19 +39,6 @@ class IdempotencyKeyMixin(forms.Form):
     def clean_idempotency_key(self):
         key = self.cleaned_data.get("idempotency_key") or ""
         return key if re.fullmatch(r"[A-Za-z0-9_-]{0,64}", key) else ""
-
-
-def filters_as_query(params: dict) -> list[tuple[str, str]]:
-    """Filters (as saved on a job) back to query-string pairs, for links."""
-    pairs = []
-    for key, value in params.items():
-        if key == "tags" and isinstance(value, list):
-            pairs.append((key, ", ".join(value)))
-        elif isinstance(value, list):
-            pairs.extend((key, str(v)) for v in value)
-        else:
-            pairs.append((key, str(value)))
-    return pairs
 
 
 class ExportForm(ListFiltersMixin, IdempotencyKeyMixin, OrderFilterForm):

@@ -1,8 +1,7 @@
-"""Forms of the new-customer and new-order pages, and the transactions list's filters.
+"""Forms of the new-order page: the order's own fields, its addresses and its lines.
 
-Field names are the platform's where the data goes to the store (`email`,
-`phone_number`, `line4` for the city...), so the store's field errors land on the
-right field.
+Field names are the platform's where the data goes to the store (`line4` for the
+city...), so the store's field errors land on the right field.
 """
 
 from __future__ import annotations
@@ -12,72 +11,13 @@ import uuid
 
 from django import forms
 
-from .filters import YES_NO_ANY, DateInput, FilterForm, ValuesField
-from .models import PhoneOrder
-from .services.phone_orders import EXTERNAL_METHODS
+from ..models import PhoneOrder
+from .customers import clean_phone
+from .fields import ValuesField
 
-LANGUAGES = [
-    ("", "—"),
-    ("en", "English"),
-    ("de", "Deutsch"),
-    ("fr", "Français"),
-    ("es", "Español"),
-    ("it", "Italiano"),
-    ("nl", "Nederlands"),
-    ("pt", "Português"),
-    ("sv", "Svenska"),
-    ("no", "Norsk"),
-    ("da", "Dansk"),
-    ("fi", "Suomi"),
-    ("th", "ภาษาไทย"),
-]
-PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-PHONE = re.compile(r"^\+?[0-9]{7,15}$")
 MAX_LINES = 50
 RADIO = forms.RadioSelect(attrs={"class": "form-check-input"})
 MAX_QUANTITY = 999
-
-
-def clean_phone(value: str) -> str:
-    """Digits, optionally an international "+" first, with spaces, dashes, dots or
-    parentheses between them; 7 to 15 digits."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    compact = PHONE_SEPARATORS.sub("", value)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if not PHONE.match(compact) or (compact.lstrip("+").startswith("0") and compact.startswith("+")):
-        raise forms.ValidationError("Enter a valid phone number, e.g. +1 212 555 0142.")
-    return value
-
-
-class CustomerForm(forms.Form):
-    """A new customer: the fields `POST users/` takes."""
-
-    email = forms.EmailField(label="E-mail address", max_length=254)
-    first_name = forms.CharField(label="First name", max_length=255, required=False)
-    last_name = forms.CharField(label="Last name", max_length=255, required=False)
-    phone_number = forms.CharField(
-        label="Phone", max_length=64, required=False, widget=forms.TextInput(attrs={"type": "tel"})
-    )
-    language = forms.ChoiceField(label="Language", choices=LANGUAGES, required=False)
-    accepts_marketing = forms.BooleanField(label="Accepts marketing e-mails", required=False)
-    tags = ValuesField(label="Tags", max_length=500, required=False, help_text="Comma separated.")
-
-    def clean_phone_number(self):
-        return clean_phone(self.cleaned_data["phone_number"])
-
-    def clean_tags(self):
-        tags = self.cleaned_data["tags"]
-        if any(len(tag) > 100 for tag in tags):
-            raise forms.ValidationError("A tag has at most 100 characters.")
-        return tags
-
-    def api_data(self) -> dict:
-        data = dict(self.cleaned_data)
-        data["email"] = data["email"].strip()
-        return data
 
 
 class AddressForm(forms.Form):
@@ -165,7 +105,7 @@ class OrderForm(forms.Form):
         widget=RADIO,
         initial=PhoneOrder.Payment.LINK,
     )
-    external_method = forms.ChoiceField(label="Paid by", choices=EXTERNAL_METHODS, required=False)
+    external_method = forms.ChoiceField(label="Paid by", choices=PhoneOrder.ExternalMethod.choices, required=False)
     external_reference = forms.CharField(
         label="Reference",
         max_length=255,
@@ -191,7 +131,7 @@ class OrderForm(forms.Form):
         if cleaned.get("payment") == PhoneOrder.Payment.EXTERNAL:
             if not cleaned.get("external_method"):
                 self.add_error("external_method", "Say how the customer paid.")
-            elif cleaned["external_method"] != "cash" and not cleaned.get("external_reference"):
+            elif cleaned["external_method"] != PhoneOrder.ExternalMethod.CASH and not cleaned.get("external_reference"):
                 self.add_error("external_reference", "Enter the payment's reference.")
         return cleaned
 
@@ -224,46 +164,3 @@ def parse_lines(data) -> tuple[list[tuple[int, int]], list[str]]:
             quantity = min(max(quantity, 1), MAX_QUANTITY)
         lines[variant_id] = min(lines.get(variant_id, 0) + quantity, MAX_QUANTITY)
     return list(lines.items()), errors
-
-
-TRANSACTION_TYPES = [
-    ("debit", "Sale / capture"),
-    ("authorize", "Authorization"),
-    ("refund", "Refund"),
-    ("void", "Void"),
-]
-TRANSACTION_STATUSES = [("succeeded", "Succeeded"), ("failed", "Failed")]
-
-
-class TransactionFilterForm(FilterForm):
-    """The transactions list's filters: the platform's `/transactions/` parameters."""
-
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any"), *TRANSACTION_STATUSES])
-    type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any"), *TRANSACTION_TYPES])
-    payment_method = forms.ChoiceField(
-        label="Method",
-        required=False,
-        choices=[
-            ("", "Any"),
-            ("card_token", "Card"),
-            ("paypal", "PayPal"),
-            ("apple_pay", "Apple Pay"),
-            ("google_pay", "Google Pay"),
-            ("external", "External"),
-        ],
-    )
-    date_created_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_created_to = forms.DateField(label="To", required=False, widget=DateInput)
-    amount_min = forms.DecimalField(label="Amount from", required=False, min_value=0, decimal_places=2)
-    amount_max = forms.DecimalField(label="Amount to", required=False, min_value=0, decimal_places=2)
-    is_external = forms.ChoiceField(label="External", required=False, choices=YES_NO_ANY)
-    external_id = forms.CharField(label="External id", required=False, max_length=255)
-
-    date_ranges = (("date_created_from", "date_created_to"),)
-
-    def clean(self):
-        cleaned = super().clean()
-        low, high = cleaned.get("amount_min"), cleaned.get("amount_max")
-        if low is not None and high is not None and low > high:
-            self.add_error("amount_max", "The upper amount is below the lower one.")
-        return cleaned

@@ -1,0 +1,38 @@
+"""Forms of a ticket's page: reply (internal note or public reply), change its properties."""
+
+from django import forms
+
+from ..formatting import humanize_code
+from .fields import ValuesField
+from .filters import TICKET_PRIORITIES, TICKET_STATUSES
+
+
+class TicketReplyForm(forms.Form):
+    body = forms.CharField(label="Message", max_length=20000, strip=True, widget=forms.Textarea(attrs={"rows": 4}))
+    # Set by the button pressed: "Add internal note" or "Send public reply". Without
+    # one, a message stays internal: nothing reaches the customer by accident.
+    visibility = forms.ChoiceField(
+        choices=[("internal", "Internal note"), ("public", "Public reply")], required=False, widget=forms.HiddenInput
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.cleaned_data.get("visibility") == "public"
+
+
+class TicketPropertiesForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=[(s, humanize_code(s)) for s in TICKET_STATUSES])
+    priority = forms.ChoiceField(label="Priority", choices=[(p, humanize_code(p)) for p in TICKET_PRIORITIES])
+    assignee = forms.IntegerField(
+        label="Assignee", required=False, min_value=1, help_text="The store user's id; empty for nobody."
+    )
+    tags = ValuesField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
+
+    @classmethod
+    def initial_from(cls, ticket: dict) -> dict:
+        return {
+            "status": ticket.get("status"),
+            "priority": ticket.get("priority"),
+            "assignee": ticket.get("assignee"),
+            "tags": ", ".join(str(t) for t in ticket.get("tags") or []),
+        }

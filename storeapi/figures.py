@@ -1,0 +1,40 @@
+"""Figures computed from a store's lists (ticket counts by status, orders per day),
+shared by the whole team: each costs several requests, so it is counted once for
+everyone and recounted in the background when its lists change (storeapi.cache).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from . import cache as read_cache
+from .background import run_soon
+from .freshness import record_read, wants_fresh
+
+T = TypeVar("T")
+
+
+def cached_figure(*, store, name: str, resources: tuple[str, ...], compute: Callable[[], T]) -> T:
+    """`compute()` (which asks the store) once for every operator: the figure as last
+    counted, recounted in the background when `resources`' lists have changed since
+    (at once after an operator's own write)."""
+    found = read_cache.figure_lookup(store.pk, name, resources)
+    now = time.time()
+    verdict = read_cache.figure_verdict(found, now=now)
+    if wants_fresh() and found.figure is not None and now - found.figure.computed_at > read_cache.REFRESH_MIN_AGE:
+        verdict = read_cache.MISS  # Refresh pressed: count now
+    if verdict.serve:
+        record_read(fetched_at=found.figure.computed_at, from_cache=True)
+        if verdict.refresh and read_cache.figure_claim_refresh(found):
+            run_soon(_recount, found, compute)
+        return found.figure.value
+    return _recount(found, compute)
+
+
+def _recount(found: read_cache.FigureLookup, compute: Callable[[], T]) -> T:
+    started = time.time()
+    value = compute()
+    read_cache.figure_save(found, value, computed_at=started)
+    return value

@@ -1,0 +1,24 @@
+"""Per-request state of storeapi: how old the store data on the page is (freshness)."""
+
+from __future__ import annotations
+
+from .freshness import freshness_scope
+
+# Sent by the Refresh control through htmx; `?refresh=1` does the same without JavaScript.
+REFRESH_HEADER = "X-Storedesk-Refresh"
+
+
+def asks_for_fresh_data(request) -> bool:
+    return request.method == "GET" and (request.GET.get("refresh") == "1" or request.headers.get(REFRESH_HEADER) == "1")
+
+
+class ReadFreshnessMiddleware:
+    """Opens the request's Freshness record (storeapi.freshness) around the view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with freshness_scope(wants_fresh=asks_for_fresh_data(request)) as scope:
+            request.freshness = scope
+            return self.get_response(request)

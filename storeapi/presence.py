@@ -1,0 +1,40 @@
+"""Which operators are working on a store right now, shared by every process (Redis).
+
+Every store page an operator opens marks them present on that store (`store_seen`,
+called by the access chokepoint). A bulk job's page uses the count to say why it waits
+("sharing the store's rate limit with 18 operators").
+"""
+
+from __future__ import annotations
+
+import time
+
+from .redis_client import shared_redis
+
+RECENT_SECONDS = 60  # present: opened a page of the store within this long
+_FORGET_SECONDS = 300
+
+
+def _key(store_id: int) -> str:
+    return f"storeapi:present:{store_id}"
+
+
+def store_seen(*, store_id: int, operator_id: int) -> None:
+    now = time.time()
+    pipe = shared_redis().pipeline(transaction=False)
+    pipe.zadd(_key(store_id), {str(operator_id): now})
+    pipe.zremrangebyscore(_key(store_id), "-inf", now - _FORGET_SECONDS)
+    pipe.expire(_key(store_id), _FORGET_SECONDS)
+    pipe.execute()
+
+
+def store_operators_present(*, store_id: int, within: float = RECENT_SECONDS, excluding: int | None = None) -> int:
+    """How many operators opened a page of the store within `within` seconds."""
+    key = _key(store_id)
+    now = time.time()
+    count = int(shared_redis().zcount(key, now - within, "+inf"))
+    if excluding is not None:
+        seen = shared_redis().zscore(key, str(excluding))
+        if seen is not None and float(seen) >= now - within:
+            count -= 1
+    return count

@@ -1,0 +1,72 @@
+"""Bulk actions end to end: a real Celery worker and the sandbox store over HTTP."""
+
+from django.urls import reverse
+
+from dashboard.models import AuditEntry, Job, JobItem
+from storeapi.roles import Role
+from tests.factories import MembershipFactory, OperatorFactory
+
+from ..conftest import api_get
+from .conftest import wait_for
+
+
+def test_bulk_tag_on_120_orders_reports_exactly_the_two_failures(client, sandbox, stores, manager, celery_worker):
+    numbers = sandbox.order_numbers("acme")[:118]
+    missing = ["999999991", "999999992"]
+    client.force_login(manager)
+    response = client.post(
+        reverse("bulk_orders", kwargs={"store": "acme"}),
+        {"action": "tag_add", "value": "bulk-vip", "ids": ",".join(numbers[:60] + missing + numbers[60:])},
+    )
+    assert response.status_code == 302
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    part = job.parts.get()
+    assert (part.items_total, part.items_done, part.items_failed) == (120, 118, 2)
+    failed = JobItem.objects.filter(part=part, status=JobItem.Status.FAILED)
+    assert sorted(failed.values_list("object_id", flat=True)) == missing
+    assert sorted(sandbox.order_numbers("acme", tags="bulk-vip")) == sorted(numbers)
+    assert AuditEntry.objects.filter(action="order.tag_added", store=stores["acme"]).count() == 118
+    report = client.get(reverse("job_failures_report", args=[job.pk]))
+    lines = b"".join(report.streaming_content).decode().splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == missing
+
+
+def test_bulk_note_on_all_orders_matching_a_filter(client, sandbox, stores, manager, celery_worker):
+    everything = sandbox.orders("bergmann", status="canceled")
+    day = everything[len(everything) // 3]["date_placed"][:10]
+    targets = sandbox.order_numbers("bergmann", status="canceled", date_placed_from=day)
+    assert 0 < len(targets) < 60
+    client.force_login(manager)
+    client.post(
+        reverse("bulk_orders", kwargs={"store": "bergmann"}),
+        {
+            "action": "note_add",
+            "value": "Refund checked by finance",
+            "all_matching": "on",
+            "status": "canceled",
+            "date_placed_from": day,
+        },
+    )
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    assert sorted(JobItem.objects.filter(part__job=job).values_list("object_id", flat=True)) == sorted(targets)
+    for number in targets:
+        notes = api_get(sandbox, "bergmann", f"orders/{number}/notes/")["results"]
+        assert [n["message"] for n in notes].count("Refund checked by finance") == 1
+
+
+def test_bulk_ticket_status_from_the_inbox(client, sandbox, stores, celery_worker):
+    agent = OperatorFactory()
+    MembershipFactory(operator=agent, store=stores["siam"], role=Role.AGENT)
+    tickets = [t for t in api_get(sandbox, "siam", "tickets/")["results"] if t["status"] != "solved"][:3]
+    client.force_login(agent)
+    client.post(
+        reverse("bulk_tickets", kwargs={"store": "siam"}),
+        {"action": "ticket_status", "value": "solved", "ids": [str(t["id"]) for t in tickets]},
+    )
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    for ticket in tickets:
+        assert api_get(sandbox, "siam", f"tickets/{ticket['id']}/")["status"] == "solved"
+    assert AuditEntry.objects.filter(action="ticket.status_changed", operator=agent).count() == 3

@@ -1,0 +1,297 @@
+"""The shared read cache (storeapi.cache) through StoreClient, against the sandbox store
+over real HTTP and the real test Redis.
+
+The sandbox's request log is the evidence of what reached the store. Settings are
+changed per test where the behaviour under test depends on them (how long an answer is
+fresh, how long a webhook's change may be coalesced).
+"""
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from storeapi import cache as read_cache
+from storeapi.client import StoreClient
+from storeapi.errors import RateLimited, StoreBusy, StoreUnavailable
+from storeapi.freshness import freshness_scope
+from storeapi.redis_client import shared_redis
+from tests.celery_worker import worker_env
+from tests.storeapi.test_client import api_log, connected_store
+
+
+@pytest.fixture(autouse=True)
+def _quick_limit(settings):
+    settings.STOREAPI_RATE_LIMIT_PER_SECOND = 100
+    settings.STOREAPI_CIRCUIT_OPEN_SECONDS = 0
+
+
+@pytest.fixture
+def acme(db, sandbox):
+    store = connected_store(sandbox, "acme")
+    sandbox.clear_request_log("acme")
+    return store
+
+
+def tickets_asked(sandbox, query: str = "") -> int:
+    """Requests for the ticket list with exactly this query string (a request of an
+    earlier test that the store answers late, after hanging, has another query)."""
+    return len([e for e in api_log(sandbox, "acme", "tickets/") if e["query"] == query])
+
+
+def read_tickets(store, **params):
+    return StoreClient.for_store(store).list_page("tickets/", params, cached=True)
+
+
+def store_changes_a_ticket(sandbox, ticket_id: int, subject: str) -> None:
+    """The store itself changes a ticket (its own token: not Storedesk's budget)."""
+    token = sandbox.issue_token("acme")
+    answer = sandbox.api("acme", "PATCH", f"tickets/{ticket_id}/", token=token, json={"subject": subject})
+    assert answer.status_code == 200, answer.text
+
+
+def webhook_arrives(store, resource: str, object_id) -> None:
+    """What the receiver does with a verified delivery about this object."""
+    read_cache.changed(store.pk, read_cache.change_dependencies(resource, object_id), own=False)
+
+
+# --- what is served from the cache ------------------------------------------------------------
+
+
+def test_a_list_page_is_asked_once_for_everyone(acme, sandbox):
+    first = read_tickets(acme, status="open")
+    again = read_tickets(acme, status="open")
+    assert again == first
+    assert tickets_asked(sandbox, "status=open") == 1
+    # Another store's client for the same path is another key (keys carry the store).
+    bergmann = connected_store(sandbox, "bergmann")
+    sandbox.clear_request_log("bergmann")
+    StoreClient.for_store(bergmann).list_page("tickets/", {"status": "open"}, cached=True)
+    assert tickets_asked(sandbox, "status=open") == 1
+    assert [e["query"] for e in api_log(sandbox, "bergmann", "tickets/")] == ["status=open"]
+
+
+def test_parameters_are_part_of_the_key_in_any_order(acme, sandbox):
+    read_tickets(acme, status=["new", "open"])
+    read_tickets(acme, status=["open", "new"])
+    assert tickets_asked(sandbox, "status=new&status=open") == 1
+    read_tickets(acme, status=["pending"])
+    assert tickets_asked(sandbox, "status=pending") == 1
+
+
+def test_a_change_at_the_store_reaches_the_next_view_once_its_webhook_arrived(acme, sandbox, settings):
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 0
+    ticket = read_tickets(acme).results[0]
+    store_changes_a_ticket(sandbox, ticket["id"], "Changed at the store")
+    # Until the webhook says so, the team is served what the store said before.
+    assert read_tickets(acme).results[0]["subject"] == ticket["subject"]
+    webhook_arrives(acme, "tickets", ticket["id"])
+    assert read_tickets(acme).results[0]["subject"] == "Changed at the store"
+    assert tickets_asked(sandbox) == 2
+
+
+def not_pending(store) -> dict:
+    return next(t for t in read_tickets(store).results if t["status"] != "pending")
+
+
+def pending_ids(store) -> list[int]:
+    return [t["id"] for t in read_tickets(store, status="pending").results]
+
+
+def test_an_operators_own_write_reaches_the_next_view_at_once(acme, sandbox, settings):
+    # Even with a long coalescing window (webhooks' changes wait out), an operator's write shows now.
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 60
+    client = StoreClient.for_store(acme)
+    ticket = not_pending(acme)
+    client.get(f"tickets/{ticket['id']}/", cached=True)
+    assert ticket["id"] not in pending_ids(acme)
+    client.patch(f"tickets/{ticket['id']}/", {"status": "pending"})
+    assert client.get(f"tickets/{ticket['id']}/", cached=True)["status"] == "pending"
+    assert ticket["id"] in pending_ids(acme)
+
+
+def test_a_bulk_jobs_write_is_coalesced_like_a_webhook(acme, sandbox, settings):
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 60
+    ticket = not_pending(acme)
+    assert ticket["id"] not in pending_ids(acme)
+    StoreClient.for_store(acme, priority="bulk").patch(f"tickets/{ticket['id']}/", {"status": "pending"})
+    with freshness_scope() as freshness:
+        assert ticket["id"] not in pending_ids(acme)  # shown as it was, saying how old it is
+    assert freshness.from_cache
+
+
+def test_an_answer_is_kept_under_the_versions_read_before_the_store_was_asked(acme):
+    """The order that matters, step by step: a change announced after the versions were
+    read and before the answer is kept is never hidden under the answer."""
+    found = read_cache.lookup(acme.pk, "tickets/", {"status": "open"})
+    webhook_arrives(acme, "tickets", 31)  # while the store is being asked
+    read_cache.save(found, {"results": [{"id": 31, "subject": "before the change"}]}, fetched_at=time.time())
+    now = read_cache.lookup(acme.pk, "tickets/", {"status": "open"})
+    assert now.entry.behind(seen=now.seen, own=now.own)
+    assert read_cache.verdict(now, now=now.entry.fetched_at + read_cache.REFRESH_MIN_AGE + 60) == read_cache.MISS
+
+
+def test_a_webhook_arriving_during_a_read_is_not_lost(acme, sandbox, settings):
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 0
+    read_tickets(acme)
+    flight = read_cache.lookup(acme.pk, "tickets/", {}).key + ":flight"
+    sandbox.set_faults("acme", latency_ms=1500, limit=1)
+    ticket_id = read_tickets(acme).results[0]["id"]  # cached: no request yet
+    webhook_arrives(acme, "tickets", ticket_id)  # stale: the next read asks the store...
+    reader = threading.Thread(target=read_tickets, args=(acme,))
+    reader.start()
+    deadline = time.monotonic() + 10
+    while not shared_redis().exists(flight):  # ...and is under way
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    webhook_arrives(acme, "tickets", ticket_id)  # another change, announced during that read
+    reader.join(timeout=30)
+    assert tickets_asked(sandbox) == 2
+    read_tickets(acme)  # the answer under way may predate the change: asked again
+    assert tickets_asked(sandbox) == 3
+
+
+# --- one read in flight ------------------------------------------------------------------------
+
+SAME_READ = """
+import os, sys, time
+import django
+django.setup()
+from storeapi.client import StoreClient
+from storeapi.models import Store
+store = Store.objects.get(pk=int(sys.argv[1]))
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+page = StoreClient.for_store(store).list_page("tickets/", {"channel": "email"}, cached=True)
+print(len(page.results))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_asking_the_same_page_make_one_upstream_request(sandbox):
+    store = connected_store(sandbox, "acme")
+    sandbox.clear_request_log("acme")
+    sandbox.set_faults("acme", latency_ms=1000)  # the first answer takes a while: the second waits for it
+    env = worker_env()
+    go = time.time() + 4  # both start together, after Django has loaded
+    processes = [
+        subprocess.Popen([sys.executable, "-c", SAME_READ, str(store.pk), str(go)], env=env, stdout=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0].decode().strip() for p in processes]
+    assert all(p.returncode == 0 for p in processes)
+    assert outputs[0] == outputs[1] and int(outputs[0]) > 0
+    assert tickets_asked(sandbox, "channel=email") == 1
+
+
+def test_threads_asking_the_same_page_make_one_upstream_request(acme, sandbox):
+    sandbox.set_faults("acme", latency_ms=500)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(read_tickets(acme, status="new"))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == 6 and all(r == results[0] for r in results)
+    assert tickets_asked(sandbox, "status=new") == 1
+
+
+def test_a_failed_read_fails_its_waiting_readers_too_without_asking_again(acme, sandbox, settings):
+    settings.STOREAPI_CIRCUIT_OPEN_SECONDS = 0
+    sandbox.set_faults("acme", latency_ms=500, error_rate=1, error_statuses=[503])
+    outcomes = []
+
+    def read():
+        try:
+            read_tickets(acme, status="pending")
+        except StoreUnavailable:
+            outcomes.append("unavailable")
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == ["unavailable"] * 4
+    # One reader asked (with its retries); the others took its error.
+    asked = [e for e in api_log(sandbox, "acme", "tickets/") if e["query"] == "status=pending"]
+    assert 1 <= len(asked) <= 3 and {e["status"] for e in asked} == {503}
+
+
+# --- stale while revalidate ---------------------------------------------------------------------
+
+
+def test_an_old_answer_is_shown_at_once_and_refreshed_in_the_background_once(acme, sandbox, settings):
+    settings.STOREAPI_CACHE_FRESH_SECONDS = 0
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 30  # one refresh per key per 30 s
+    first = read_tickets(acme)
+    store_changes_a_ticket(sandbox, first.results[0]["id"], "Refreshed in the background")
+    with freshness_scope() as freshness:
+        shown = [read_tickets(acme) for _ in range(5)]
+    assert all(page == first for page in shown)  # at once, as it was
+    assert freshness.from_cache
+    deadline = time.monotonic() + 20
+    while read_tickets(acme).results[0]["subject"] != "Refreshed in the background":
+        assert time.monotonic() < deadline, "never refreshed"
+        time.sleep(0.05)
+    assert tickets_asked(sandbox) == 2  # five stale views, one refresh
+
+
+def test_an_answer_older_than_the_maximum_is_asked_again_before_it_is_shown(acme, sandbox, settings):
+    settings.STOREAPI_CACHE_FRESH_SECONDS = 0
+    settings.STOREAPI_CACHE_MAX_AGE_SECONDS = 0
+    read_tickets(acme)
+    read_tickets(acme)
+    assert tickets_asked(sandbox) == 2
+
+
+def test_refresh_asks_the_store_again(acme, sandbox):
+    read_tickets(acme)
+    time.sleep(read_cache.REFRESH_MIN_AGE + 0.1)
+    with freshness_scope(wants_fresh=True) as freshness:
+        read_tickets(acme)
+    assert tickets_asked(sandbox) == 2
+    assert not freshness.from_cache
+
+
+# --- bounded waits ---------------------------------------------------------------------------------
+
+
+def test_behind_a_429_hold_a_page_view_gets_the_last_answer_without_asking(acme, sandbox, settings):
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 0
+    shown = read_tickets(acme, priority="high")
+    sandbox.clear_request_log("acme")
+    webhook_arrives(acme, "tickets", shown.results[0]["id"])
+    StoreClient.for_store(acme).limiter.penalize(120)  # a 429 asked everyone to hold back for 2 minutes
+    with freshness_scope() as freshness:
+        again = read_tickets(acme, priority="high")
+    assert again == shown
+    assert freshness.notes == [f"{acme.display_name} is busy right now"]
+    assert sandbox.request_log("acme") == []
+
+
+def test_behind_a_429_hold_a_page_view_with_nothing_cached_is_told_the_store_is_busy(acme, sandbox):
+    sandbox.set_faults("acme", rate_limit_rate=1, retry_after=120, limit=1)
+    with pytest.raises(RateLimited) as first:
+        read_tickets(acme, status="open")
+    assert first.value.retry_after == 120  # not waited out: longer than a page may wait
+    with pytest.raises(StoreBusy):
+        read_tickets(acme, status="new")  # not even asked: the hold is on
+    assert len(sandbox.request_log("acme")) == 1
+
+
+def test_a_hanging_store_gives_the_last_answer_then_is_left_alone(acme, sandbox, settings):
+    settings.STOREAPI_PAGE_READ_TIMEOUT = 1
+    settings.STOREAPI_CIRCUIT_OPEN_SECONDS = 30
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 0
+    shown = read_tickets(acme, priority="high")
+    first = shown.results[0]
+    store_changes_a_ticket(sandbox, first["id"], "Changed while the store hangs")
+    webhook_arrives(acme, "tickets", first["id"])
+    # The next request hangs; any request after it would be answered at once, with the change.
+    sandbox.set_faults("acme", hang_rate=1, hang_seconds=5, limit=1)
+    with freshness_scope() as freshness:
+        assert read_tickets(acme, priority="high") == shown  # waited one read timeout, then the last answer
+        assert read_tickets(acme, priority="high") == shown  # not asked again: the store is left alone a while
+    assert freshness.notes == [f"{acme.display_name} is not answering right now"]
