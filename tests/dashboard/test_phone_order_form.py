@@ -8,25 +8,20 @@ import pytest
 
 from dashboard.models import PhoneOrder
 from storeapi.roles import Role
-from tests.dashboard.conftest import HX
+from tests.dashboard.conftest import HX, unique_email
 
-from .test_phone_orders import PHONE_SCOPES, Api, in_stock, new_url, order_form, orders_of, unique_email
+from .test_phone_orders import in_stock, new_url, order_form, orders_of
 
 
 @pytest.fixture
-def shop(connect_store, settings):
+def shop(shop, settings):
     settings.SITE_URL = "https://storedesk.example.com"  # the return URL a store accepts
-    return connect_store("acme", scopes=PHONE_SCOPES)
+    return shop
 
 
 @pytest.fixture
 def manager(shop, login_as):
     return login_as(shop, Role.MANAGER)
-
-
-@pytest.fixture
-def api(sandbox):
-    return Api(sandbox)
 
 
 @pytest.fixture
