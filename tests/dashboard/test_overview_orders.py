@@ -44,7 +44,7 @@ def order_list_requests(sandbox) -> list[dict]:
     return [e for e in sandbox.request_log("acme") if e["path"] == "/acme/api/admin/orders/"]
 
 
-def test_the_figures_are_the_stores_orders_by_its_calendar(acme, login_as, sandbox, sandbox_writes):
+def test_the_figures_are_the_stores_orders_by_its_calendar(acme, login_as, sandbox):
     client = login_as(acme, Role.MANAGER)
     canceled = new_paid_order(sandbox)  # placed today, then canceled: counted, but earns nothing
     order_cancel(operator=client.operator, store=acme, number=canceled, reason="Customer asked")
@@ -73,7 +73,7 @@ def test_more_orders_than_the_bound_are_counted_up_to_it_and_the_panel_says_so(a
     assert f">{ORDER_STATS_MAX_PAGES * page_size}+<" in html  # the 30 days' count, marked as a floor
 
 
-def test_the_figures_come_from_the_cache_until_an_order_changes(acme, login_as, sandbox, sandbox_writes):
+def test_the_figures_come_from_the_cache_until_an_order_changes(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     before = order_stats(store=acme)
     sandbox.clear_request_log("acme")

@@ -80,7 +80,7 @@ def test_refresh_asks_the_store_again(team, sandbox):
     assert len(ticket_list_requests(sandbox)) == 1
 
 
-def test_an_operators_change_shows_in_a_colleagues_next_view(team, sandbox, sandbox_writes, settings):
+def test_an_operators_change_shows_in_a_colleagues_next_view(team, sandbox, settings):
     settings.STOREAPI_CACHE_COALESCE_SECONDS = 60  # webhooks' changes may wait; an operator's may not
     ana, ben = team
     pending = ben.get(inbox_url(), {"status": "pending"}).content.decode()

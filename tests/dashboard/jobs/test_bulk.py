@@ -75,9 +75,7 @@ def test_bulk_ticket_status_from_the_inbox(client, sandbox, stores, celery_worke
     assert AuditEntry.objects.filter(action="ticket.status_changed", operator=agent).count() == 3
 
 
-def test_removing_a_tag_takes_it_off_and_says_which_orders_had_none(
-    client, sandbox, stores, manager, sandbox_writes, celery_worker
-):
+def test_removing_a_tag_takes_it_off_and_says_which_orders_had_none(client, sandbox, stores, manager, celery_worker):
     tag = f"recall-{uuid.uuid4().hex[:6]}"
     tagged, untagged = sandbox.order_numbers("siam")[:2], sandbox.order_numbers("siam")[2]
     for number in tagged:
@@ -95,7 +93,7 @@ def test_removing_a_tag_takes_it_off_and_says_which_orders_had_none(
     assert messages == {**dict.fromkeys(tagged, f"tag “{tag}” removed"), untagged: f"had no tag “{tag}”"}
 
 
-def test_setting_then_clearing_the_assignee_of_tickets(client, sandbox, stores, sandbox_writes, celery_worker):
+def test_setting_then_clearing_the_assignee_of_tickets(client, sandbox, stores, celery_worker):
     agent = OperatorFactory()
     MembershipFactory(operator=agent, store=stores["siam"], role=Role.AGENT)
     tickets = api_get(sandbox, "siam", "tickets/")["results"]
