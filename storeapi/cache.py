@@ -39,9 +39,11 @@ import pickle
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 
 from .redis_client import shared_redis
 
@@ -237,6 +239,35 @@ def save(found: Lookup, value, *, fetched_at: float) -> Entry:
     return entry
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _updated_at(value) -> datetime:
+    """When an object last changed, as the platform says (`updated_at`, or
+    `date_updated` on some resources); the earliest moment when it does not say."""
+    if not isinstance(value, dict):
+        return _NEVER
+    moment = parse_datetime(str(value.get("updated_at") or value.get("date_updated") or ""))
+    if moment is None:
+        return _NEVER
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def keep_newer(store_id: int, path: str, value: dict) -> bool:
+    """Keep `value` (an object the store sent, e.g. in a webhook) as the current answer
+    for `path`, unless the answer cached there is newer or `value` does not say when it
+    changed. Call it after `changed`: the answer is kept under the versions as they are
+    now."""
+    changed_at = _updated_at(value)
+    if changed_at == _NEVER:
+        return False  # no way to tell a late delivery from a new one: the next view asks
+    found = lookup(store_id, path, None)
+    if found.entry is not None and _updated_at(found.entry.value) > changed_at:
+        return False
+    save(found, value, fetched_at=time.time())
+    return True
+
+
 def current(found: Lookup) -> Entry | None:
     raw = shared_redis().get(found.key)
     if raw is None:
@@ -304,7 +335,7 @@ def claim_refresh(found: Lookup) -> bool:
 # --- figures computed from lists ----------------------------------------------------------
 
 FIGURE_MAX_AGE = 300  # seconds a figure is trusted while nothing changed
-FIGURE_REFRESH_SECONDS = 10  # at most one recount of a figure this often, in all processes
+FIGURE_REFRESH_SECONDS = 30  # at most one recount of a figure this often, in all processes
 
 
 @dataclass(frozen=True)
