@@ -69,13 +69,31 @@ def _segments(path: str) -> list[str]:
     return parts
 
 
-def read_dependencies(path: str) -> list[str]:
-    """What a GET of `path` shows: `list:<resource>` and `obj:<resource>:<id>` names."""
+# Lists filtered by the object they belong to (an order's tickets, a customer's
+# tickets): parameter -> the field of a listed object that names that object. Such a
+# list depends on its own version, which a change bumps only when the changed object
+# belongs there: a ticket's change does not make every order's tickets panel stale.
+PARENT_FILTERS = {"tickets": {"order_number": "order", "requester": "requester"}}
+
+
+def _scalar(value) -> str | None:
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+        return str(value)
+    return None
+
+
+def read_dependencies(path: str, params: dict | None = None) -> list[str]:
+    """What a GET of `path` shows: `list:<resource>` (or, filtered by a parent object,
+    `list:<resource>:<field>:<value>`) and `obj:<resource>:<id>` names."""
     parts = _segments(path)
     if not parts:
         return []
     resource = parts[0]
     if len(parts) == 1:
+        for param, field in PARENT_FILTERS.get(resource, {}).items():
+            value = _scalar((params or {}).get(param))
+            if value is not None:
+                return [f"list:{resource}:{field}:{value}"]
         return [f"list:{resource}"]
     deps = [f"obj:{resource}:{parts[1]}"]
     if len(parts) > 2 and parts[2] in _LISTED_UNDER_OBJECTS:  # users/5/orders/: any order's change too
@@ -83,19 +101,26 @@ def read_dependencies(path: str) -> list[str]:
     return deps
 
 
-def change_dependencies(resource: str, object_id=None) -> list[str]:
-    """What a change to `resource` (and, when known, to one object of it) makes stale."""
+def change_dependencies(resource: str, object_id=None, value: dict | None = None) -> list[str]:
+    """What a change to `resource` (and, when known, to one object of it, as `value`
+    shows it) makes stale."""
     deps = [f"list:{resource}"] + [f"list:{other}" for other in CHANGES_ALSO.get(resource, ())]
     if object_id is not None and str(object_id):
         deps.append(f"obj:{resource}:{object_id}")
+    for field in PARENT_FILTERS.get(resource, {}).values():
+        parent = _scalar(value.get(field)) if isinstance(value, dict) else None
+        if parent is not None:
+            deps.append(f"list:{resource}:{field}:{parent}")
     return deps
 
 
-def write_dependencies(path: str) -> list[str]:
+def write_dependencies(path: str, value=None) -> list[str]:
+    """What a write to `path` makes stale. `value`: the object as the store answered
+    the write, or as it was cached before (for the lists of its parents)."""
     parts = _segments(path)
     if not parts:
         return []
-    return change_dependencies(parts[0], parts[1] if len(parts) > 1 else None)
+    return change_dependencies(parts[0], parts[1] if len(parts) > 1 else None, value)
 
 
 # --- versions ---------------------------------------------------------------------------
@@ -195,7 +220,7 @@ def entry_key(store_id: int, path: str, params: dict | None) -> str:
 
 def lookup(store_id: int, path: str, params: dict | None) -> Lookup:
     """The dependencies' versions now, and the cached answer: one round trip to Redis."""
-    dependencies = read_dependencies(path)
+    dependencies = read_dependencies(path, params)
     key = entry_key(store_id, path, params)
     names = [_version_key(store_id, d, kind) for kind in (ANY, OWN) for d in dependencies]
     values = shared_redis().mget([*names, key])
@@ -266,6 +291,17 @@ def keep_newer(store_id: int, path: str, value: dict) -> bool:
         return False
     save(found, value, fetched_at=time.time())
     return True
+
+
+def cached_object(store_id: int, path: str) -> dict | None:
+    """The cached answer of the object a path is about (`tickets/31/comments/` is about
+    `tickets/31/`), whatever its versions, or None."""
+    parts = _segments(path)
+    if len(parts) < 2:
+        return None
+    prefix = "products/variants" if parts[0] == "variants" else parts[0]
+    entry = lookup(store_id, f"{prefix}/{parts[1]}/", None).entry
+    return entry.value if entry is not None and isinstance(entry.value, dict) else None
 
 
 def current(found: Lookup) -> Entry | None:

@@ -129,7 +129,9 @@ def webhook_changes(event_type: str, data: dict) -> list[str]:
     resource = _RESOURCES.get(kind)
     if resource is None:
         return []
-    changes = read_cache.change_dependencies(resource, _object_id(data.get("number" if kind == "order" else "id")))
+    changes = read_cache.change_dependencies(
+        resource, _object_id(data.get("number" if kind == "order" else "id")), data
+    )
     if kind == "order" and isinstance(data.get("user"), dict):
         customer = _object_id(data["user"].get("id"))
         if customer is not None:
