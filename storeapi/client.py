@@ -51,7 +51,7 @@ from .errors import (
     error_from_response,
     parse_retry_after,
 )
-from .freshness import record_read, wants_fresh
+from .freshness import record_read, wait_left, wants_fresh
 from .http import shared_session
 from .ratelimit import BULK, INTERACTIVE, RateLimiter
 from .retry import BULK_POLICY, INTERACTIVE_POLICY, SAFE_METHODS, RetryPolicy
@@ -253,7 +253,7 @@ class StoreClient:
                 run_soon(_refresh_read, self.store, path, params)
             return found.entry.value
         try:
-            with store_thread_place(str(store_id), timeout=self.wait_bound):
+            with store_thread_place(str(store_id), timeout=self._wait_left()):
                 entry = self._read_once(found, path, params, asked_at=asked_at)
         except (RateLimited, StoreUnavailable) as error:
             if found.entry is None:
@@ -271,7 +271,7 @@ class StoreClient:
 
         A newer answer kept meanwhile under the versions this reader saw is its answer;
         so is the error of a read that failed while it waited (not asked again)."""
-        deadline = self.clock() + self.wait_bound
+        deadline = self.clock() + self._wait_left()
         lease = self.wait_bound + self.timeout[0] + self.timeout[1] + 2
         judged = found.entry.fetched_at if found.entry is not None else float("-inf")
 
@@ -307,13 +307,18 @@ class StoreClient:
     # --- the machinery -------------------------------------------------------------------
 
     def _write(self, method, path, json):
+        answer = None
         try:
-            return self._request(method, path, json=json)
+            answer = self._request(method, path, json=json)
+            return answer
         finally:
             # Even a failed write may have changed the object, and with it the lists
-            # it is in (a ticket's status, a new order).
+            # it is in (a ticket's status, a new order; an order's tickets panel).
             if not self.transient:
-                read_cache.changed(self.store.pk, read_cache.write_dependencies(path), own=self.priority == INTERACTIVE)
+                shown = answer if isinstance(answer, dict) else read_cache.cached_object(self.store.pk, path)
+                read_cache.changed(
+                    self.store.pk, read_cache.write_dependencies(path, shown), own=self.priority == INTERACTIVE
+                )
 
     def _url(self, path: str) -> str:
         if "://" in path or path.startswith(("/", "\\")) or ".." in path.split("/"):
@@ -334,8 +339,13 @@ class StoreClient:
     def _request(self, method: str, path: str, *, params=None, json=None):
         if self.wait_bound is None or self.transient:
             return self._send(method, path, params=params, json=json)
-        with store_thread_place(str(self.store.pk), timeout=self.wait_bound):
+        with store_thread_place(str(self.store.pk), timeout=self._wait_left()):
             return self._send(method, path, params=params, json=json)
+
+    def _wait_left(self) -> float | None:
+        """How long this call may still wait (a page view's request shares one budget
+        between all its reads: storeapi.freshness.wait_left); None for a bulk job."""
+        return None if self.wait_bound is None else wait_left(self.wait_bound)
 
     @sensitive_variables("headers")  # the bearer token, kept out of error reports
     def _send(self, method: str, path: str, *, params=None, json=None):
@@ -353,7 +363,7 @@ class StoreClient:
             attempt += 1
             headers = self._headers()
             used_ciphertext = self.store.access_token_encrypted
-            self.limiter.acquire(self.priority, max_wait=self.wait_bound)
+            self.limiter.acquire(self.priority, max_wait=self._wait_left())
             started = self.clock()
             try:
                 response = self.session.request(
@@ -398,7 +408,7 @@ class StoreClient:
                 self.limiter.penalize(retry_after)
                 longest = self.policy.max_retry_after
                 if self.wait_bound is not None:
-                    longest = min(longest, self.wait_bound)
+                    longest = min(longest, self._wait_left())
                 if retry_after <= longest and self.policy.can_retry(attempt=attempt, waited=waited, delay=retry_after):
                     waited += retry_after  # the limiter makes us wait it out
                     continue

@@ -146,6 +146,11 @@ def test_a_change_at_the_store_reaches_the_next_view_through_its_webhook(store_w
 
     assert sandbox.wait_for_deliveries("acme", this_change_delivered, timeout=30)
     assert subject in viewer.get(inbox_url()).content.decode()
+    # The ticket itself came with the webhook: its page shows it without asking the store.
+    sandbox.clear_request_log("acme")
+    ticket_page = viewer.get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]}))
+    assert subject in ticket_page.content.decode()
+    assert [e for e in sandbox.request_log("acme") if e["path"].endswith(f"/tickets/{ticket['id']}/")] == []
 
 
 def test_the_all_stores_inbox_says_how_old_its_data_is_too(connect_store, sandbox):
