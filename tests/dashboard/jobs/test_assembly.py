@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from dashboard.jobs import columns as cols
+from dashboard.jobs import writers
 from dashboard.jobs.assembly import job_assemble
 from dashboard.jobs.create import job_export_create
 from dashboard.jobs.workfiles import part_path, work_dir
@@ -79,3 +80,22 @@ def test_assembly_waits_for_every_part(db):
     JobPart.objects.filter(job=job, store=bergmann).update(status=JobPart.Status.RUNNING)
     assert job_assemble(job_id=job.pk) == "parts still running"
     assert Job.objects.get(pk=job.pk).status == Job.Status.RUNNING
+
+
+def test_an_xlsx_export_over_a_sheets_capacity_counts_every_row_across_sheets(db, monkeypatch):
+    monkeypatch.setattr(writers, "XLSX_ROWS_PER_SHEET", 2)
+    acme, siam = StoreFactory(subdomain="acme"), StoreFactory(subdomain="siam")
+    job = running_export(None, [acme, siam], "xlsx", {"acme": [order(3), order(2)], "siam": [order(9), order(8)]})
+    assert job_assemble(job_id=job.pk) == "finished"
+    job.refresh_from_db()
+    path = work_dir(job.pk).parent / "check.xlsx"
+    with job.file.open("rb") as fh:
+        path.write_bytes(fh.read())
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Orders", "Orders (2)"]
+    numbers = []
+    for sheet in workbook.worksheets:
+        header, *body = list(sheet.iter_rows(values_only=True))
+        numbers += [(r[header.index("store")], r[header.index("order number")]) for r in body]
+    assert numbers == [("acme", "3"), ("acme", "2"), ("siam", "9"), ("siam", "8")]
+    assert job.rows_total == len(numbers) == 4
