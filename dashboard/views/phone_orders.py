@@ -47,6 +47,7 @@ from .orders import order_url
 
 ORDER_NEW = "dashboard/orders/new.html"
 PAYMENT_PANEL = "dashboard/orders/payment_panel.html"
+ACCEPTED = 202
 ACTIONS = ("search", "pick", "clear", "new_customer", "add", "remove", "recalc", "place", "placing")
 
 
@@ -97,13 +98,15 @@ def order_new(request, store):
                 add_store_errors(page.form, error)
             else:
                 return _order_created(request, phone_order)
-        status = refused_status(request)
+        # Being placed by another submission is not a refusal: accepted, not done yet.
+        status = ACCEPTED if page.in_progress else refused_status(request)
         partial = "form"
     elif verb == "placing":
         phone_order = phone_order_by_key(operator=request.user, store=store, key=request.POST.get("key"))
         if phone_order is not None and phone_order.state == PhoneOrder.State.CREATED:
             return _order_created(request, phone_order)
         _first_submission_state(page, phone_order)
+        status = ACCEPTED if page.in_progress else 200
         partial = "form"
     elif verb in ("pick", "clear"):
         partial = "customer"
