@@ -1,7 +1,7 @@
 """Storedesk settings.
 
 This is the one module that reads the environment. Every variable is documented in
-`.env.example` and in the README's configuration table. Production secrets have no
+`.env.example` and in docs/configuration.md. Production secrets have no
 default: a missing one stops the process at start-up instead of running insecurely.
 
 Variables come from the process environment; a `.env` file (path in `ENV_FILE`,

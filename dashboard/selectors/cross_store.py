@@ -36,10 +36,18 @@ MAX_WORKERS = 8
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
-def operator_stores(*, operator, perm: Perm) -> list:
+def operator_memberships(*, operator) -> list:
+    """The operator's memberships with their stores, in one query."""
+    return list(Membership.objects.for_operator(operator))
+
+
+def operator_stores(*, operator, perm: Perm, memberships: list | None = None) -> list:
     """The operator's stores where their role allows `perm` (connected or not): the
-    stores the all-stores pages, search and exports may cover."""
-    return [m.store for m in Membership.objects.for_operator(operator) if m.allows(perm)]
+    stores the all-stores pages, search and exports may cover. `memberships`: the
+    operator's, when already loaded (operator_memberships)."""
+    if memberships is None:
+        memberships = operator_memberships(operator=operator)
+    return [m.store for m in memberships if m.allows(perm)]
 
 
 def split_connected(stores) -> tuple[list, list]:

@@ -4,6 +4,7 @@ files are made directly. Authorization is tried the way an attacker would."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -350,3 +351,18 @@ def test_job_pages_escape_what_the_operator_typed(client, manager, acme, django_
         content = client.get(url).content
         assert b"<img src=x" not in content
         assert b"&lt;img src=x onerror=alert(1)&gt;" in content
+
+
+def test_a_file_storage_lost_answers_410_with_the_page(client, manager, acme):
+    job = finished_job(manager, [acme])
+    default_storage.delete(job.file.name)  # e.g. a bucket lifecycle rule, behind our back
+    client.force_login(manager)
+    response = client.get(reverse("job_download", args=[job.pk]))
+    assert response.status_code == 410 and b"has expired" in response.content
+
+
+def test_a_job_still_running_has_nothing_to_download(client, manager, acme):
+    job = Job.objects.create(owner=manager, status=Job.Status.RUNNING)
+    JobPart.objects.create(job=job, store=acme, position=0)
+    client.force_login(manager)
+    assert client.get(reverse("job_download", args=[job.pk])).status_code == 404
