@@ -282,6 +282,9 @@ JOB_REQUEUE_AFTER_SECONDS = env.int("JOB_REQUEUE_AFTER_SECONDS", default=300)
 # most objects one platform export holds (a longer range is split and merged).
 PLATFORM_EXPORT_POLL_SECONDS = env.int("PLATFORM_EXPORT_POLL_SECONDS", default=60)
 PLATFORM_EXPORT_MAX_OBJECTS = env.int("PLATFORM_EXPORT_MAX_OBJECTS", default=100_000)
+# How long the platform may take to make one export's file before the job fails
+# (waiting is not counted as a failed attempt, so this is what bounds it).
+PLATFORM_EXPORT_DEADLINE_SECONDS = env.int("PLATFORM_EXPORT_DEADLINE_SECONDS", default=2 * 60 * 60)
 
 # --- Files ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#storages

@@ -208,6 +208,25 @@ def test_failure_report_lists_failed_items_neutralised(client, manager, acme):
     assert client.get(reverse("job_failures_report", args=[job.pk])).status_code == 404
 
 
+def test_a_removed_member_sees_nothing_more_of_the_job(client, manager, acme):
+    """The job's page, its status partial and its failures report answer a former
+    member of one of its stores as they answer a stranger (like the download)."""
+    bergmann = StoreFactory(subdomain="bergmann")
+    MembershipFactory(operator=manager, store=bergmann, role=Role.MANAGER)
+    job = Job.objects.create(owner=manager, kind=Job.Kind.BULK, action=Job.Action.TAG_ADD, status=Job.Status.RUNNING)
+    part = JobPart.objects.create(job=job, store=bergmann, items_failed=1)
+    JobItem.objects.create(part=part, position=0, object_id="7", status=JobItem.Status.FAILED, message="no such order")
+    pages = {
+        "page": lambda: client.get(reverse("job_detail", args=[job.pk])),
+        "status partial": lambda: client.get(reverse("job_detail", args=[job.pk]), headers={"HX-Request": "true"}),
+        "failures report": lambda: client.get(reverse("job_failures_report", args=[job.pk])),
+    }
+    client.force_login(manager)
+    assert {name: get().status_code for name, get in pages.items()} == dict.fromkeys(pages, 200)
+    manager.memberships.filter(store=bergmann).delete()
+    assert {name: get().status_code for name, get in pages.items()} == dict.fromkeys(pages, 404)
+
+
 # --- cancel and notices ---------------------------------------------------------------------
 
 

@@ -62,6 +62,22 @@ def test_sweep_requeues_a_part_whose_message_was_lost_in_the_queue(db, settings)
     assert JobPart.objects.get(pk=part.pk).enqueued_at > timezone.now() - timedelta(seconds=5)
 
 
+def test_sweep_leaves_an_export_being_assembled_alone_until_its_assembler_died(db):
+    job, _ = job_export_create(owner=None, stores=[StoreFactory()])
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING,
+        assembly_owner=lease_holder(),
+        assembly_claim=uuid.uuid4(),
+        assembly_until=timezone.now() + timedelta(minutes=5),
+    )
+    job.parts.update(status=JobPart.Status.DONE)
+    assert sweep().assemblies == 0  # being assembled: no second copy queued behind it
+    Job.objects.filter(pk=job.pk).update(assembly_owner=f"{socket.gethostname()}:{2**22 + 12345}")
+    assert sweep().assemblies == 1  # its worker died: assembled again
+    Job.objects.filter(pk=job.pk).update(assembly_owner="elsewhere:1", assembly_until=timezone.now())
+    assert sweep().assemblies == 1  # its claim ran out
+
+
 def test_retention_cleanup_deletes_old_files_and_marks_jobs_expired(db):
     acme = StoreFactory(subdomain="acme")
     old = finished_job(None, [acme])
