@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0005_job_resource_order_lines_label"),
+        ("dashboard", "0006_order_refunds"),
     ]
 
     operations = [
