@@ -237,6 +237,32 @@ class StoreClient:
 
     # --- the shared read cache ------------------------------------------------------------
 
+    def cached_list_page(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Page | None:
+        """The page `list_page(..., cached=True)` would show, if the shared cache can
+        show it now (refreshing it in the background if due); None when the store must
+        be asked. Lets a page of many stores ask only the stores it has nothing for."""
+        if self.transient or self.priority != INTERACTIVE:
+            return None
+        query = dict(params or {})
+        if cursor:
+            query["cursor"] = cursor
+        found = read_cache.lookup(self.store.pk, path, query)
+        if not self._serve_cached(found, path, query, reference=False):
+            return None
+        return Page.from_body(found.entry.value, store=self.store.subdomain)
+
+    def _serve_cached(self, found: read_cache.Lookup, path: str, params: dict | None, *, reference: bool) -> bool:
+        """Whether `found`'s answer may be shown now; if so it is recorded as shown and,
+        when due, refreshed in the background."""
+        announced = bool(self.store.webhook_secret_encrypted)  # connected with Storedesk's webhook
+        verdict = read_cache.verdict(found, now=time.time(), wants_fresh=wants_fresh(), announced=announced)
+        if not verdict.serve:
+            return False
+        record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
+        if verdict.refresh and read_cache.claim_refresh(found):
+            run_soon(_refresh_read, self.store, path, params)
+        return True
+
     def _cached_get(self, path: str, params: dict | None, *, fresh: bool, reference: bool):
         store_id = self.store.pk
         found = read_cache.lookup(store_id, path, params)
@@ -246,12 +272,7 @@ class StoreClient:
             read_cache.save(found, value, fetched_at=started)
             return value
         asked_at = time.time()
-        announced = bool(self.store.webhook_secret_encrypted)  # connected with Storedesk's webhook
-        verdict = read_cache.verdict(found, now=asked_at, wants_fresh=wants_fresh(), announced=announced)
-        if verdict.serve:
-            record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
-            if verdict.refresh and read_cache.claim_refresh(found):
-                run_soon(_refresh_read, self.store, path, params)
+        if self._serve_cached(found, path, params, reference=reference):
             return found.entry.value
         try:
             with store_thread_place(str(store_id), timeout=self._wait_left()):
