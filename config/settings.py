@@ -190,7 +190,7 @@ STOREAPI_SCOPES = env.str(
 )
 STOREAPI_RATE_LIMIT_PER_SECOND = env.float("STOREAPI_RATE_LIMIT_PER_SECOND", default=4.0)
 # Slots a page view may borrow ahead of a running export (see storeapi/ratelimit.py).
-STOREAPI_INTERACTIVE_BURST = env.int("STOREAPI_INTERACTIVE_BURST", default=1)
+STOREAPI_INTERACTIVE_BURST = env.int("STOREAPI_INTERACTIVE_BURST", default=0)
 STOREAPI_CONNECT_TIMEOUT = env.float("STOREAPI_CONNECT_TIMEOUT", default=5.0)
 STOREAPI_READ_TIMEOUT = env.float("STOREAPI_READ_TIMEOUT", default=20.0)
 # One team, one budget (docs/team.md): a page view waits at most STOREAPI_PAGE_WAIT_SECONDS
@@ -203,16 +203,17 @@ STOREAPI_PAGE_READ_TIMEOUT = env.float("STOREAPI_PAGE_READ_TIMEOUT", default=8.0
 STOREAPI_STORE_THREADS_PER_PROCESS = env.int("STOREAPI_STORE_THREADS_PER_PROCESS", default=2)
 STOREAPI_BULK_SHARE = env.float("STOREAPI_BULK_SHARE", default=0.25)
 # The shared read cache (storeapi/cache.py). What the store said is served to every
-# operator while no webhook or write says it changed: for FRESH seconds as is, then
+# operator while no webhook or write says it changed: for FRESH seconds as is (10 at most
+# for a store that sends Storedesk no webhooks), then
 # shown at once and refreshed in the background until MAX_AGE, after which a view asks
 # the store. After a webhook, a copy younger than COALESCE seconds is still shown (and
 # refreshed in the background), so a store that changes often costs one request per list
 # per COALESCE seconds, not one per change. Copies are kept KEEP seconds, to show (saying
 # how old they are) when the store is busy or down.
-STOREAPI_CACHE_FRESH_SECONDS = env.float("STOREAPI_CACHE_FRESH_SECONDS", default=10.0)
-STOREAPI_CACHE_MAX_AGE_SECONDS = env.float("STOREAPI_CACHE_MAX_AGE_SECONDS", default=120.0)
+STOREAPI_CACHE_FRESH_SECONDS = env.float("STOREAPI_CACHE_FRESH_SECONDS", default=60.0)
+STOREAPI_CACHE_MAX_AGE_SECONDS = env.float("STOREAPI_CACHE_MAX_AGE_SECONDS", default=600.0)
 STOREAPI_CACHE_COALESCE_SECONDS = env.float("STOREAPI_CACHE_COALESCE_SECONDS", default=3.0)
-STOREAPI_CACHE_KEEP_SECONDS = env.int("STOREAPI_CACHE_KEEP_SECONDS", default=900)
+STOREAPI_CACHE_KEEP_SECONDS = env.int("STOREAPI_CACHE_KEEP_SECONDS", default=1800)
 # Fernet keys, comma separated: the first encrypts, all decrypt (so keys can rotate).
 TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS")
 # Connecting stores: how long an OAuth `state` stays usable, how many seconds of clock

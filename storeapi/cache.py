@@ -15,7 +15,9 @@ that arrives while the request is under way makes it stale, never lost), and whe
 store was asked. Reading it (`verdict`):
 - an operator's write since → ask the store (their change shows at once);
 - nothing changed → served; after STOREAPI_CACHE_FRESH_SECONDS also refreshed in the
-  background; after STOREAPI_CACHE_MAX_AGE_SECONDS asked afresh;
+  background (after UNANNOUNCED_FRESH_SECONDS for a store that sends Storedesk no
+  webhooks: nothing would say it changed); after STOREAPI_CACHE_MAX_AGE_SECONDS asked
+  afresh;
 - a webhook or a bulk write since → still served while younger than
   STOREAPI_CACHE_COALESCE_SECONDS, and refreshed in the background (at most once per
   key per that interval); older → asked afresh. A store that changes several times a
@@ -199,6 +201,7 @@ MISS = Verdict(serve=False, refresh=False)
 HIT = Verdict(serve=True, refresh=False)
 HIT_REFRESH = Verdict(serve=True, refresh=True)
 REFRESH_MIN_AGE = 1.0  # Refresh pressed on an answer younger than this serves it
+UNANNOUNCED_FRESH_SECONDS = 10.0  # a store without Storedesk's webhook: nothing announces its changes
 
 
 def _normalise(params: dict | None) -> dict:
@@ -238,7 +241,9 @@ def lookup(store_id: int, path: str, params: dict | None) -> Lookup:
     return Lookup(store_id, path, key, tuple(versions[:count]), tuple(versions[count:]), entry)
 
 
-def verdict(found: Lookup, *, now: float, wants_fresh: bool = False) -> Verdict:
+def verdict(found: Lookup, *, now: float, wants_fresh: bool = False, announced: bool = True) -> Verdict:
+    """Whether the cached answer may be shown, and refreshed in the background.
+    `announced`: the store sends Storedesk webhooks, which mark what changes."""
     entry = found.entry
     if entry is None:
         return MISS
@@ -248,7 +253,10 @@ def verdict(found: Lookup, *, now: float, wants_fresh: bool = False) -> Verdict:
     if any(a < b for a, b in zip(entry.own, found.own, strict=True)):
         return MISS  # an operator changed it through Storedesk: show their change now
     if not entry.behind(seen=found.seen, own=found.own):
-        if age <= settings.STOREAPI_CACHE_FRESH_SECONDS:
+        fresh = settings.STOREAPI_CACHE_FRESH_SECONDS
+        if not announced:
+            fresh = min(fresh, UNANNOUNCED_FRESH_SECONDS)
+        if age <= fresh:
             return HIT
         if age <= settings.STOREAPI_CACHE_MAX_AGE_SECONDS:
             return HIT_REFRESH

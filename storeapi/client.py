@@ -246,7 +246,8 @@ class StoreClient:
             read_cache.save(found, value, fetched_at=started)
             return value
         asked_at = time.time()
-        verdict = read_cache.verdict(found, now=asked_at, wants_fresh=wants_fresh())
+        announced = bool(self.store.webhook_secret_encrypted)  # connected with Storedesk's webhook
+        verdict = read_cache.verdict(found, now=asked_at, wants_fresh=wants_fresh(), announced=announced)
         if verdict.serve:
             record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
             if verdict.refresh and read_cache.claim_refresh(found):

@@ -336,3 +336,14 @@ def test_a_pages_reads_share_one_budget_of_waiting(acme, sandbox, settings):
             client.get("tickettypes/")  # its slot is 0.5 s later still: past the page's budget
     assert len(api_log(sandbox, "acme", "store/")) == 1
     assert api_log(sandbox, "acme", "tickettypes/") == []
+
+
+def test_an_answer_is_trusted_longer_when_webhooks_announce_the_stores_changes(acme, settings):
+    settings.STOREAPI_CACHE_FRESH_SECONDS = 60
+    found = read_cache.lookup(acme.pk, "tickets/31/", None)
+    read_cache.save(found, {"id": 31}, fetched_at=time.time() - 30)
+    kept = read_cache.lookup(acme.pk, "tickets/31/", None)
+    now = time.time()
+    assert read_cache.verdict(kept, now=now, announced=True) == read_cache.HIT
+    # Without Storedesk's webhook nothing would say it changed: refreshed after 10 s.
+    assert read_cache.verdict(kept, now=now, announced=False) == read_cache.HIT_REFRESH
