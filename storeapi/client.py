@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -259,8 +260,11 @@ class StoreClient:
         if not verdict.serve:
             return False
         record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
-        if verdict.refresh and read_cache.claim_refresh(found):
-            run_soon(_refresh_read, self.store, path, params)
+        if verdict.refresh and _refresh_slot_take(self.store.pk):
+            if read_cache.claim_refresh(found):
+                run_soon(_refresh_read, self.store, path, params)
+            else:
+                _refresh_slot_give(self.store.pk)
         return True
 
     def _cached_get(self, path: str, params: dict | None, *, fresh: bool, reference: bool):
@@ -481,9 +485,35 @@ class StoreClient:
             logger.warning("Store %s refused its token; it needs to be reconnected.", store.subdomain)
 
 
+# Background refreshes in flight in this process, per store: one at a time, so that a
+# store that hangs holds one of the process's background threads, not all of them.
+_refreshing: set[int] = set()
+_refreshing_guard = threading.Lock()
+
+
+def _refresh_slot_take(store_id: int) -> bool:
+    with _refreshing_guard:
+        if store_id in _refreshing:
+            return False
+        _refreshing.add(store_id)
+        return True
+
+
+def _refresh_slot_give(store_id: int) -> None:
+    with _refreshing_guard:
+        _refreshing.discard(store_id)
+
+
 def _refresh_read(store, path: str, params: dict | None) -> None:
     """A background refresh of one cached read (storeapi.background): asks the store
     unless a colleague's read of the same key is already under way."""
+    try:
+        _refresh_once(store, path, params)
+    finally:
+        _refresh_slot_give(store.pk)
+
+
+def _refresh_once(store, path: str, params: dict | None) -> None:
     client = StoreClient.for_store(store)
     found = read_cache.lookup(store.pk, path, params)
     token = read_cache.try_lead(found, lease_seconds=client.wait_bound + sum(client.timeout) + 2)
