@@ -190,7 +190,7 @@ STOREAPI_SCOPES = env.str(
 )
 STOREAPI_RATE_LIMIT_PER_SECOND = env.float("STOREAPI_RATE_LIMIT_PER_SECOND", default=4.0)
 # Slots a page view may borrow ahead of a running export (see storeapi/ratelimit.py).
-STOREAPI_INTERACTIVE_BURST = env.int("STOREAPI_INTERACTIVE_BURST", default=0)
+STOREAPI_INTERACTIVE_BURST = env.int("STOREAPI_INTERACTIVE_BURST", default=1)
 STOREAPI_CONNECT_TIMEOUT = env.float("STOREAPI_CONNECT_TIMEOUT", default=5.0)
 STOREAPI_READ_TIMEOUT = env.float("STOREAPI_READ_TIMEOUT", default=20.0)
 # One team, one budget (docs/team.md): a page view waits at most STOREAPI_PAGE_WAIT_SECONDS

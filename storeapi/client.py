@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -237,6 +238,35 @@ class StoreClient:
 
     # --- the shared read cache ------------------------------------------------------------
 
+    def cached_list_page(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Page | None:
+        """The page `list_page(..., cached=True)` would show, if the shared cache can
+        show it now (refreshing it in the background if due); None when the store must
+        be asked. Lets a page of many stores ask only the stores it has nothing for."""
+        if self.transient or self.priority != INTERACTIVE:
+            return None
+        query = dict(params or {})
+        if cursor:
+            query["cursor"] = cursor
+        found = read_cache.lookup(self.store.pk, path, query)
+        if not self._serve_cached(found, path, query, reference=False):
+            return None
+        return Page.from_body(found.entry.value, store=self.store.subdomain)
+
+    def _serve_cached(self, found: read_cache.Lookup, path: str, params: dict | None, *, reference: bool) -> bool:
+        """Whether `found`'s answer may be shown now; if so it is recorded as shown and,
+        when due, refreshed in the background."""
+        announced = bool(self.store.webhook_secret_encrypted)  # connected with Storedesk's webhook
+        verdict = read_cache.verdict(found, now=time.time(), wants_fresh=wants_fresh(), announced=announced)
+        if not verdict.serve:
+            return False
+        record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
+        if verdict.refresh and _refresh_slot_take(self.store.pk):
+            if read_cache.claim_refresh(found):
+                run_soon(_refresh_read, self.store, path, params)
+            else:
+                _refresh_slot_give(self.store.pk)
+        return True
+
     def _cached_get(self, path: str, params: dict | None, *, fresh: bool, reference: bool):
         store_id = self.store.pk
         found = read_cache.lookup(store_id, path, params)
@@ -246,12 +276,7 @@ class StoreClient:
             read_cache.save(found, value, fetched_at=started)
             return value
         asked_at = time.time()
-        announced = bool(self.store.webhook_secret_encrypted)  # connected with Storedesk's webhook
-        verdict = read_cache.verdict(found, now=asked_at, wants_fresh=wants_fresh(), announced=announced)
-        if verdict.serve:
-            record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
-            if verdict.refresh and read_cache.claim_refresh(found):
-                run_soon(_refresh_read, self.store, path, params)
+        if self._serve_cached(found, path, params, reference=reference):
             return found.entry.value
         try:
             with store_thread_place(str(store_id), timeout=self._wait_left()):
@@ -460,9 +485,35 @@ class StoreClient:
             logger.warning("Store %s refused its token; it needs to be reconnected.", store.subdomain)
 
 
+# Background refreshes in flight in this process, per store: one at a time, so that a
+# store that hangs holds one of the process's background threads, not all of them.
+_refreshing: set[int] = set()
+_refreshing_guard = threading.Lock()
+
+
+def _refresh_slot_take(store_id: int) -> bool:
+    with _refreshing_guard:
+        if store_id in _refreshing:
+            return False
+        _refreshing.add(store_id)
+        return True
+
+
+def _refresh_slot_give(store_id: int) -> None:
+    with _refreshing_guard:
+        _refreshing.discard(store_id)
+
+
 def _refresh_read(store, path: str, params: dict | None) -> None:
     """A background refresh of one cached read (storeapi.background): asks the store
     unless a colleague's read of the same key is already under way."""
+    try:
+        _refresh_once(store, path, params)
+    finally:
+        _refresh_slot_give(store.pk)
+
+
+def _refresh_once(store, path: str, params: dict | None) -> None:
     client = StoreClient.for_store(store)
     found = read_cache.lookup(store.pk, path, params)
     token = read_cache.try_lead(found, lease_seconds=client.wait_bound + sum(client.timeout) + 2)

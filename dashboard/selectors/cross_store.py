@@ -179,7 +179,14 @@ def merged_list_page(
         store_cursor, _skip = state[store.subdomain]
         return StoreClient.for_store(store).list_page(path, params, cursor=store_cursor, cached=True)
 
-    pages, failures = stores_fan_out(stores=active, call=fetch)
+    # What the shared cache can show is taken here; only the other stores are asked, at once.
+    pages: dict[int, Page] = {}
+    for store in active:
+        cached = StoreClient.for_store(store).cached_list_page(path, params, cursor=state[store.subdomain][0])
+        if cached is not None:
+            pages[store.pk] = cached
+    fetched, failures = stores_fan_out(stores=[s for s in active if s.pk not in pages], call=fetch)
+    pages.update(fetched)
     windows: dict[str, list[dict]] = {}
     by_sub = {s.subdomain: s for s in active}
     for store in active:

@@ -161,7 +161,10 @@ def test_the_all_stores_inbox_says_how_old_its_data_is_too(connect_store, sandbo
     client = Client()
     client.force_login(operator)
     assert client.get(reverse("all_tickets")).status_code == 200
+    for name in ("acme", "bergmann"):
+        sandbox.clear_request_log(name)
     again = client.get(reverse("all_tickets"))
+    assert sandbox.request_log("acme") == [] and sandbox.request_log("bergmann") == []
     assert again.status_code == 200
     text = again.content.decode()
     assert "data-freshness" in text and " UTC, " in text
