@@ -223,22 +223,44 @@ def entry_key(store_id: int, path: str, params: dict | None) -> str:
 
 def lookup(store_id: int, path: str, params: dict | None) -> Lookup:
     """The dependencies' versions now, and the cached answer: one round trip to Redis."""
-    dependencies = read_dependencies(path, params)
-    key = entry_key(store_id, path, params)
-    names = [_version_key(store_id, d, kind) for kind in (ANY, OWN) for d in dependencies]
-    values = shared_redis().mget([*names, key])
-    versions = [int(v or 0) for v in values[:-1]]
-    raw = values[-1]
-    entry = None
-    if raw is not None:
-        try:
-            entry = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
-        except Exception:  # an entry from an older release: a miss
-            entry = None
-        if not isinstance(entry, Entry) or len(entry.seen) != len(dependencies):
-            entry = None
-    count = len(dependencies)
-    return Lookup(store_id, path, key, tuple(versions[:count]), tuple(versions[count:]), entry)
+    return lookup_many([(store_id, path, params)])[0]
+
+
+def lookup_many(reads: list[tuple[int, str, dict | None]]) -> list[Lookup]:
+    """`lookup` of several reads (an all-stores page: one per store) in one round trip."""
+    plans = []
+    keys: list[str] = []
+    for store_id, path, params in reads:
+        dependencies = read_dependencies(path, params)
+        names = [_version_key(store_id, d, kind) for kind in (ANY, OWN) for d in dependencies]
+        key = entry_key(store_id, path, params)
+        plans.append((store_id, path, key, len(dependencies), len(keys)))
+        keys += [*names, key]
+    values = shared_redis().mget(keys) if keys else []
+    found = []
+    for store_id, path, key, count, start in plans:
+        versions = [int(v or 0) for v in values[start : start + 2 * count]]
+        found.append(
+            Lookup(
+                store_id,
+                path,
+                key,
+                tuple(versions[:count]),
+                tuple(versions[count:]),
+                _entry(values[start + 2 * count], count),
+            )
+        )
+    return found
+
+
+def _entry(raw, dependencies: int) -> Entry | None:
+    if raw is None:
+        return None
+    try:
+        entry = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
+    except Exception:  # an entry from an older release: a miss
+        return None
+    return entry if isinstance(entry, Entry) and len(entry.seen) == dependencies else None
 
 
 def verdict(found: Lookup, *, now: float, wants_fresh: bool = False, announced: bool = True) -> Verdict:
@@ -313,14 +335,7 @@ def cached_object(store_id: int, path: str) -> dict | None:
 
 
 def current(found: Lookup) -> Entry | None:
-    raw = shared_redis().get(found.key)
-    if raw is None:
-        return None
-    try:
-        entry = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
-    except Exception:
-        return None
-    return entry if isinstance(entry, Entry) and len(entry.seen) == len(found.seen) else None
+    return _entry(shared_redis().get(found.key), len(found.seen))
 
 
 def _keep_seconds() -> int:

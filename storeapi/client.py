@@ -241,16 +241,8 @@ class StoreClient:
     def cached_list_page(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Page | None:
         """The page `list_page(..., cached=True)` would show, if the shared cache can
         show it now (refreshing it in the background if due); None when the store must
-        be asked. Lets a page of many stores ask only the stores it has nothing for."""
-        if self.transient or self.priority != INTERACTIVE:
-            return None
-        query = dict(params or {})
-        if cursor:
-            query["cursor"] = cursor
-        found = read_cache.lookup(self.store.pk, path, query)
-        if not self._serve_cached(found, path, query, reference=False):
-            return None
-        return Page.from_body(found.entry.value, store=self.store.subdomain)
+        be asked."""
+        return cached_list_pages([self], path, params, cursors=[cursor])[0]
 
     def _serve_cached(self, found: read_cache.Lookup, path: str, params: dict | None, *, reference: bool) -> bool:
         """Whether `found`'s answer may be shown now; if so it is recorded as shown and,
@@ -483,6 +475,26 @@ class StoreClient:
             store.status = store.Status.NEEDS_RECONNECT
             store.save(update_fields=["status", "updated_at"])
             logger.warning("Store %s refused its token; it needs to be reconnected.", store.subdomain)
+
+
+def cached_list_pages(
+    clients: list[StoreClient], path: str, params: dict | None, *, cursors: list[str | None]
+) -> list[Page | None]:
+    """For each client's store, the page the shared cache can show now, or None when
+    that store must be asked: one round trip to Redis for all of them. Lets a page of
+    many stores ask only the stores it has nothing for."""
+    queries = [{**(params or {}), **({"cursor": cursor} if cursor else {})} for cursor in cursors]
+    usable = [not c.transient and c.priority == INTERACTIVE for c in clients]
+    reads = [(c.store.pk, path, q) for c, q, ok in zip(clients, queries, usable, strict=True) if ok]
+    found = iter(read_cache.lookup_many(reads))
+    pages: list[Page | None] = []
+    for client, query, ok in zip(clients, queries, usable, strict=True):
+        hit = next(found) if ok else None
+        if hit is not None and client._serve_cached(hit, path, query, reference=False):
+            pages.append(Page.from_body(hit.entry.value, store=client.store.subdomain))
+        else:
+            pages.append(None)
+    return pages
 
 
 # Background refreshes in flight in this process, per store: one at a time, so that a

@@ -24,7 +24,7 @@ from django.core import signing
 from django.db import connections
 from django.utils.dateparse import parse_datetime
 
-from storeapi.client import Page, StoreClient
+from storeapi.client import Page, StoreClient, cached_list_pages
 from storeapi.errors import StoreAPIError, UnexpectedResponse
 from storeapi.models import Membership
 from storeapi.roles import Perm
@@ -180,11 +180,10 @@ def merged_list_page(
         return StoreClient.for_store(store).list_page(path, params, cursor=store_cursor, cached=True)
 
     # What the shared cache can show is taken here; only the other stores are asked, at once.
-    pages: dict[int, Page] = {}
-    for store in active:
-        cached = StoreClient.for_store(store).cached_list_page(path, params, cursor=state[store.subdomain][0])
-        if cached is not None:
-            pages[store.pk] = cached
+    cached = cached_list_pages(
+        [StoreClient.for_store(s) for s in active], path, params, cursors=[state[s.subdomain][0] for s in active]
+    )
+    pages: dict[int, Page] = {store.pk: page for store, page in zip(active, cached, strict=True) if page is not None}
     fetched, failures = stores_fan_out(stores=[s for s in active if s.pk not in pages], call=fetch)
     pages.update(fetched)
     windows: dict[str, list[dict]] = {}

@@ -295,6 +295,12 @@ def test_a_hanging_store_gives_the_last_answer_then_is_left_alone(acme, sandbox,
         assert read_tickets(acme, priority="high") == shown  # waited one read timeout, then the last answer
         assert read_tickets(acme, priority="high") == shown  # not asked again: the store is left alone a while
     assert freshness.notes == [f"{acme.display_name} is not answering right now"]
+    # The store answers the hung request in the end: wait for it, so that it lands in
+    # this test's log and not in the next test's.
+    deadline = time.monotonic() + 15
+    while not any(e["fault"] == "hang" for e in sandbox.request_log("acme")):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
 
 # --- lists that belong to one object -----------------------------------------------------------
