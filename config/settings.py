@@ -275,7 +275,7 @@ CELERY_BEAT_SCHEDULE = {
     # Bulk jobs (dashboard.tasks): delete export files past their retention, and find
     # jobs whose task message was lost (Redis restarted, a worker killed) again.
     "jobs-expire-files": {"task": "dashboard.tasks.jobs_expire_files", "schedule": 60 * 60},
-    "jobs-sweep": {"task": "dashboard.tasks.jobs_sweep", "schedule": 60},
+    "jobs-sweep": {"task": "dashboard.tasks.jobs_sweep", "schedule": env.int("JOBS_SWEEP_SECONDS", default=60)},
 }
 
 # --- Bulk jobs: exports and bulk actions (dashboard.jobs) ------------------------------
