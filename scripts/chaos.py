@@ -123,6 +123,7 @@ SCENARIOS = [
     "worker-kill-assembly",
     "worker-kill-bulk",
     "redis-stop",
+    "redis-hang",
     "postgres-stop",
     "store-5xx",
     "store-429",
@@ -231,8 +232,16 @@ class OwnRedis:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused server cannot stop
             self.process.terminate()
             self.process.wait(timeout=20)
+
+    def pause(self) -> None:
+        """SIGSTOP: the kernel still accepts connections, nothing answers (a hung Redis)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
 
 
 # --- the stack ---------------------------------------------------------------------------------
@@ -427,6 +436,7 @@ class View:
     store_error: str  # a store error box's kind
     cached: str  # "": fresh from the store; "as of": from the cache, saying how old; "note": and why
     at: float
+    seconds: float  # until the whole answer was read
 
 
 class Viewer(threading.Thread):
@@ -463,6 +473,7 @@ class Viewer(threading.Thread):
         headers = {}
         if target is not None:
             headers = {"HX-Request": "true", "HX-Target": target, "HX-Current-URL": self.stack.web_url + path}
+        clock = time.perf_counter()
         try:
             answer = self.session.get(
                 self.stack.web_url + path, headers=headers, allow_redirects=False, timeout=HTTP_TIMEOUT
@@ -480,6 +491,7 @@ class Viewer(threading.Thread):
                 store_error=(error.group(1) or "error") if error else "",
                 cached=cached_kind(text),
                 at=time.time(),
+                seconds=time.perf_counter() - clock,
             )
         )
 
@@ -659,6 +671,15 @@ def stop_redis(stack: Stack, run: Run) -> None:
     run.notes.append(f"Redis stopped {stack.plan.redis_seconds:g} s, started again empty")
 
 
+def hang_redis(stack: Stack, run: Run) -> None:
+    wait_for(mid_walk(run), seconds=60)
+    stack.redis.pause()
+    time.sleep(stack.plan.redis_seconds)
+    stack.redis.resume()
+    run.fault_over = time.time()
+    run.notes.append(f"Redis paused (SIGSTOP) {stack.plan.redis_seconds:g} s, then resumed with its data")
+
+
 def stop_postgres(stack: Stack, run: Run) -> None:
     from django.db import connections
 
@@ -706,6 +727,8 @@ def inject(stack: Stack, run: Run) -> None:
         kill_worker(stack, run, name.removeprefix("worker-kill-"))
     elif name == "redis-stop":
         stop_redis(stack, run)
+    elif name == "redis-hang":
+        hang_redis(stack, run)
     elif name == "postgres-stop":
         stop_postgres(stack, run)
     else:
@@ -772,6 +795,7 @@ class Result:
     store_error_pages: int
     cached_pages: int  # showing data from the cache, saying how old
     noted_pages: int  # ...and why
+    slowest: float  # seconds: the slowest page
     views: int
     audit_missing: int
     problems: list[str]
@@ -912,6 +936,7 @@ def check(stack: Stack, run: Run) -> Result:
         store_error_pages=sum(1 for v in run.views if v.store_error),
         cached_pages=sum(1 for v in run.views if v.cached),
         noted_pages=sum(1 for v in run.views if v.cached == "note"),
+        slowest=max((v.seconds for v in run.views), default=0.0),
         views=len(run.views),
         audit_missing=audit_missing,
         problems=problems,
@@ -945,6 +970,7 @@ def table(results: list[Result]) -> str:
         "503 saying what",
         "store error box",
         "cached (saying why)",
+        "slowest page",
         "audit missing",
         "jobs ended",
         "took",
@@ -956,9 +982,8 @@ def table(results: list[Result]) -> str:
         result = "LOSS" if r.lost else ("ok" if r.exercised else "ok, fault missed")
         cached = f"{r.cached_pages} ({r.noted_pages})"
         counts = [r.rows, r.missing, r.duplicated, r.bad_pages, r.views, r.paused_pages, r.store_error_pages]
-        lines.append(
-            [r.scenario, r.jobs, *map(str, counts), cached, str(r.audit_missing), ended, f"{r.seconds:.0f} s", result]
-        )
+        timings = [f"{r.slowest:.1f} s", str(r.audit_missing), ended, f"{r.seconds:.0f} s"]
+        lines.append([r.scenario, r.jobs, *map(str, counts), cached, *timings, result])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
     for n, line in enumerate(lines):

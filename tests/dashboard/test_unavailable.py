@@ -9,6 +9,7 @@ What the server does when its Redis stops is what is tested, over real HTTP.
 
 import requests
 
+from dashboard.models import Job
 from tests.redis_down import TIMEOUT, sign_in, sign_in_form
 
 REDIS_MESSAGE = "Storedesk&#x27;s shared cache and rate limiter (Redis) are not answering"
@@ -51,6 +52,19 @@ def test_store_pages_answer_503_while_redis_is_stopped_and_work_again_after(own_
         timeout=TIMEOUT,
     )
     assert_unavailable(answer, fragment=False)
+    # Starting a job: the task cannot be sent. The job is saved (beat's sweep sends it
+    # once Redis is back), and the same form sent again is the same job.
+    form = {
+        "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        "action": "note_add",
+        "value": "while Redis was down",
+        "ids": "1001,1002",
+        "idempotency_key": "redis-down-0001",
+        "back": "/s/acme/orders/",
+    }
+    bulk = f"{web}/s/acme/bulk/orders/"
+    assert_unavailable(session.post(bulk, data=form, allow_redirects=False, timeout=TIMEOUT), fragment=False)
+    assert Job.objects.filter(owner=operator, kind=Job.Kind.BULK).count() == 1
     # Pages that need no Redis work: the stores, the jobs, a store page without store data.
     for page in ("/", "/exports/", "/s/acme/members/", "/s/acme/audit/"):
         answer = session.get(f"{web}{page}", timeout=TIMEOUT)
@@ -62,6 +76,8 @@ def test_store_pages_answer_503_while_redis_is_stopped_and_work_again_after(own_
     assert session.get(orders, headers=htmx("order-list", orders), timeout=TIMEOUT).status_code == 200
     assert session.get(f"{tickets}?panel=counts", headers=htmx("", tickets), timeout=TIMEOUT).status_code == 200
     assert sign_in(web, operator.email)
+    again = session.post(bulk, data=form, allow_redirects=False, timeout=TIMEOUT)
+    assert again.status_code == 302 and Job.objects.filter(owner=operator, kind=Job.Kind.BULK).count() == 1
 
 
 def test_a_hung_redis_is_a_503_too_not_a_hung_page(own_redis_web, own_redis, acme_owner):
