@@ -568,6 +568,16 @@ class Operator:
         self.orders: list[str] = []
         self.current = web_url + "/"
 
+    def _get(self, path: str, headers: dict) -> requests.Response:
+        """A GET as a browser makes it: when the keep-alive connection it reused had just
+        been closed by the server (gunicorn closes idle ones after 2 s, and operators
+        pause 0.5-2 s), the browser sends it again on a new connection, once."""
+        url = self.web_url + path
+        try:
+            return self.http.get(url, headers=headers, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        except requests.ConnectionError:
+            return self.http.get(url, headers=headers, allow_redirects=False, timeout=HTTP_TIMEOUT)
+
     def view(self, kind: str, path: str, *, store: str, target: str = "", htmx_target: str | None = None) -> str:
         """Request a page (or, with htmx_target, a panel as htmx asks for it); record it."""
         headers = {}
@@ -577,7 +587,7 @@ class Operator:
                 headers["HX-Target"] = htmx_target
         start, clock = time.time(), time.perf_counter()
         try:
-            answer = self.http.get(self.web_url + path, headers=headers, allow_redirects=False, timeout=HTTP_TIMEOUT)
+            answer = self._get(path, headers)
             page, status = answer.text, answer.status_code
         except requests.RequestException:
             page, status = "", 0

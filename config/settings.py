@@ -1,7 +1,7 @@
 """Storedesk settings.
 
 This is the one module that reads the environment. Every variable is documented in
-`.env.example` and in the README's configuration table. Production secrets have no
+`.env.example` and in docs/configuration.md. Production secrets have no
 default: a missing one stops the process at start-up instead of running insecurely.
 
 Variables come from the process environment; a `.env` file (path in `ENV_FILE`,
@@ -211,16 +211,17 @@ STOREAPI_PAGE_READ_TIMEOUT = env.float("STOREAPI_PAGE_READ_TIMEOUT", default=8.0
 STOREAPI_STORE_THREADS_PER_PROCESS = env.int("STOREAPI_STORE_THREADS_PER_PROCESS", default=2)
 STOREAPI_BULK_SHARE = env.float("STOREAPI_BULK_SHARE", default=0.25)
 # The shared read cache (storeapi/cache.py). What the store said is served to every
-# operator while no webhook or write says it changed: for FRESH seconds as is, then
+# operator while no webhook or write says it changed: for FRESH seconds as is (10 at most
+# for a store that sends Storedesk no webhooks), then
 # shown at once and refreshed in the background until MAX_AGE, after which a view asks
 # the store. After a webhook, a copy younger than COALESCE seconds is still shown (and
 # refreshed in the background), so a store that changes often costs one request per list
 # per COALESCE seconds, not one per change. Copies are kept KEEP seconds, to show (saying
 # how old they are) when the store is busy or down.
-STOREAPI_CACHE_FRESH_SECONDS = env.float("STOREAPI_CACHE_FRESH_SECONDS", default=10.0)
-STOREAPI_CACHE_MAX_AGE_SECONDS = env.float("STOREAPI_CACHE_MAX_AGE_SECONDS", default=120.0)
+STOREAPI_CACHE_FRESH_SECONDS = env.float("STOREAPI_CACHE_FRESH_SECONDS", default=60.0)
+STOREAPI_CACHE_MAX_AGE_SECONDS = env.float("STOREAPI_CACHE_MAX_AGE_SECONDS", default=600.0)
 STOREAPI_CACHE_COALESCE_SECONDS = env.float("STOREAPI_CACHE_COALESCE_SECONDS", default=3.0)
-STOREAPI_CACHE_KEEP_SECONDS = env.int("STOREAPI_CACHE_KEEP_SECONDS", default=900)
+STOREAPI_CACHE_KEEP_SECONDS = env.int("STOREAPI_CACHE_KEEP_SECONDS", default=1800)
 # Fernet keys, comma separated: the first encrypts, all decrypt (so keys can rotate).
 TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS")
 # Connecting stores: how long an OAuth `state` stays usable, how many seconds of clock
@@ -297,6 +298,9 @@ JOB_REQUEUE_AFTER_SECONDS = env.int("JOB_REQUEUE_AFTER_SECONDS", default=300)
 # most objects one platform export holds (a longer range is split and merged).
 PLATFORM_EXPORT_POLL_SECONDS = env.int("PLATFORM_EXPORT_POLL_SECONDS", default=60)
 PLATFORM_EXPORT_MAX_OBJECTS = env.int("PLATFORM_EXPORT_MAX_OBJECTS", default=100_000)
+# How long the platform may take to make one export's file before the job fails
+# (waiting is not counted as a failed attempt, so this is what bounds it).
+PLATFORM_EXPORT_DEADLINE_SECONDS = env.int("PLATFORM_EXPORT_DEADLINE_SECONDS", default=2 * 60 * 60)
 
 # --- Files ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#storages

@@ -72,7 +72,10 @@ class OrderPage:
     new_customer_form: CustomerForm | None = None
     ship_form: AddressForm | None = None
     bill_form: AddressForm | None = None
+    # Another submission of this form is being placed; or what became of one that was
+    # not placed (the `placing` action).
     in_progress: bool = False
+    first_submission_error: str = ""
 
     @property
     def addresses(self) -> list[dict]:

@@ -3,7 +3,8 @@
 Settings that make these safe (config/settings.py): JSON only, `acks_late` with
 `task_reject_on_worker_lost` (a killed worker's message is delivered again), prefetch
 1, time limits. Every task is idempotent: a part runs under a lease and resumes from
-its saved cursor; assembly does nothing for a job that already has its file.
+its saved cursor; an assembly runs under a claim (no lock held while it builds) and
+does nothing for a job that already has its file or is being assembled.
 
 This module is the only one that sends work to the workers. The job services never
 import it: they take what to enqueue as an argument (`part_enqueue`, `job_enqueue`,

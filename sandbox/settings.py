@@ -2,8 +2,8 @@
 
 A separate Django project in this repository (`python manage.py runsandbox`), with its
 own database and port. Nothing in Storedesk imports it. Every variable it reads starts
-with `SANDBOX_` and is listed in `.env.example` ("Sandbox") and in the README
-("Sandbox store"). The sandbox is never deployed, so the defaults are for a laptop.
+with `SANDBOX_` and is listed in `.env.example` ("Sandbox") and in docs/sandbox.md
+("Settings"). The sandbox is never deployed, so the defaults are for a laptop.
 """
 
 from pathlib import Path

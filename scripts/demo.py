@@ -184,7 +184,7 @@ def main() -> int:
 
     if sandbox_present and wait_for(SANDBOX_URL + "/"):
         # acme and bergmann through the paste-token path; siam is left for the newcomer
-        # to connect through the sandbox's consent screen (README, "Connecting stores").
+        # to connect through the sandbox's consent screen (docs/stores.md, "Demo walkthrough").
         for store in DEMO_CONNECTED_STORES:
             try:
                 connect_demo_store(store, values, env=env)

@@ -16,11 +16,13 @@ from .presence import store_seen
 from .roles import Perm
 
 
-def membership_for_operator(*, operator, subdomain: str) -> Membership:
-    membership = Membership.objects.for_operator(operator).filter(store__subdomain=subdomain).first()
-    if membership is None:
-        raise Http404("No such store.")
-    return membership
+def request_memberships(request) -> list[Membership]:
+    """The signed-in operator's memberships with their stores, read once per request:
+    the chokepoint picks the URL's store from them and the store switcher lists them."""
+    memberships = getattr(request, "_operator_memberships", None)
+    if memberships is None:
+        memberships = request._operator_memberships = list(Membership.objects.for_operator(request.user))
+    return memberships
 
 
 def store_view(perm: Perm = Perm.VIEW):
@@ -35,7 +37,9 @@ def store_view(perm: Perm = Perm.VIEW):
         @wraps(view)
         @login_required
         def wrapper(request, *args, store: str, **kwargs):
-            membership = membership_for_operator(operator=request.user, subdomain=store)
+            membership = next((m for m in request_memberships(request) if m.store.subdomain == store), None)
+            if membership is None:
+                raise Http404("No such store.")
             if not membership.allows(perm):
                 raise PermissionDenied("Your role in this store does not allow this.")
             request.membership = membership

@@ -15,7 +15,7 @@ from django.db import connections
 
 logger = logging.getLogger(__name__)
 
-MAX_THREADS = 2
+MAX_THREADS = 4  # StoreClient runs one refresh per store at a time in them
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
 _guard = threading.Lock()

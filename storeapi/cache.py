@@ -15,7 +15,9 @@ that arrives while the request is under way makes it stale, never lost), and whe
 store was asked. Reading it (`verdict`):
 - an operator's write since → ask the store (their change shows at once);
 - nothing changed → served; after STOREAPI_CACHE_FRESH_SECONDS also refreshed in the
-  background; after STOREAPI_CACHE_MAX_AGE_SECONDS asked afresh;
+  background (after UNANNOUNCED_FRESH_SECONDS for a store that sends Storedesk no
+  webhooks: nothing would say it changed); after STOREAPI_CACHE_MAX_AGE_SECONDS asked
+  afresh;
 - a webhook or a bulk write since → still served while younger than
   STOREAPI_CACHE_COALESCE_SECONDS, and refreshed in the background (at most once per
   key per that interval); older → asked afresh. A store that changes several times a
@@ -39,9 +41,11 @@ import pickle
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 
 from .redis_client import shared_redis
 
@@ -67,13 +71,31 @@ def _segments(path: str) -> list[str]:
     return parts
 
 
-def read_dependencies(path: str) -> list[str]:
-    """What a GET of `path` shows: `list:<resource>` and `obj:<resource>:<id>` names."""
+# Lists filtered by the object they belong to (an order's tickets, a customer's
+# tickets): parameter -> the field of a listed object that names that object. Such a
+# list depends on its own version, which a change bumps only when the changed object
+# belongs there: a ticket's change does not make every order's tickets panel stale.
+PARENT_FILTERS = {"tickets": {"order_number": "order", "requester": "requester"}}
+
+
+def _scalar(value) -> str | None:
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+        return str(value)
+    return None
+
+
+def read_dependencies(path: str, params: dict | None = None) -> list[str]:
+    """What a GET of `path` shows: `list:<resource>` (or, filtered by a parent object,
+    `list:<resource>:<field>:<value>`) and `obj:<resource>:<id>` names."""
     parts = _segments(path)
     if not parts:
         return []
     resource = parts[0]
     if len(parts) == 1:
+        for param, field in PARENT_FILTERS.get(resource, {}).items():
+            value = _scalar((params or {}).get(param))
+            if value is not None:
+                return [f"list:{resource}:{field}:{value}"]
         return [f"list:{resource}"]
     deps = [f"obj:{resource}:{parts[1]}"]
     if len(parts) > 2 and parts[2] in _LISTED_UNDER_OBJECTS:  # users/5/orders/: any order's change too
@@ -81,19 +103,26 @@ def read_dependencies(path: str) -> list[str]:
     return deps
 
 
-def change_dependencies(resource: str, object_id=None) -> list[str]:
-    """What a change to `resource` (and, when known, to one object of it) makes stale."""
+def change_dependencies(resource: str, object_id=None, value: dict | None = None) -> list[str]:
+    """What a change to `resource` (and, when known, to one object of it, as `value`
+    shows it) makes stale."""
     deps = [f"list:{resource}"] + [f"list:{other}" for other in CHANGES_ALSO.get(resource, ())]
     if object_id is not None and str(object_id):
         deps.append(f"obj:{resource}:{object_id}")
+    for field in PARENT_FILTERS.get(resource, {}).values():
+        parent = _scalar(value.get(field)) if isinstance(value, dict) else None
+        if parent is not None:
+            deps.append(f"list:{resource}:{field}:{parent}")
     return deps
 
 
-def write_dependencies(path: str) -> list[str]:
+def write_dependencies(path: str, value=None) -> list[str]:
+    """What a write to `path` makes stale. `value`: the object as the store answered
+    the write, or as it was cached before (for the lists of its parents)."""
     parts = _segments(path)
     if not parts:
         return []
-    return change_dependencies(parts[0], parts[1] if len(parts) > 1 else None)
+    return change_dependencies(parts[0], parts[1] if len(parts) > 1 else None, value)
 
 
 # --- versions ---------------------------------------------------------------------------
@@ -172,6 +201,7 @@ MISS = Verdict(serve=False, refresh=False)
 HIT = Verdict(serve=True, refresh=False)
 HIT_REFRESH = Verdict(serve=True, refresh=True)
 REFRESH_MIN_AGE = 1.0  # Refresh pressed on an answer younger than this serves it
+UNANNOUNCED_FRESH_SECONDS = 10.0  # a store without Storedesk's webhook: nothing announces its changes
 
 
 def _normalise(params: dict | None) -> dict:
@@ -193,7 +223,7 @@ def entry_key(store_id: int, path: str, params: dict | None) -> str:
 
 def lookup(store_id: int, path: str, params: dict | None) -> Lookup:
     """The dependencies' versions now, and the cached answer: one round trip to Redis."""
-    dependencies = read_dependencies(path)
+    dependencies = read_dependencies(path, params)
     key = entry_key(store_id, path, params)
     names = [_version_key(store_id, d, kind) for kind in (ANY, OWN) for d in dependencies]
     values = shared_redis().mget([*names, key])
@@ -211,7 +241,9 @@ def lookup(store_id: int, path: str, params: dict | None) -> Lookup:
     return Lookup(store_id, path, key, tuple(versions[:count]), tuple(versions[count:]), entry)
 
 
-def verdict(found: Lookup, *, now: float, wants_fresh: bool = False) -> Verdict:
+def verdict(found: Lookup, *, now: float, wants_fresh: bool = False, announced: bool = True) -> Verdict:
+    """Whether the cached answer may be shown, and refreshed in the background.
+    `announced`: the store sends Storedesk webhooks, which mark what changes."""
     entry = found.entry
     if entry is None:
         return MISS
@@ -221,7 +253,10 @@ def verdict(found: Lookup, *, now: float, wants_fresh: bool = False) -> Verdict:
     if any(a < b for a, b in zip(entry.own, found.own, strict=True)):
         return MISS  # an operator changed it through Storedesk: show their change now
     if not entry.behind(seen=found.seen, own=found.own):
-        if age <= settings.STOREAPI_CACHE_FRESH_SECONDS:
+        fresh = settings.STOREAPI_CACHE_FRESH_SECONDS
+        if not announced:
+            fresh = min(fresh, UNANNOUNCED_FRESH_SECONDS)
+        if age <= fresh:
             return HIT
         if age <= settings.STOREAPI_CACHE_MAX_AGE_SECONDS:
             return HIT_REFRESH
@@ -235,6 +270,46 @@ def save(found: Lookup, value, *, fetched_at: float) -> Entry:
     entry = Entry(value=value, fetched_at=fetched_at, seen=found.seen, own=found.own)
     shared_redis().set(found.key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), ex=_keep_seconds())
     return entry
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _updated_at(value) -> datetime:
+    """When an object last changed, as the platform says (`updated_at`, or
+    `date_updated` on some resources); the earliest moment when it does not say."""
+    if not isinstance(value, dict):
+        return _NEVER
+    moment = parse_datetime(str(value.get("updated_at") or value.get("date_updated") or ""))
+    if moment is None:
+        return _NEVER
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def keep_newer(store_id: int, path: str, value: dict) -> bool:
+    """Keep `value` (an object the store sent, e.g. in a webhook) as the current answer
+    for `path`, unless the answer cached there is newer or `value` does not say when it
+    changed. Call it after `changed`: the answer is kept under the versions as they are
+    now."""
+    changed_at = _updated_at(value)
+    if changed_at == _NEVER:
+        return False  # no way to tell a late delivery from a new one: the next view asks
+    found = lookup(store_id, path, None)
+    if found.entry is not None and _updated_at(found.entry.value) > changed_at:
+        return False
+    save(found, value, fetched_at=time.time())
+    return True
+
+
+def cached_object(store_id: int, path: str) -> dict | None:
+    """The cached answer of the object a path is about (`tickets/31/comments/` is about
+    `tickets/31/`), whatever its versions, or None."""
+    parts = _segments(path)
+    if len(parts) < 2:
+        return None
+    prefix = "products/variants" if parts[0] == "variants" else parts[0]
+    entry = lookup(store_id, f"{prefix}/{parts[1]}/", None).entry
+    return entry.value if entry is not None and isinstance(entry.value, dict) else None
 
 
 def current(found: Lookup) -> Entry | None:
@@ -304,7 +379,7 @@ def claim_refresh(found: Lookup) -> bool:
 # --- figures computed from lists ----------------------------------------------------------
 
 FIGURE_MAX_AGE = 300  # seconds a figure is trusted while nothing changed
-FIGURE_REFRESH_SECONDS = 10  # at most one recount of a figure this often, in all processes
+FIGURE_REFRESH_SECONDS = 30  # at most one recount of a figure this often, in all processes
 
 
 @dataclass(frozen=True)

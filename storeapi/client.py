@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ from .errors import (
     error_from_response,
     parse_retry_after,
 )
-from .freshness import record_read, wants_fresh
+from .freshness import record_read, wait_left, wants_fresh
 from .http import shared_session
 from .ratelimit import BULK, INTERACTIVE, RateLimiter
 from .retry import BULK_POLICY, INTERACTIVE_POLICY, SAFE_METHODS, RetryPolicy
@@ -237,6 +238,35 @@ class StoreClient:
 
     # --- the shared read cache ------------------------------------------------------------
 
+    def cached_list_page(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Page | None:
+        """The page `list_page(..., cached=True)` would show, if the shared cache can
+        show it now (refreshing it in the background if due); None when the store must
+        be asked. Lets a page of many stores ask only the stores it has nothing for."""
+        if self.transient or self.priority != INTERACTIVE:
+            return None
+        query = dict(params or {})
+        if cursor:
+            query["cursor"] = cursor
+        found = read_cache.lookup(self.store.pk, path, query)
+        if not self._serve_cached(found, path, query, reference=False):
+            return None
+        return Page.from_body(found.entry.value, store=self.store.subdomain)
+
+    def _serve_cached(self, found: read_cache.Lookup, path: str, params: dict | None, *, reference: bool) -> bool:
+        """Whether `found`'s answer may be shown now; if so it is recorded as shown and,
+        when due, refreshed in the background."""
+        announced = bool(self.store.webhook_secret_encrypted)  # connected with Storedesk's webhook
+        verdict = read_cache.verdict(found, now=time.time(), wants_fresh=wants_fresh(), announced=announced)
+        if not verdict.serve:
+            return False
+        record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
+        if verdict.refresh and _refresh_slot_take(self.store.pk):
+            if read_cache.claim_refresh(found):
+                run_soon(_refresh_read, self.store, path, params)
+            else:
+                _refresh_slot_give(self.store.pk)
+        return True
+
     def _cached_get(self, path: str, params: dict | None, *, fresh: bool, reference: bool):
         store_id = self.store.pk
         found = read_cache.lookup(store_id, path, params)
@@ -246,14 +276,10 @@ class StoreClient:
             read_cache.save(found, value, fetched_at=started)
             return value
         asked_at = time.time()
-        verdict = read_cache.verdict(found, now=asked_at, wants_fresh=wants_fresh())
-        if verdict.serve:
-            record_read(fetched_at=found.entry.fetched_at, from_cache=not reference)
-            if verdict.refresh and read_cache.claim_refresh(found):
-                run_soon(_refresh_read, self.store, path, params)
+        if self._serve_cached(found, path, params, reference=reference):
             return found.entry.value
         try:
-            with store_thread_place(str(store_id), timeout=self.wait_bound):
+            with store_thread_place(str(store_id), timeout=self._wait_left()):
                 entry = self._read_once(found, path, params, asked_at=asked_at)
         except (RateLimited, StoreUnavailable) as error:
             if found.entry is None:
@@ -271,7 +297,7 @@ class StoreClient:
 
         A newer answer kept meanwhile under the versions this reader saw is its answer;
         so is the error of a read that failed while it waited (not asked again)."""
-        deadline = self.clock() + self.wait_bound
+        deadline = self.clock() + self._wait_left()
         lease = self.wait_bound + self.timeout[0] + self.timeout[1] + 2
         judged = found.entry.fetched_at if found.entry is not None else float("-inf")
 
@@ -307,13 +333,18 @@ class StoreClient:
     # --- the machinery -------------------------------------------------------------------
 
     def _write(self, method, path, json):
+        answer = None
         try:
-            return self._request(method, path, json=json)
+            answer = self._request(method, path, json=json)
+            return answer
         finally:
             # Even a failed write may have changed the object, and with it the lists
-            # it is in (a ticket's status, a new order).
+            # it is in (a ticket's status, a new order; an order's tickets panel).
             if not self.transient:
-                read_cache.changed(self.store.pk, read_cache.write_dependencies(path), own=self.priority == INTERACTIVE)
+                shown = answer if isinstance(answer, dict) else read_cache.cached_object(self.store.pk, path)
+                read_cache.changed(
+                    self.store.pk, read_cache.write_dependencies(path, shown), own=self.priority == INTERACTIVE
+                )
 
     def _url(self, path: str) -> str:
         if "://" in path or path.startswith(("/", "\\")) or ".." in path.split("/"):
@@ -334,8 +365,13 @@ class StoreClient:
     def _request(self, method: str, path: str, *, params=None, json=None):
         if self.wait_bound is None or self.transient:
             return self._send(method, path, params=params, json=json)
-        with store_thread_place(str(self.store.pk), timeout=self.wait_bound):
+        with store_thread_place(str(self.store.pk), timeout=self._wait_left()):
             return self._send(method, path, params=params, json=json)
+
+    def _wait_left(self) -> float | None:
+        """How long this call may still wait (a page view's request shares one budget
+        between all its reads: storeapi.freshness.wait_left); None for a bulk job."""
+        return None if self.wait_bound is None else wait_left(self.wait_bound)
 
     @sensitive_variables("headers")  # the bearer token, kept out of error reports
     def _send(self, method: str, path: str, *, params=None, json=None):
@@ -353,7 +389,7 @@ class StoreClient:
             attempt += 1
             headers = self._headers()
             used_ciphertext = self.store.access_token_encrypted
-            self.limiter.acquire(self.priority, max_wait=self.wait_bound)
+            self.limiter.acquire(self.priority, max_wait=self._wait_left())
             started = self.clock()
             try:
                 response = self.session.request(
@@ -398,7 +434,7 @@ class StoreClient:
                 self.limiter.penalize(retry_after)
                 longest = self.policy.max_retry_after
                 if self.wait_bound is not None:
-                    longest = min(longest, self.wait_bound)
+                    longest = min(longest, self._wait_left())
                 if retry_after <= longest and self.policy.can_retry(attempt=attempt, waited=waited, delay=retry_after):
                     waited += retry_after  # the limiter makes us wait it out
                     continue
@@ -449,9 +485,35 @@ class StoreClient:
             logger.warning("Store %s refused its token; it needs to be reconnected.", store.subdomain)
 
 
+# Background refreshes in flight in this process, per store: one at a time, so that a
+# store that hangs holds one of the process's background threads, not all of them.
+_refreshing: set[int] = set()
+_refreshing_guard = threading.Lock()
+
+
+def _refresh_slot_take(store_id: int) -> bool:
+    with _refreshing_guard:
+        if store_id in _refreshing:
+            return False
+        _refreshing.add(store_id)
+        return True
+
+
+def _refresh_slot_give(store_id: int) -> None:
+    with _refreshing_guard:
+        _refreshing.discard(store_id)
+
+
 def _refresh_read(store, path: str, params: dict | None) -> None:
     """A background refresh of one cached read (storeapi.background): asks the store
     unless a colleague's read of the same key is already under way."""
+    try:
+        _refresh_once(store, path, params)
+    finally:
+        _refresh_slot_give(store.pk)
+
+
+def _refresh_once(store, path: str, params: dict | None) -> None:
     client = StoreClient.for_store(store)
     found = read_cache.lookup(store.pk, path, params)
     token = read_cache.try_lead(found, lease_seconds=client.wait_bound + sum(client.timeout) + 2)

@@ -11,9 +11,11 @@ Three ways in, one way to finish (`store_activate`):
 
 `store_activate` reads `store/` with the new token, registers Storedesk's webhook with
 a freshly generated signing secret, and only then saves the encrypted credentials and
-makes the operator the owner of a store new to Storedesk. Any failure leaves nothing
-behind (the database transaction rolls back, a webhook already created is removed)
-and raises ConnectError, whose message says what happened.
+makes the operator the owner of a store new to Storedesk. No transaction is open while
+the store is asked; two connects of one store are serialised by a Redis lock. Any
+failure leaves nothing behind (a webhook already created is removed, a row created for
+a new store is deleted, an existing row is left as it was) and raises ConnectError,
+whose message says what happened. docs/stores.md tells the whole story.
 
 The `store` parameter of a request is never a host: it is parsed down to a validated
 subdomain and every URL is built from STOREAPI_STORE_URL (storeapi.domains).
@@ -21,13 +23,14 @@ subdomain and every URL is built from STOREAPI_STORE_URL (storeapi.domains).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import secrets
 import time
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import requests
 from django.conf import settings
@@ -37,6 +40,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import InvalidGrantError, MissingTokenError, OAuth2Error
 from oauthlib.oauth2.rfc6749.utils import scope_to_list
+from redis.exceptions import LockError
 
 from . import signals
 from .client import StoreClient
@@ -44,6 +48,7 @@ from .domains import InvalidStoreDomain, is_valid_subdomain, subdomain_from_netw
 from .errors import MissingScope, StoreAPIError, TokenRevoked, UnexpectedResponse
 from .models import Membership, Store
 from .oauth import TokenEndpointError, authorize_url, expiry_from, oauth_session, token_url
+from .redis_client import shared_redis
 from .roles import Perm, Role
 
 logger = logging.getLogger(__name__)
@@ -60,6 +65,12 @@ WEBHOOK_EVENTS = [
     "app.uninstalled",
 ]
 WEBHOOK_NAME = "Storedesk"
+
+# A connect holds the store's connect lock at most this long (longer than a web request
+# may last: gunicorn's timeout), and a second connect of the same store waits at most this
+# long for it before saying that one is under way.
+CONNECT_LOCK_SECONDS = 90
+CONNECT_WAIT_SECONDS = 20
 
 _SESSION_KEY = "storeapi_oauth_states"
 _MAX_PENDING_STATES = 5
@@ -334,6 +345,27 @@ def _explain(exc: StoreAPIError, *, what: str) -> ConnectError:
     )
 
 
+@contextlib.contextmanager
+def _connect_lock(subdomain: str) -> Iterator[None]:
+    """One connect of a store at a time, across processes: the second waits for the first
+    (a double click, two owners at once), then replaces its connection."""
+    lock = shared_redis().lock(
+        f"storeapi:connect:{subdomain}", timeout=CONNECT_LOCK_SECONDS, blocking_timeout=CONNECT_WAIT_SECONDS
+    )
+    if not lock.acquire():
+        raise ConnectError(
+            "Another connection of this store is under way. Nothing was saved; wait a moment, then look at "
+            "the store's connection page.",
+            status=409,
+            code="busy",
+        )
+    try:
+        yield
+    finally:
+        with contextlib.suppress(LockError):  # it expired meanwhile: nothing to release
+            lock.release()
+
+
 @sensitive_variables("access_token", "refresh_token")
 def store_activate(
     *,
@@ -345,6 +377,14 @@ def store_activate(
     scopes: str,
     method: str,
 ) -> Store:
+    """Check the token with the store, register the webhook, then save the connection.
+
+    No database transaction is open while the store is asked: the row is claimed (or
+    created) in one short transaction, the store is called with none open, and the
+    connection is saved in another short one. Connects of the same store are serialised
+    by a Redis lock instead of a row lock. A failure removes the webhook it registered
+    and a row it created, and leaves an existing row as it was.
+    """
     connect_check_allowed(subdomain=subdomain, operator=operator)
     client = _probe_client(subdomain, access_token)
     try:
@@ -352,47 +392,99 @@ def store_activate(
     except StoreAPIError as exc:
         raise _explain(exc, what="read the store's details") from None
 
-    secret = secrets.token_urlsafe(32)
-    webhook_id = None
-    try:
-        with transaction.atomic():
-            # The row lock serialises two connects of the same store.
-            store, created = Store.objects.select_for_update().get_or_create(subdomain=subdomain)
-            if not created:
-                connect_check_allowed(subdomain=subdomain, operator=operator)
-            try:
-                webhook = client.post(
-                    "webhooks/",
-                    {
-                        "name": WEBHOOK_NAME,
-                        "target": webhook_target(store),
-                        "events": WEBHOOK_EVENTS,
-                        "api_version": settings.STOREAPI_API_VERSION,
-                        "secret_key": secret,
-                    },
-                )
-            except StoreAPIError as exc:
-                raise _explain(exc, what="register its webhooks") from None
-            webhook_id = webhook.get("id") if isinstance(webhook, dict) else None
-
-            store.name = info["name"] or store.name or subdomain
-            store.currency = info["currency"] or store.currency
-            store.timezone = info["timezone"]
-            store.scopes = scopes
-            store.set_tokens(access_token=access_token, refresh_token=refresh_token, expires_at=expires_at)
-            store.set_webhook_secret(secret)
-            store.mark_connected(operator=operator)
-            store.save()
-            Membership.objects.get_or_create(operator=operator, store=store, defaults={"role": Role.OWNER})
-            signals.store_connected.send(sender=Store, store=store, operator=operator, method=method)
-    except BaseException:
-        if webhook_id is not None:
-            _webhook_delete_quietly(client, webhook_id)
-        raise
-    # Webhooks of earlier connections of this store to this Storedesk (same target).
-    _webhooks_remove(client, target=webhook_target(store), keep=webhook_id)
+    with _connect_lock(subdomain):
+        store, created = _store_row_claim(subdomain=subdomain, operator=operator)
+        secret = secrets.token_urlsafe(32)
+        webhook_id = None
+        try:
+            webhook_id = _webhook_register(client, store=store, secret=secret)
+            store = _store_connection_save(
+                store_id=store.pk,
+                operator=operator,
+                info=info,
+                access_token=access_token,
+                refresh_token=refresh_token,
+                expires_at=expires_at,
+                scopes=scopes,
+                secret=secret,
+                method=method,
+            )
+        except BaseException:
+            if webhook_id is not None:
+                _webhook_delete_quietly(client, webhook_id)
+            if created:
+                _store_row_forget(store)
+            raise
+        # Webhooks of earlier connections of this store to this Storedesk (same target),
+        # still under the lock: two connects removing each other's would leave none.
+        _webhooks_remove(client, target=webhook_target(store), keep=webhook_id)
     logger.info("Store %s connected by operator %s (%s).", subdomain, operator.pk, method)
     return store
+
+
+def _store_row_claim(*, subdomain: str, operator) -> tuple[Store, bool]:
+    """The store's row, created (empty, disconnected) when it is new: the webhook's
+    target names its id. Checked again: another team may have connected it meanwhile."""
+    with transaction.atomic():
+        store, created = Store.objects.get_or_create(subdomain=subdomain)
+    if not created:
+        connect_check_allowed(subdomain=subdomain, operator=operator)
+    return store, created
+
+
+def _webhook_register(client: StoreClient, *, store: Store, secret: str):
+    """Register Storedesk's webhook at the store (no transaction open: a network call)."""
+    try:
+        webhook = client.post(
+            "webhooks/",
+            {
+                "name": WEBHOOK_NAME,
+                "target": webhook_target(store),
+                "events": WEBHOOK_EVENTS,
+                "api_version": settings.STOREAPI_API_VERSION,
+                "secret_key": secret,
+            },
+        )
+    except StoreAPIError as exc:
+        raise _explain(exc, what="register its webhooks") from None
+    return webhook.get("id") if isinstance(webhook, dict) else None
+
+
+@sensitive_variables("access_token", "refresh_token", "secret")
+def _store_connection_save(
+    *,
+    store_id: int,
+    operator,
+    info: dict,
+    access_token: str,
+    refresh_token: str,
+    expires_at,
+    scopes: str,
+    secret: str,
+    method: str,
+) -> Store:
+    """Save the credentials and make the operator an owner, in one short transaction."""
+    with transaction.atomic():
+        store = Store.objects.select_for_update().get(pk=store_id)
+        connect_check_allowed(subdomain=store.subdomain, operator=operator)
+        store.name = info["name"] or store.name or store.subdomain
+        store.currency = info["currency"] or store.currency
+        store.timezone = info["timezone"]
+        store.scopes = scopes
+        store.set_tokens(access_token=access_token, refresh_token=refresh_token, expires_at=expires_at)
+        store.set_webhook_secret(secret)
+        store.mark_connected(operator=operator)
+        store.save()
+        Membership.objects.get_or_create(operator=operator, store=store, defaults={"role": Role.OWNER})
+        signals.store_connected.send(sender=Store, store=store, operator=operator, method=method)
+    return store
+
+
+def _store_row_forget(store: Store) -> None:
+    """Remove the row this connect created, if nothing was saved in it after all."""
+    Store.objects.filter(
+        pk=store.pk, status=Store.Status.DISCONNECTED, access_token_encrypted="", memberships__isnull=True
+    ).delete()
 
 
 # --- webhooks at the store -----------------------------------------------------------------

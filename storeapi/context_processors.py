@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from .models import Membership
+from .access import request_memberships
 
 
 def operator_stores(request):
@@ -8,4 +8,6 @@ def operator_stores(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"my_memberships": SimpleLazyObject(lambda: list(Membership.objects.for_operator(user)))}
+    if not user.is_authenticated:
+        return {"my_memberships": []}
+    return {"my_memberships": SimpleLazyObject(lambda: request_memberships(request))}

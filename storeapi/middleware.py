@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from .freshness import freshness_scope
 
 # Sent by the Refresh control through htmx; `?refresh=1` does the same without JavaScript.
@@ -13,12 +15,14 @@ def asks_for_fresh_data(request) -> bool:
 
 
 class ReadFreshnessMiddleware:
-    """Opens the request's Freshness record (storeapi.freshness) around the view."""
+    """Opens the request's Freshness record (storeapi.freshness) around the view, with
+    the request's budget of waiting for stores."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with freshness_scope(wants_fresh=asks_for_fresh_data(request)) as scope:
+        wait = settings.STOREAPI_PAGE_WAIT_SECONDS
+        with freshness_scope(wants_fresh=asks_for_fresh_data(request), wait_seconds=wait) as scope:
             request.freshness = scope
             return self.get_response(request)

@@ -7,6 +7,7 @@ subdomain, never to a host taken from a request.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import logging
 from datetime import timedelta
@@ -19,6 +20,7 @@ from oauthlib.oauth2 import OAuth2Error
 from redis.exceptions import LockError
 from requests_oauthlib import OAuth2Session
 
+from . import crypto
 from .domains import store_base_url
 from .errors import StoreUnavailable
 from .http import shared_session
@@ -90,8 +92,10 @@ def oauth_session(**kwargs) -> OAuth2Session:
 def refresh_access_token(store, *, used_ciphertext: str) -> bool:
     """Swap the store's refresh token for a new access token, once across processes.
 
-    `used_ciphertext` is the encrypted access token the failed request used: if it has
-    changed meanwhile, another process refreshed already and this one just reloads.
+    `used_ciphertext` is the encrypted access token the failed request used: if the
+    token saved now is another one, another process refreshed already and this one just
+    reloads. What the ciphertexts hold is compared, not the ciphertexts: a key rotation
+    (`rotate_token_keys`) re-encrypts the same token into a new ciphertext.
     Returns whether a fresh access token is now saved.
     """
     lock = shared_redis().lock(f"storeapi:refresh:{store.pk}", timeout=60, blocking_timeout=60)
@@ -106,10 +110,23 @@ def refresh_access_token(store, *, used_ciphertext: str) -> bool:
             lock.release()
 
 
+@sensitive_variables("saved", "used")
+def _another_token_saved(saved_ciphertext: str, used_ciphertext: str) -> bool:
+    if not saved_ciphertext or saved_ciphertext == used_ciphertext:
+        return False
+    try:
+        saved, used = crypto.decrypt(saved_ciphertext), crypto.decrypt(used_ciphertext)
+    except crypto.DecryptionError:
+        # This process decrypted the used token moments ago, so this should not happen;
+        # when it does, refreshing is the way to a token that works.
+        return False
+    return not hmac.compare_digest(saved.encode(), used.encode())
+
+
 @sensitive_variables("refresh_token", "token")
 def _refresh_locked(store, *, used_ciphertext: str) -> bool:
     store.refresh_from_db()
-    if store.access_token_encrypted and store.access_token_encrypted != used_ciphertext:
+    if _another_token_saved(store.access_token_encrypted, used_ciphertext):
         return True
     refresh_token = store.refresh_token()
     if not refresh_token or not settings.STOREAPI_CLIENT_ID:

@@ -18,7 +18,10 @@ BULK_ACTIVE_MS, one slot in `bulk_every` is set aside for bulk however many page
 queue (the slot after every `bulk_every - 1` interactive reservations is skipped by
 them and recorded for bulk). Over any stretch of time the store still sees at most
 `rate` requests per second: the set-aside slot is one of the regular slots, never an
-extra one. A set-aside slot that no bulk caller takes in time is lost, not reused.
+extra one, and is used at its own time or not at all (a set-aside slot that no bulk
+caller takes in time is lost, not reused late), so with `interactive_burst` the store
+sees at most one request more than its rate in any second: what the platform's token
+bucket allows.
 
 A 429 from the store holds everyone back until its `Retry-After` has passed.
 """
@@ -88,11 +91,10 @@ while true do
   if not head then break end
   redis.call('LPOP', KEYS[4])
   head = tonumber(head)
-  if head + interval >= now then
-    local wait = head - now
-    if wait < 0 then wait = 0 end
-    return {1, wait}
+  if head >= now then
+    return {1, head - now}
   end
+  -- a set-aside slot already past is lost: sending late would crowd the next slot
 end
 local wait = tat - now
 if wait > 0 then

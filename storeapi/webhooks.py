@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -99,33 +100,55 @@ def webhook_accept(*, store: Store, body: bytes, signature: str) -> tuple[Webhoo
         return WebhookEvent.objects.get(store=store, event_id=str(event_id)), False
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     read_cache.changed(store.pk, webhook_changes(event_type, data), own=False)
+    webhook_object_keep(store=store, event_type=event_type, data=data, api_version=payload.get("api_version"))
     return event, True
+
+
+def _object_id(value) -> str | None:
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+        return str(value)
+    return None
+
+
+def _object_path(event_type: str, data: dict) -> str | None:
+    """The Admin API path of the object an event is about (`orders/1042/`), if any."""
+    kind = event_type.split(".", 1)[0]
+    resource = _RESOURCES.get(kind)
+    if resource is None or resource == "exports":
+        return None
+    object_id = _object_id(data.get("number" if kind == "order" else "id"))
+    return f"{resource}/{object_id}/" if object_id else None
 
 
 def webhook_changes(event_type: str, data: dict) -> list[str]:
     """What an event makes stale in the shared read cache (storeapi.cache): the object
-    and its resource's lists, and the objects whose pages show it (an order's customer,
-    a ticket's order and requester). A ticket comment or an order note written at the
-    store arrives as `ticket.updated` / `order.updated` of its ticket or order."""
+    and its resource's lists, and an order's customer (their order count and total). A
+    ticket comment or an order note written at the store arrives as `ticket.updated` /
+    `order.updated` of its ticket or order."""
     kind = event_type.split(".", 1)[0]
     resource = _RESOURCES.get(kind)
     if resource is None:
         return []
-
-    def object_id(value) -> str | None:
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-            return str(value)
-        return None
-
-    key = "number" if kind == "order" else "id"
-    changes = read_cache.change_dependencies(resource, object_id(data.get(key)))
-    related = []
+    changes = read_cache.change_dependencies(
+        resource, _object_id(data.get("number" if kind == "order" else "id")), data
+    )
     if kind == "order" and isinstance(data.get("user"), dict):
-        related.append(("users", object_id(data["user"].get("id"))))
-    if kind == "ticket":
-        related += [("orders", object_id(data.get("order"))), ("users", object_id(data.get("requester")))]
-    changes += [f"obj:{res}:{oid}" for res, oid in related if oid is not None]
+        customer = _object_id(data["user"].get("id"))
+        if customer is not None:
+            changes.append(f"obj:users:{customer}")
     return changes
+
+
+def webhook_object_keep(*, store: Store, event_type: str, data: dict, api_version) -> bool:
+    """An event's `data` is the object as the Admin API shows it (same version): keep it
+    as the cached answer for the object's own path, so that no operator's next view has
+    to ask the store for what the store just told us. Kept only when at least as new as
+    the answer already cached (deliveries can arrive late or out of order)."""
+    path = _object_path(event_type, data)
+    current = api_version == settings.STOREAPI_API_VERSION and event_type.endswith((".created", ".updated"))
+    if path is None or not current:
+        return False
+    return read_cache.keep_newer(store.pk, path, data)
 
 
 def webhook_event_process(*, event_id: int) -> bool:

@@ -98,6 +98,8 @@ class WorkerProcess:
                 "-A",
                 "config",
                 "worker",
+                "--include",
+                "tests.celery_coverage",
                 "-Q",
                 QUEUE,
                 "-c",
@@ -138,10 +140,13 @@ class WorkerProcess:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        """SIGTERM the worker (SIGKILL if it lingers), and remove its log."""
+        """SIGTERM the worker (SIGKILL if it lingers), and remove its log.
+
+        Only the main process gets the signal: its warm shutdown closes the pool, whose
+        children then exit on their own (and so save their coverage data, `make test`)."""
         if self.process is not None and self.process.poll() is None:
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.kill(self.process.pid, signal.SIGTERM)
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()

@@ -41,6 +41,9 @@ class RefundForm(forms.Form):
     )
     send_refund_notification = forms.BooleanField(label="E-mail the customer", required=False)
     confirmed_amount = forms.DecimalField(required=False, widget=forms.HiddenInput, decimal_places=2, max_digits=14)
+    # Given with each calculation and carried by its confirmation: confirming twice (a
+    # double click, a retried request) refunds once (dashboard.services.orders.order_refund).
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, order: dict, **kwargs):
         super().__init__(*args, **kwargs)

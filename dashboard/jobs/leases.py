@@ -1,9 +1,10 @@
-"""Who holds a part: the lease's holder (host:pid) and whether a lease still counts.
+"""Who holds a part or an assembly: the holder (host:pid) and whether a lease still counts.
 
 A part runs under a lease in the database (`JobPart.lease_owner`, `lease_until`),
-taken and renewed by the runner. A lease counts while it has not run out and its
-holder's process is alive; the sweep and a second copy of a task may take over one
-that does not.
+taken and renewed by the runner; an export's assembly under a claim of the same kind
+(`Job.assembly_owner`, `assembly_until`, see `assembly`). A lease counts while it has
+not run out and its holder's process is alive; the sweep and a second copy of a task
+may take over one that does not.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ def holder_alive(holder: str) -> bool:
         return True
 
 
+def held(owner: str, until, now) -> bool:
+    """Whether a lease taken by `owner` that runs `until` still counts at `now`."""
+    return bool(owner) and until is not None and until > now and holder_alive(owner)
+
+
 def lease_live(part: JobPart, now) -> bool:
-    return (
-        bool(part.lease_owner)
-        and part.lease_until is not None
-        and part.lease_until > now
-        and (holder_alive(part.lease_owner))
-    )
+    return held(part.lease_owner, part.lease_until, now)

@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from ..models import Job, JobPart
-from .leases import lease_live
+from .leases import held, lease_live
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ def jobs_sweep(*, enqueue_part: Callable[..., None], enqueue_assembly: Callable[
     """Find work whose task message was lost (Redis restarted, a worker killed) and
     enqueue it again with `enqueue_part(part=...)` and `enqueue_assembly(job_id=...)`
     (`dashboard.tasks` passes its own). Extra messages are harmless: a part runs under
-    its lease."""
+    its lease, an assembly under its claim; an export whose assembly's claim is alive
+    is left alone (one whose assembler died is assembled again)."""
     now = timezone.now()
     result = SweepResult()
     stale_enqueue = now - timedelta(seconds=settings.JOB_REQUEUE_AFTER_SECONDS)
@@ -46,6 +47,8 @@ def jobs_sweep(*, enqueue_part: Callable[..., None], enqueue_assembly: Callable[
         enqueue_part(part=part)
         result.requeued_parts += 1
     for job in Job.objects.filter(status=Job.Status.RUNNING, kind=Job.Kind.EXPORT, file=""):
+        if held(job.assembly_owner, job.assembly_until, now):
+            continue  # being assembled: its claim is alive
         if not job.parts.exclude(status=JobPart.Status.DONE).exists():
             enqueue_assembly(job_id=job.pk)
             result.assemblies += 1

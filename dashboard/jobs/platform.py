@@ -9,6 +9,11 @@ PLATFORM_EXPORT_MAX_OBJECTS rows: a chunk that comes back full is cut back out o
 file, split in two halves and asked again. The chunk list and what is done live in
 `JobPart.platform_state`, saved with the byte offset, so a killed worker resumes the
 same way as a walked export.
+
+Waiting for the platform is not a failure (the part's attempts start over at every
+poll), so it is bounded by time instead: a chunk whose file the platform has not made
+PLATFORM_EXPORT_DEADLINE_SECONDS after it was asked for fails the job, saying so
+(`PlatformTooSlow`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from storeapi.client import StoreClient
 from storeapi.downloads import open_signed_download
@@ -30,6 +36,10 @@ PLATFORM_TYPES = {Job.Resource.ORDERS: "order_list", Job.Resource.ORDER_LINES: "
 _MONEY_PREFIXES = ("total_", "price_", "shipping_incl_tax", "shipping_excl_tax", "amount", "unit_")
 _INT_COLUMNS = {"quantity", "line_id", "customer_id"}
 _DATE_COLUMNS = {"date_placed", "created_at", "date_joined", "date_created"}
+
+
+class PlatformTooSlow(Exception):
+    """The platform did not make an export's file before the deadline."""
 
 
 def platform_columns(header: list[str]) -> list[cols.Column]:
@@ -95,9 +105,11 @@ def run_chunks(part: JobPart, client: StoreClient, out, save, retry_later) -> No
                 "exports/", {"type": PLATFORM_TYPES[job.resource], "date_from": chunk["from"], "date_to": chunk["to"]}
             )
             chunk["id"] = created["id"]
+            chunk["asked_at"] = timezone.now().isoformat()
             save(platform_state=state)
         export = client.get(f"exports/{chunk['id']}/")
         if export.get("status") != "available":
+            check_deadline(chunk, export, save=lambda: save(platform_state=state))
             retry_later(settings.PLATFORM_EXPORT_POLL_SECONDS)
         url = client.get(f"exports/{chunk['id']}/download/")["url"]
         reader = csv.reader(open_signed_download(url, store=part.store))
@@ -132,3 +144,29 @@ def offset_before(state: dict) -> int:
     """The byte offset where the first unfinished chunk starts."""
     done = [c["end_offset"] for c in state["chunks"] if c.get("done")]
     return done[-1] if done else 0
+
+
+def check_deadline(chunk: dict, export: dict, *, save) -> None:
+    """Raise PlatformTooSlow once the chunk's file is overdue. A chunk asked for before
+    its time was recorded (a job that was running during an upgrade) starts its clock
+    now (`save()` records it)."""
+    now = timezone.now()
+    if not chunk.get("asked_at"):
+        chunk["asked_at"] = now.isoformat()
+        save()
+    waited = now - datetime.fromisoformat(chunk["asked_at"])
+    deadline = settings.PLATFORM_EXPORT_DEADLINE_SECONDS
+    if waited.total_seconds() >= deadline:
+        status = str(export.get("status") or "unknown")[:40]
+        raise PlatformTooSlow(
+            f"the platform did not produce its export file in time (export {chunk['id']} was still "
+            f"'{status}' after {_duration(deadline)}). Try again later, or let Storedesk walk the orders."
+        )
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"

@@ -36,6 +36,7 @@ from ..models import Job, JobPart
 from .bulk import bulk_finish, bulk_items
 from .exports import export_pages
 from .leases import lease_holder, lease_live
+from .platform import PlatformTooSlow
 from .resources import required_perm
 from .workfiles import remove_work_if_ended
 
@@ -171,6 +172,9 @@ def part_run(*, part_id: int, on_page=None, enqueue_assembly: Callable[..., None
             bulk_items(part, client, save)
     except PermissionError as exc:
         job_fail(job_id=part.job_id, part=part, message=str(exc))
+        return "failed"
+    except PlatformTooSlow as exc:
+        job_fail(job_id=part.job_id, part=part, message=f"{part.store.display_name}: {exc}")
         return "failed"
     except RetryLater:
         # Waiting for the platform is not a failure: the attempts start over.

@@ -31,8 +31,20 @@ def job_for_operator(*, operator, job_id) -> Job:
     return job
 
 
+def job_for_member(*, operator, job_id) -> Job:
+    """The operator's own job while they are still a member of every store in it, or
+    404: a member removed from one of its stores gets the answer a stranger gets. The
+    job's page, its status partial and its failures report go through this (they show
+    what the job did in those stores); the download checks the same."""
+    job = job_for_operator(operator=operator, job_id=job_id)
+    if not job_download_allowed(job=job, operator=operator):
+        raise Http404("No such job.")
+    return job
+
+
 def job_download_allowed(*, job: Job, operator) -> bool:
-    """The owner, still a member of every store in the job."""
+    """The owner, still a member of every store in the job (who may download its file
+    and see what it did)."""
     store_ids = {p.store_id for p in job.parts.all()}
     member_of = set(
         Membership.objects.filter(operator=operator, store_id__in=store_ids).values_list("store", flat=True)

@@ -8,6 +8,11 @@ those into the final CSV or XLSX (xlsxwriter's constant-memory mode).
 Formula injection: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
 return is prefixed with a single quote in both formats (OWASP's advice), and XLSX
 cells are always written as strings or numbers, never as formulas or URLs.
+
+An XLSX sheet holds 1,048,576 rows; XlsxWriter drops a cell past that (it returns -1)
+and the row would be lost without a word. Rows past a sheet's capacity go on a new
+sheet with the same header ("Orders", "Orders (2)", ...), and a cell XlsxWriter
+refuses for any other reason stops the export rather than lose it.
 """
 
 from __future__ import annotations
@@ -117,37 +122,75 @@ def write_csv(path: Path, columns: list[Column], rows: Iterable[list]) -> int:
     return count
 
 
+# Data rows one XLSX sheet holds: Excel's 1,048,576 rows less the header row. A module
+# constant so that a test can lower it rather than write a million rows.
+XLSX_ROWS_PER_SHEET = 1_048_575
+# XlsxWriter's answer for a cell outside the sheet (the cell is not written).
+_OUT_OF_RANGE = -1
+
+
+class XlsxCellRefused(Exception):
+    """XlsxWriter did not write a cell: the file would lack it."""
+
+
+def xlsx_sheet_name(base: str, number: int) -> str:
+    """The name of the `number`th sheet: "Orders", "Orders (2)", ... (Excel allows 31 characters)."""
+    if number == 1:
+        return base[:31]
+    suffix = f" ({number})"
+    return base[: 31 - len(suffix)] + suffix
+
+
 def write_xlsx(path: Path, columns: list[Column], rows: Iterable[list], *, sheet: str = "Export") -> int:
+    """A header row, then the rows; past XLSX_ROWS_PER_SHEET rows on a sheet, on the
+    next sheet under the same header. Returns the rows written (all of them)."""
     workbook = xlsxwriter.Workbook(
         str(path),
         {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
     )
     try:
-        worksheet = workbook.add_worksheet(sheet[:31])
         bold = workbook.add_format({"bold": True})
         money = workbook.add_format({"num_format": "0.00"})
         when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        for col, column in enumerate(columns):
-            worksheet.write_string(0, col, column.label, bold)
-            worksheet.set_column(col, col, 20 if column.type == DATETIME else 14)
-        count = 0
-        for count, row in enumerate(rows, start=1):
+
+        def new_sheet(number: int):
+            worksheet = workbook.add_worksheet(xlsx_sheet_name(sheet, number))
+            for col, column in enumerate(columns):
+                worksheet.write_string(0, col, column.label, bold)
+                worksheet.set_column(col, col, 20 if column.type == DATETIME else 14)
+            return worksheet
+
+        sheets = 1
+        worksheet = new_sheet(sheets)
+        count = line = 0
+        for row in rows:
+            if line == XLSX_ROWS_PER_SHEET:
+                sheets += 1
+                worksheet = new_sheet(sheets)
+                line = 0
+            line += 1
+            count += 1
             for col, (column, value) in enumerate(zip(columns, row, strict=True)):
                 if value is None or value == "":
                     continue
-                if column.type == MONEY:
-                    worksheet.write_number(count, col, float(Decimal(value)), money)
-                elif column.type == INT:
-                    worksheet.write_number(count, col, int(value))
-                elif column.type == BOOL:
-                    worksheet.write_boolean(count, col, bool(value))
-                elif column.type == DATETIME:
-                    try:
-                        worksheet.write_datetime(count, col, datetime.strptime(value, "%Y-%m-%d %H:%M:%S"), when)
-                    except ValueError:
-                        worksheet.write_string(count, col, neutralise(str(value)))
-                else:
-                    worksheet.write_string(count, col, neutralise(str(value)))
+                if _write_cell(worksheet, line, col, column, value, money=money, when=when) == _OUT_OF_RANGE:
+                    raise XlsxCellRefused(f"Row {count} did not fit on sheet {worksheet.name}.")
     finally:
         workbook.close()
     return count
+
+
+def _write_cell(worksheet, line: int, col: int, column: Column, value, *, money, when) -> int:
+    """Write one typed cell; XlsxWriter's answer (0 when written)."""
+    if column.type == MONEY:
+        return worksheet.write_number(line, col, float(Decimal(value)), money)
+    if column.type == INT:
+        return worksheet.write_number(line, col, int(value))
+    if column.type == BOOL:
+        return worksheet.write_boolean(line, col, bool(value))
+    if column.type == DATETIME:
+        try:
+            return worksheet.write_datetime(line, col, datetime.strptime(value, "%Y-%m-%d %H:%M:%S"), when)
+        except ValueError:
+            pass
+    return worksheet.write_string(line, col, neutralise(str(value)))

@@ -1,5 +1,6 @@
 from .audit import AuditEntry
 from .jobs import Job, JobItem, JobPart
 from .phone_orders import PhoneOrder
+from .refunds import OrderRefund
 
-__all__ = ["AuditEntry", "Job", "JobItem", "JobPart", "PhoneOrder"]
+__all__ = ["AuditEntry", "Job", "JobItem", "JobPart", "OrderRefund", "PhoneOrder"]

@@ -79,6 +79,12 @@ class Job(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     # When the "your job finished" notice was shown.
     notified_at = models.DateTimeField(null=True, blank=True)
+    # Exports: the assembly building the file right now (dashboard.jobs.assembly). Its
+    # holder (host:pid), this claim's own id (two assemblies in one process differ),
+    # and until when it counts unless renewed; a dead or lapsed claim is taken over.
+    assembly_owner = models.CharField(max_length=200, blank=True)
+    assembly_claim = models.UUIDField(null=True, blank=True)
+    assembly_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

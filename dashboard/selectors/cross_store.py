@@ -37,10 +37,18 @@ MAX_WORKERS = 8
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
-def operator_stores(*, operator, perm: Perm) -> list:
+def operator_memberships(*, operator) -> list:
+    """The operator's memberships with their stores, in one query."""
+    return list(Membership.objects.for_operator(operator))
+
+
+def operator_stores(*, operator, perm: Perm, memberships: list | None = None) -> list:
     """The operator's stores where their role allows `perm` (connected or not): the
-    stores the all-stores pages, search and exports may cover."""
-    return [m.store for m in Membership.objects.for_operator(operator) if m.allows(perm)]
+    stores the all-stores pages, search and exports may cover. `memberships`: the
+    operator's, when already loaded (operator_memberships)."""
+    if memberships is None:
+        memberships = operator_memberships(operator=operator)
+    return [m.store for m in memberships if m.allows(perm)]
 
 
 def split_connected(stores) -> tuple[list, list]:
@@ -174,7 +182,14 @@ def merged_list_page(
         store_cursor, _skip = state[store.subdomain]
         return StoreClient.for_store(store).list_page(path, params, cursor=store_cursor, cached=True)
 
-    pages, failures = stores_fan_out(stores=active, call=fetch)
+    # What the shared cache can show is taken here; only the other stores are asked, at once.
+    pages: dict[int, Page] = {}
+    for store in active:
+        cached = StoreClient.for_store(store).cached_list_page(path, params, cursor=state[store.subdomain][0])
+        if cached is not None:
+            pages[store.pk] = cached
+    fetched, failures = stores_fan_out(stores=[s for s in active if s.pk not in pages], call=fetch)
+    pages.update(fetched)
     windows: dict[str, list[dict]] = {}
     by_sub = {s.subdomain: s for s in active}
     for store in active:

@@ -4,6 +4,8 @@ what the operator should be told (marked as seen by
 
 from __future__ import annotations
 
+import uuid
+
 from storeapi.client import StoreClient
 
 from ..models import PhoneOrder
@@ -33,6 +35,16 @@ def phone_order_for(*, store, number: str) -> PhoneOrder | None:
         .select_related("operator")
         .first()
     )
+
+
+def phone_order_by_key(*, operator, store, key) -> PhoneOrder | None:
+    """The operator's submission of the new-order form with this key in this store, if
+    any (how a second submission learns what became of the first)."""
+    try:
+        key = uuid.UUID(str(key))
+    except ValueError:
+        return None
+    return PhoneOrder.objects.filter(key=key, store=store, operator=operator).first()
 
 
 def phone_order_notices(*, operator) -> dict:

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
 from storeapi.client import StoreClient
-from storeapi.errors import UnexpectedResponse
+from storeapi.errors import (
+    InvalidRequest,
+    MissingScope,
+    NotFound,
+    RateLimited,
+    StoreAPIError,
+    StoreNotConnected,
+    TokenRevoked,
+    UnexpectedResponse,
+)
 
 from ..audit import audit_record
+from ..models import OrderRefund
 from ..selectors.orders import order_get
 
 
@@ -113,9 +128,9 @@ def refund_amount(calculation: dict) -> Decimal:
     """The total the store will refund: what the calculation takes from the payments.
     Zero when no payment can be refunded (nothing captured yet)."""
     total = Decimal("0")
-    for transaction in calculation.get("transactions") or []:
+    for payment in calculation.get("transactions") or []:
         try:
-            total += Decimal(str(transaction.get("amount") or "0"))
+            total += Decimal(str(payment.get("amount") or "0"))
         except (InvalidOperation, AttributeError):
             continue
     return total
@@ -132,30 +147,146 @@ class RefundAmountChanged(Exception):
         super().__init__(f"The refund amount is now {self.amount}, not the amount confirmed.")
 
 
+class RefundInProgress(Exception):
+    """Another confirmation with the same key is at the store right now."""
+
+    def __init__(self, refund: OrderRefund):
+        super().__init__("This refund is being made.")
+        self.refund = refund
+
+
+class RefundOutcomeUnknown(Exception):
+    """The store's answer to this confirmation was lost: the refund may have been made."""
+
+    def __init__(self, refund: OrderRefund):
+        super().__init__(
+            "The store did not answer this refund, so it may have been made. Look at the order's payments "
+            "before refunding again."
+        )
+        self.refund = refund
+
+
+class RefundKeyConflict(Exception):
+    """The confirmation's key belongs to another refund (a copied or edited form)."""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund: OrderRefund
+    made_now: bool  # False: an earlier confirmation with the same key made it
+
+
+# A confirmation still "being refunded" after this long was left by a request that died
+# before it recorded the store's answer (a refund call lasts seconds, bounded by timeouts).
+STALE_REFUND = timedelta(minutes=2)
+
+
+def _refund_request(lines: dict[int, int], refund_shipping: bool, restock: str) -> dict:
+    """What a confirmation asks for, as stored with its key (JSON: string keys)."""
+    return {
+        "lines": {str(line_id): quantity for line_id, quantity in lines.items() if quantity},
+        "refund_shipping": bool(refund_shipping),
+        "restock": restock,
+    }
+
+
+def _refund_claim(*, key, store, number: str, operator, request: dict, amount) -> tuple[OrderRefund, bool]:
+    """Take the key for this refund (True), or the refund that already holds it (False)."""
+    for _ in range(2):  # the holder may give the key back between our two looks
+        try:
+            with transaction.atomic():
+                refund = OrderRefund.objects.create(
+                    key=key,
+                    store=store,
+                    order_number=number,
+                    operator=operator,
+                    operator_email=getattr(operator, "email", "") or "",
+                    request=request,
+                    amount=amount,
+                    currency=store.currency,
+                )
+            return refund, True
+        except IntegrityError:
+            existing = OrderRefund.objects.filter(key=key).first()
+            if existing is None:
+                continue
+            if existing.store_id != store.pk or existing.order_number != number or existing.request != request:
+                raise RefundKeyConflict(
+                    "This confirmation does not match the refund it was made for. Nothing was refunded: "
+                    "calculate the refund again."
+                ) from None
+            return existing, False
+    raise RefundKeyConflict("This confirmation is in use by another request. Nothing was refunded: try again.")
+
+
+def _refund_earlier(refund: OrderRefund) -> RefundResult:
+    """The answer to a confirmation whose key an earlier one took (no request to the store)."""
+    if refund.state == OrderRefund.State.REFUNDED:
+        return RefundResult(refund=refund, made_now=False)
+    if refund.state == OrderRefund.State.PENDING:
+        if refund.created_at > timezone.now() - STALE_REFUND:
+            raise RefundInProgress(refund)
+        OrderRefund.objects.filter(pk=refund.pk, state=OrderRefund.State.PENDING).update(
+            state=OrderRefund.State.UNKNOWN,
+            error="The confirmation was interrupted before the store's answer was recorded.",
+            finished_at=timezone.now(),
+        )
+        refund.refresh_from_db()
+        if refund.state == OrderRefund.State.REFUNDED:  # it finished after all
+            return RefundResult(refund=refund, made_now=False)
+    raise RefundOutcomeUnknown(refund)
+
+
+def _refund_release(refund: OrderRefund) -> None:
+    """Nothing was refunded for sure: give the key back (confirming again asks anew)."""
+    OrderRefund.objects.filter(pk=refund.pk, state=OrderRefund.State.PENDING).delete()
+
+
+def _refund_surely_not_made(error: StoreAPIError) -> bool:
+    """The store refused the request or never got it (a 4xx answer, a 429, not sent).
+    No answer, a 5xx or an answer we could not read may hide a refund that was made."""
+    return isinstance(error, InvalidRequest | NotFound | MissingScope | TokenRevoked | RateLimited | StoreNotConnected)
+
+
 def order_refund(
     *,
     operator,
     store,
     number: str,
+    key,
     lines: dict[int, int],
     refund_shipping: bool,
     restock: str,
     confirmed_amount: Decimal | None,
     note: str = "",
     notify: bool = False,
-) -> dict:
+) -> RefundResult:
     """Refund these lines (and shipping), to the payments the store names, if the store
     still computes `confirmed_amount`, the amount the operator saw and confirmed.
 
-    The store is asked again right before refunding: the order may have changed since
-    the operator's calculation (another refund, a capture). A different amount raises
-    RefundAmountChanged and nothing is refunded; money moves only as confirmed."""
-    calculation = order_refund_calculate(
-        store=store, number=number, lines=lines, refund_shipping=refund_shipping, restock=restock
+    Once per `key` (the confirmation form's idempotency key): the key is taken in the
+    database before the store is asked, so a second confirmation of the same form is
+    answered with the first one's result (RefundInProgress while it is at the store)
+    and never refunds again. The store is asked again right before refunding: the order
+    may have changed since the operator's calculation (another refund, a capture). A
+    different amount raises RefundAmountChanged and nothing is refunded; money moves
+    only as confirmed."""
+    request = _refund_request(lines, refund_shipping, restock)
+    refund, claimed = _refund_claim(
+        key=key, store=store, number=number, operator=operator, request=request, amount=confirmed_amount or 0
     )
-    amount = refund_amount(calculation)
-    if amount <= 0 or confirmed_amount is None or Decimal(confirmed_amount) != amount:
-        raise RefundAmountChanged(calculation)
+    if not claimed:
+        return _refund_earlier(refund)
+    try:
+        calculation = order_refund_calculate(
+            store=store, number=number, lines=lines, refund_shipping=refund_shipping, restock=restock
+        )
+        amount = refund_amount(calculation)
+        if amount <= 0 or confirmed_amount is None or Decimal(confirmed_amount) != amount:
+            raise RefundAmountChanged(calculation)
+    except BaseException:
+        _refund_release(refund)  # nothing was sent to refund
+        raise
     body = _refund_body(lines, refund_shipping, restock)
     body["transactions"] = [
         {"id": t["id"], "amount": str(t.get("amount"))}
@@ -165,23 +296,44 @@ def order_refund(
     body["send_refund_notification"] = notify
     if note:
         body["note"] = note
-    refund = _client(store).post(f"orders/{number}/refund/", body)
+    try:
+        answer = _client(store).post(f"orders/{number}/refund/", body)
+    except StoreAPIError as error:
+        if _refund_surely_not_made(error):
+            _refund_release(refund)
+            raise
+        refund.state = OrderRefund.State.UNKNOWN
+        refund.error = error.user_message[:1000]
+        refund.finished_at = timezone.now()
+        refund.save(update_fields=["state", "error", "finished_at"])
+        raise RefundOutcomeUnknown(refund) from error
+    # (A request killed right here leaves the key "being refunded"; after STALE_REFUND a
+    # confirmation says the outcome is unknown rather than refunding again.)
     currency = calculation.get("currency") or store.currency
-    audit_record(
-        operator=operator,
-        store=store,
-        action="order.refunded",
-        object_type="order",
-        object_id=number,
-        summary=f"Refunded {amount} {currency} on order #{number}",
-        details={
-            "amount": str(amount),
-            "currency": currency,
-            "lines": {str(k): v for k, v in lines.items() if v},
-            "refund_shipping": refund_shipping,
-            "restock": restock,
-            "refund_id": refund.get("id") if isinstance(refund, dict) else None,
-            "note": note[:2000],
-        },
-    )
-    return refund
+    refund_id = answer.get("id") if isinstance(answer, dict) else None
+    with transaction.atomic():
+        refund.state = OrderRefund.State.REFUNDED
+        refund.amount = amount
+        refund.currency = currency
+        refund.refund_id = str(refund_id or "")[:64]
+        refund.finished_at = timezone.now()
+        refund.save(update_fields=["state", "amount", "currency", "refund_id", "finished_at"])
+        audit_record(
+            operator=operator,
+            store=store,
+            action="order.refunded",
+            object_type="order",
+            object_id=number,
+            summary=f"Refunded {amount} {currency} on order #{number}",
+            details={
+                "amount": str(amount),
+                "currency": currency,
+                "lines": {str(k): v for k, v in lines.items() if v},
+                "refund_shipping": refund_shipping,
+                "restock": restock,
+                "refund_id": refund_id,
+                "note": note[:2000],
+                "key": str(key),
+            },
+        )
+    return RefundResult(refund=refund, made_now=True)

@@ -8,9 +8,11 @@ Placing an order is idempotent per form: the `PhoneOrder` row is reserved under 
 form's key first (a unique constraint), then the store is asked, then the answer is
 recorded. A second submission of the same form (a double click, a browser retry)
 finds the row and gets the same order back; one that arrives while the first is still
-being placed waits for it. When the store's answer is lost (a timeout after the request
-was sent), the order may exist: it is looked for among the customer's orders, by the
-key Storedesk put in the order's metadata, before anything is sent again.
+being placed is answered at once with that (`PhoneOrderInProgress`: the page then
+polls the first one's state, `phone_order_by_key`), never held in a web thread. When
+the store's answer is lost (a timeout after the request was sent), the order may
+exist: it is looked for among the customer's orders, by the key Storedesk put in the
+order's metadata, before anything is sent again.
 
 A payment link's outcome comes back to `/payments/return/<token>/`; whatever that POST
 says, the order is read again from the store's API and only what the API shows is
@@ -20,7 +22,6 @@ recorded (`phone_order_payment_verify`).
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -46,8 +47,6 @@ from ..selectors.orders import order_get
 
 logger = logging.getLogger(__name__)
 
-# How long a second submission waits for the first one to finish placing the order.
-WAIT_FOR_FIRST_SECONDS = 10.0
 # A reservation older than this was left by a request that died: its order may exist.
 STALE_RESERVATION = timedelta(minutes=2)
 METADATA_KEY = "storedesk_key"
@@ -173,12 +172,12 @@ def _retake(phone_order: PhoneOrder, *, draft: OrderDraft, from_states) -> bool:
     return bool(taken)
 
 
-def _wait_for_first(phone_order: PhoneOrder) -> PhoneOrder:
-    deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
-    while phone_order.state == PhoneOrder.State.RESERVED and time.monotonic() < deadline:
-        time.sleep(0.2)
-        phone_order.refresh_from_db()
-    return phone_order
+def phone_order_being_placed(phone_order: PhoneOrder) -> bool:
+    """Whether a request is still placing this order: reserved, and recently (an older
+    reservation was left by a request that died, and its order may exist)."""
+    return (
+        phone_order.state == PhoneOrder.State.RESERVED and timezone.now() - phone_order.updated_at < STALE_RESERVATION
+    )
 
 
 def phone_order_place(*, operator, store, key: uuid.UUID, draft: OrderDraft) -> PhoneOrder:
@@ -192,14 +191,14 @@ def phone_order_place(*, operator, store, key: uuid.UUID, draft: OrderDraft) -> 
     phone_order, fresh = _reserve(operator=operator, store=store, key=key, draft=draft)
     if not fresh:
         if phone_order.state == PhoneOrder.State.RESERVED:
-            phone_order = _wait_for_first(phone_order)
-            if phone_order.state == PhoneOrder.State.RESERVED:
-                if timezone.now() - phone_order.updated_at < STALE_RESERVATION:
-                    raise PhoneOrderInProgress(phone_order)
-                PhoneOrder.objects.filter(pk=phone_order.pk, state=PhoneOrder.State.RESERVED).update(
-                    state=PhoneOrder.State.UNKNOWN
-                )
-                phone_order.refresh_from_db()
+            # The first submission is still waiting for the store: say so now (the page
+            # polls its state) rather than hold this web thread until it is done.
+            if phone_order_being_placed(phone_order):
+                raise PhoneOrderInProgress(phone_order)
+            PhoneOrder.objects.filter(pk=phone_order.pk, state=PhoneOrder.State.RESERVED).update(
+                state=PhoneOrder.State.UNKNOWN
+            )
+            phone_order.refresh_from_db()
         if phone_order.state == PhoneOrder.State.CREATED:
             return phone_order
         if phone_order.state == PhoneOrder.State.UNKNOWN and _reconcile(phone_order):

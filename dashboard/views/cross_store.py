@@ -8,12 +8,13 @@ from django.views.decorators.http import require_GET
 from storeapi.roles import Perm
 
 from ..forms.filters import CrossStoreOrderFilterForm, CrossStoreTicketFilterForm
-from ..selectors.cross_store import merged_list_page, operator_stores, split_connected
+from ..selectors.cross_store import merged_list_page, operator_memberships, operator_stores, split_connected
 from .common import clean_cursor, list_partial, render_page
 
 
 def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str):
-    all_stores = operator_stores(operator=request.user, perm=Perm.VIEW)
+    memberships = operator_memberships(operator=request.user)
+    all_stores = operator_stores(operator=request.user, perm=Perm.VIEW, memberships=memberships)
     form = form_class(request.GET, store_choices=[(s.subdomain, s.display_name) for s in all_stores])
     chosen = set(form.selected_stores())  # the `stores` filter, or all
     stores, skipped = split_connected([s for s in all_stores if not chosen or s.subdomain in chosen])
@@ -26,6 +27,8 @@ def _merged(request, *, form_class, path: str, sort_key: str, template: str, pre
         "cursor": cursor,
         "chips": form.chips(request.GET),
         "has_stores": bool(all_stores),
+        # The store switcher's list (base.html) from the same query, not a second one.
+        "my_memberships": memberships,
     }
     return render_page(request, template, context, partial=list_partial(request, prefix=prefix))
 

@@ -1,7 +1,10 @@
 """The exports page, job progress, downloads, and the bulk-action endpoints.
 
 Jobs belong to the operator who started them: every job URL goes through
-`job_for_operator` (another operator's job id is a 404). Store-scoped endpoints go
+`job_for_operator` (another operator's job id is a 404), and what shows what a job did
+in its stores (its page, status partial, failures report, file) through
+`job_for_member` or the same check: a member removed from one of those stores gets
+the same 404. Store-scoped endpoints go
 through `store_view` like every other store page.
 """
 
@@ -94,7 +97,7 @@ def export_list(request):
 @vary_on_headers("HX-Request")
 @login_required
 def job_detail(request, job_id):
-    job = selectors.job_for_operator(operator=request.user, job_id=job_id)
+    job = selectors.job_for_member(operator=request.user, job_id=job_id)
     context = {
         "job": job,
         "progress": selectors.job_progress(job),
@@ -150,7 +153,7 @@ class _Echo:
 @login_required
 def job_failures_report(request, job_id):
     """The bulk action's failures as CSV (store, object, reason)."""
-    job = selectors.job_for_operator(operator=request.user, job_id=job_id)
+    job = selectors.job_for_member(operator=request.user, job_id=job_id)
     writer = csv.writer(_Echo())
 
     def rows():

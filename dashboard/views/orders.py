@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -22,6 +24,10 @@ from ..selectors.orders import order_get, order_list_page, order_notes_page, ord
 from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (
     RefundAmountChanged,
+    RefundInProgress,
+    RefundKeyConflict,
+    RefundOutcomeUnknown,
+    RefundResult,
     order_cancel,
     order_note_add,
     order_refund,
@@ -231,8 +237,12 @@ def order_cancel_view(request, store, number):
 def order_refund_view(request, store, number):
     """Refund in two steps: calculate (nothing changes), then confirm the amount.
 
-    The confirmation carries the amount the operator saw; the service refunds only if
-    the store still computes it, and a different amount is shown for a new confirmation.
+    Each calculation comes with an idempotency key, carried by its confirmation: the
+    service refunds once per key, and a second confirmation with it (a double click, a
+    colleague's identical form) is answered with the first one's result, or told that
+    it is being made (the panel then asks again until it is done). The confirmation also
+    carries the amount the operator saw; the service refunds only if the store still
+    computes it, and a different amount is shown for a new confirmation.
     """
     order, error = _order_or_404(store, number)
     if order is None:
@@ -249,25 +259,53 @@ def order_refund_view(request, store, number):
         }
         try:
             if step == "confirm":
-                amount = form.cleaned_data.get("confirmed_amount")
-                order_refund(
+                key = form.cleaned_data.get("idempotency_key")
+                if key is None:
+                    form.add_error(None, "This confirmation has no key: calculate the refund again.")
+                    return render_page(request, REFUND, context, partial="form")
+                result = order_refund(
                     operator=request.user,
                     store=store,
                     number=number,
-                    confirmed_amount=amount,
+                    key=key,
+                    confirmed_amount=form.cleaned_data.get("confirmed_amount"),
                     note=form.cleaned_data["note"],
                     notify=form.cleaned_data["send_refund_notification"],
                     **args,
                 )
-                return _action_done(request, store, number, f"Refunded {format_money(amount, currency)}.")
+                return _action_done(request, store, number, _refund_done_message(result))
             calculation = order_refund_calculate(store=store, number=number, **args)
-            context.update(calculation=calculation, amount=refund_amount(calculation), currency=currency)
+            context.update(
+                calculation=calculation, amount=refund_amount(calculation), currency=currency, key=uuid.uuid4()
+            )
         except RefundAmountChanged as changed:
             context.update(
-                calculation=changed.calculation, amount=changed.amount, amount_changed=True, currency=currency
+                calculation=changed.calculation,
+                amount=changed.amount,
+                amount_changed=True,
+                currency=currency,
+                key=uuid.uuid4(),
             )
+        except RefundInProgress as in_progress:
+            context.update(
+                pending=in_progress.refund,
+                amount=form.cleaned_data.get("confirmed_amount"),
+                key=form.cleaned_data["idempotency_key"],
+                currency=currency,
+            )
+        except (RefundOutcomeUnknown, RefundKeyConflict) as refused:
+            form.add_error(None, str(refused))
         except NotFound:
             raise Http404("No such order in this store.") from None
         except StoreAPIError as store_error:
             add_store_errors(form, store_error)
     return render_page(request, REFUND, context, partial="form")
+
+
+def _refund_done_message(result: RefundResult) -> str:
+    refund = result.refund
+    amount = format_money(refund.amount, refund.currency)
+    if result.made_now:
+        return f"Refunded {amount}."
+    who = refund.operator_email or "another operator"
+    return f"This refund of {amount} was already made (confirmed by {who}). Nothing more was refunded."

@@ -11,6 +11,8 @@ The actions are an explicit allow-list:
     new_customer  create the customer from the inline form and choose them
     add:<id>      add this product (variant)      remove:<id>  remove its line
     recalc        quantities or shipping changed  place        create the order
+    placing       what became of this form's order (polled while another submission
+                  of it is being placed; never sends anything to the store)
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ from storeapi.roles import Perm
 
 from ..models import PhoneOrder
 from ..new_order_page import OrderPage, order_page_draft, order_page_load, order_page_search
-from ..selectors.phone_orders import phone_order_for
+from ..selectors.phone_orders import phone_order_by_key, phone_order_for
 from ..services.customers import customer_create
 from ..services.phone_orders import (
     NoPaymentLinkToSend,
     PhoneOrderInProgress,
     PhoneOrderKeyConflict,
+    phone_order_being_placed,
     phone_order_link_email,
     phone_order_payment_verify,
     phone_order_place,
@@ -44,7 +47,8 @@ from .orders import order_url
 
 ORDER_NEW = "dashboard/orders/new.html"
 PAYMENT_PANEL = "dashboard/orders/payment_panel.html"
-ACTIONS = ("search", "pick", "clear", "new_customer", "add", "remove", "recalc", "place")
+ACCEPTED = 202
+ACTIONS = ("search", "pick", "clear", "new_customer", "add", "remove", "recalc", "place", "placing")
 
 
 def _context(page: OrderPage, **extra) -> dict:
@@ -93,14 +97,16 @@ def order_new(request, store):
             except StoreAPIError as error:
                 add_store_errors(page.form, error)
             else:
-                url = order_url(store, phone_order.order_number)
-                messages.success(
-                    request,
-                    f"Order #{phone_order.order_number} created"
-                    + (": send the customer the payment link." if phone_order.payment_url else "."),
-                )
-                return HttpResponseClientRedirect(url) if is_partial(request) else redirect(url)
-        status = refused_status(request)
+                return _order_created(request, phone_order)
+        # Being placed by another submission is not a refusal: accepted, not done yet.
+        status = ACCEPTED if page.in_progress else refused_status(request)
+        partial = "form"
+    elif verb == "placing":
+        phone_order = phone_order_by_key(operator=request.user, store=store, key=request.POST.get("key"))
+        if phone_order is not None and phone_order.state == PhoneOrder.State.CREATED:
+            return _order_created(request, phone_order)
+        _first_submission_state(page, phone_order)
+        status = ACCEPTED if page.in_progress else 200
         partial = "form"
     elif verb in ("pick", "clear"):
         partial = "customer"
@@ -113,7 +119,38 @@ def order_new(request, store):
         )
     # Focus moves to the customer just chosen; otherwise it stays where the operator is.
     focus = "customer" if verb in ("pick", "new_customer") and page.customer else ""
-    return render_page(request, ORDER_NEW, _context(page, focus=focus), partial=partial, status=status)
+    # A poll of the first submission's state leaves the focus where it is.
+    polled = verb == "placing" and is_partial(request)
+    context = _context(page, focus=focus, polled=polled)
+    return render_page(request, ORDER_NEW, context, partial=partial, status=status)
+
+
+def _order_created(request, phone_order: PhoneOrder):
+    """The new order's page (through htmx: the whole page goes there)."""
+    url = order_url(phone_order.store, phone_order.order_number)
+    messages.success(
+        request,
+        f"Order #{phone_order.order_number} created"
+        + (": send the customer the payment link." if phone_order.payment_url else "."),
+    )
+    return HttpResponseClientRedirect(url) if is_partial(request) else redirect(url)
+
+
+def _first_submission_state(page: OrderPage, phone_order: PhoneOrder | None) -> None:
+    """What the page says of a submission that has not created its order (yet)."""
+    if phone_order is None:
+        return  # never submitted: the form as it is
+    if phone_order_being_placed(phone_order):
+        page.in_progress = True
+    elif phone_order.state == PhoneOrder.State.REFUSED:
+        page.first_submission_error = (
+            f"The store refused this order: {phone_order.error} Press Place order to send it again."
+        )
+    else:
+        page.first_submission_error = (
+            "The store did not answer when this order was sent. Press Place order: Storedesk first looks "
+            "for the order in the store, and sends it again only if it is not there."
+        )
 
 
 # --- the payment link on the order page -------------------------------------------------------------

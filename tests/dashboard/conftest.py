@@ -79,22 +79,6 @@ def login_as(client):
     return login
 
 
-@pytest.fixture(scope="session")
-def sandbox_writes(sandbox):
-    """Tests of changes (notes, replies, cancel, refund) need a sandbox that takes
-    writes; until it does they are skipped, saying so."""
-    token = sandbox.issue_token("acme")
-    response = requests.post(
-        sandbox.api_url("acme", "orders/0/notes/"),
-        json={"message": "probe"},
-        headers={"Authorization": f"Bearer {token}", "X-29Next-Api-Version": "2024-04-01"},
-        timeout=30,
-    )
-    if response.status_code == 405:
-        pytest.skip("The sandbox does not take writes yet (sandbox milestone 2).")
-    return True
-
-
 def api_get(sandbox, store: str, path: str, **params):
     """What the sandbox's API answers, read with a token of our own (ground truth)."""
     token = sandbox.issue_token(store)

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from storeapi.roles import Role
@@ -143,3 +145,12 @@ def test_a_forged_cursor_starts_over_instead_of_failing(client, three_stores):
     response = client.get(reverse("all_tickets"), {"cursor": "forged"}, **HX)
     assert response.status_code == 200
     assert {store for store, _ in rows(response.content.decode())} == {"acme", "bergmann", "siam"}
+
+
+@pytest.mark.parametrize("url_name", ["all_tickets", "all_orders"])
+def test_the_operator_memberships_are_read_once_per_page(client, three_stores, url_name):
+    """The stores the page covers and the store switcher come from one query."""
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse(url_name)).content.decode()
+    assert "Siam Silk" in html  # in the switcher
+    assert len([q for q in queries.captured_queries if 'FROM "storeapi_membership"' in q["sql"]]) == 1

@@ -56,7 +56,7 @@ def test_an_unknown_customer_is_404(acme, login_as):
     )
 
 
-def test_add_a_customer_note(acme, login_as, sandbox, sandbox_writes):
+def test_add_a_customer_note(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     customer = api_get(sandbox, "acme", "users/")["results"][0]
     url = reverse("customer_note_add", kwargs={"store": "acme", "customer_id": customer["id"]})

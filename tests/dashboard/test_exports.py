@@ -4,6 +4,7 @@ files are made directly. Authorization is tried the way an attacker would."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -207,6 +208,25 @@ def test_failure_report_lists_failed_items_neutralised(client, manager, acme):
     assert client.get(reverse("job_failures_report", args=[job.pk])).status_code == 404
 
 
+def test_a_removed_member_sees_nothing_more_of_the_job(client, manager, acme):
+    """The job's page, its status partial and its failures report answer a former
+    member of one of its stores as they answer a stranger (like the download)."""
+    bergmann = StoreFactory(subdomain="bergmann")
+    MembershipFactory(operator=manager, store=bergmann, role=Role.MANAGER)
+    job = Job.objects.create(owner=manager, kind=Job.Kind.BULK, action=Job.Action.TAG_ADD, status=Job.Status.RUNNING)
+    part = JobPart.objects.create(job=job, store=bergmann, items_failed=1)
+    JobItem.objects.create(part=part, position=0, object_id="7", status=JobItem.Status.FAILED, message="no such order")
+    pages = {
+        "page": lambda: client.get(reverse("job_detail", args=[job.pk])),
+        "status partial": lambda: client.get(reverse("job_detail", args=[job.pk]), headers={"HX-Request": "true"}),
+        "failures report": lambda: client.get(reverse("job_failures_report", args=[job.pk])),
+    }
+    client.force_login(manager)
+    assert {name: get().status_code for name, get in pages.items()} == dict.fromkeys(pages, 200)
+    manager.memberships.filter(store=bergmann).delete()
+    assert {name: get().status_code for name, get in pages.items()} == dict.fromkeys(pages, 404)
+
+
 # --- cancel and notices ---------------------------------------------------------------------
 
 
@@ -331,3 +351,18 @@ def test_job_pages_escape_what_the_operator_typed(client, manager, acme, django_
         content = client.get(url).content
         assert b"<img src=x" not in content
         assert b"&lt;img src=x onerror=alert(1)&gt;" in content
+
+
+def test_a_file_storage_lost_answers_410_with_the_page(client, manager, acme):
+    job = finished_job(manager, [acme])
+    default_storage.delete(job.file.name)  # e.g. a bucket lifecycle rule, behind our back
+    client.force_login(manager)
+    response = client.get(reverse("job_download", args=[job.pk]))
+    assert response.status_code == 410 and b"has expired" in response.content
+
+
+def test_a_job_still_running_has_nothing_to_download(client, manager, acme):
+    job = Job.objects.create(owner=manager, status=Job.Status.RUNNING)
+    JobPart.objects.create(job=job, store=acme, position=0)
+    client.force_login(manager)
+    assert client.get(reverse("job_download", args=[job.pk])).status_code == 404

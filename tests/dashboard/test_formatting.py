@@ -81,3 +81,17 @@ def test_store_data_in_templates_is_escaped():
 )
 def test_each_store_error_has_a_kind(error, kind):
     assert store_error_kind(error) == kind
+
+
+def test_how_long_ago_data_was_read_is_said_in_its_largest_whole_unit():
+    from datetime import UTC, datetime, timedelta
+
+    from dashboard.templatetags.storedesk import clock_time, seconds_ago
+
+    now = datetime.now(UTC)
+    assert seconds_ago(now) == "a moment"
+    assert seconds_ago(now - timedelta(seconds=8.4)) == "8 s"
+    assert seconds_ago(now - timedelta(minutes=3, seconds=5)) == "3 min"
+    assert seconds_ago(now - timedelta(hours=2, minutes=1)) == "2 h"
+    moment = datetime(2026, 12, 1, 19, 2, 11, tzinfo=UTC)
+    assert clock_time(moment, "America/New_York") == '<time datetime="2026-12-01T14:02:11-05:00">14:02:11</time>'

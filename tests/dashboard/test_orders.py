@@ -95,7 +95,7 @@ def test_a_second_view_of_an_unchanged_order_asks_the_store_nothing(acme, login_
     assert sandbox.request_log("acme") == []
 
 
-def test_add_a_note_in_place(acme, login_as, sandbox, sandbox_writes):
+def test_add_a_note_in_place(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     number = sandbox.order_numbers("acme")[5]
     response = client.post(
@@ -113,7 +113,7 @@ def test_add_a_note_in_place(acme, login_as, sandbox, sandbox_writes):
     assert "Customer called &lt;b&gt;twice&lt;/b&gt;" in client.get(detail_url(number)).content.decode()
 
 
-def test_older_notes_load_below_the_newest(acme, login_as, sandbox, sandbox_writes):
+def test_older_notes_load_below_the_newest(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     number = sandbox.create_orders("acme", count=1)[0]
     for message in ("first note", "second note"):
@@ -139,7 +139,7 @@ def test_an_empty_note_is_a_field_error_and_nothing_is_sent(acme, login_as, sand
     assert not AuditEntry.objects.exists()
 
 
-def test_without_javascript_a_note_redirects_back_to_the_order(acme, login_as, sandbox, sandbox_writes):
+def test_without_javascript_a_note_redirects_back_to_the_order(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     number = sandbox.order_numbers("acme")[6]
     response = client.post(reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": "plain"})
@@ -162,7 +162,7 @@ def test_a_garbage_cursor_is_a_message_not_a_500(acme, login_as):
     assert "data-store-error" in response.content.decode()
 
 
-def test_store_data_stays_inert_on_the_page(acme, login_as, sandbox, sandbox_writes):
+def test_store_data_stays_inert_on_the_page(acme, login_as, sandbox):
     """A note (store data) with markup and htmx attributes is shown as text."""
     client = login_as(acme, Role.AGENT)
     number = sandbox.order_numbers("acme")[7]

@@ -98,7 +98,7 @@ def assert_moved(before, after, old: str, new: str) -> None:
     assert (after.counts[old], after.counts[new]) == (before.counts[old] - 1, before.counts[new] + 1)
 
 
-def test_ticket_counts_are_cached_until_a_ticket_changes(acme, login_as, sandbox, sandbox_writes):
+def test_ticket_counts_are_cached_until_a_ticket_changes(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     client.get(url(), {"panel": "tickets"}, **HX)
     sandbox.clear_request_log("acme")
@@ -115,9 +115,7 @@ def test_ticket_counts_are_cached_until_a_ticket_changes(acme, login_as, sandbox
     assert_moved(before, after, ticket["status"], status)
 
 
-def test_a_bulk_status_change_is_counted_again_in_the_background(
-    acme, login_as, sandbox, sandbox_writes, celery_worker
-):
+def test_a_bulk_status_change_is_counted_again_in_the_background(acme, login_as, sandbox, celery_worker):
     """The worker's writes go through StoreClient too: they make the counts stale. Like
     a webhook's change (and unlike an operator's own write), the next view still shows
     the counts as they were, saying how old they are, and has them counted again."""

@@ -7,12 +7,14 @@ need Django's live server); the whole flow in a browser is in tests/e2e/.
 
 import re
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.models import AuditEntry, PhoneOrder
 from storeapi.roles import Role
@@ -293,6 +295,56 @@ def test_a_double_submit_creates_one_order(shop, manager, api, sandbox, buyer):
         == reverse("order_detail", kwargs={"store": "acme", "number": order["number"]})
     )
     assert PhoneOrder.objects.count() == 1 and AuditEntry.objects.filter(action="order.created").count() == 1
+
+
+def test_a_second_submit_while_the_first_is_being_placed_answers_at_once(
+    shop, manager, api, sandbox, buyer, django_assert_max_num_queries
+):
+    data = order_form(buyer, [(in_stock(sandbox)["id"], 1)])
+    manager.post(new_url(), {**data, "action": "recalc"})  # the page has read what it needs
+    # The first submission has taken the form's key and waits for the store's answer.
+    first = PhoneOrder.objects.create(
+        key=data["key"], store=shop, operator=manager.operator, payment="external", customer_id=buyer["id"]
+    )
+    # Answered with the first one's state, not after waiting for it: a handful of queries
+    # (the wait read the row again every 0.2 s for up to 10 s, in a web thread).
+    with django_assert_max_num_queries(15):
+        response = manager.post(new_url(), data, **HX)
+    html = response.content.decode()
+    assert response.status_code == 202 and "This order is already being placed" in html
+    assert 'name="action" value="placing"' in html  # "Check again", and the page polls the same
+    assert orders_of(api, buyer) == [] and PhoneOrder.objects.get().state == "reserved"
+    # Checking again only looks: still being placed.
+    with django_assert_max_num_queries(15):
+        response = manager.post(new_url(), {**data, "action": "placing"}, **HX)
+    assert response.status_code == 202 and "This order is already being placed" in response.content.decode()
+    # The first one is done: its order's page opens.
+    PhoneOrder.objects.filter(pk=first.pk).update(state="created", order_number="4242")
+    response = manager.post(new_url(), {**data, "action": "placing"}, **HX)
+    assert response["HX-Redirect"] == reverse("order_detail", kwargs={"store": "acme", "number": "4242"})
+    response = manager.post(new_url(), {**data, "action": "placing"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("order_detail", kwargs={"store": "acme", "number": "4242"})
+    assert orders_of(api, buyer) == []  # nothing was sent to the store by any of these
+
+
+def test_checking_on_a_first_submit_the_store_refused_says_so(shop, manager, sandbox, buyer):
+    data = order_form(buyer, [(in_stock(sandbox)["id"], 1)])
+    PhoneOrder.objects.create(
+        key=data["key"],
+        store=shop,
+        operator=manager.operator,
+        payment="external",
+        state="refused",
+        error="“Blue mug” is out of stock.",
+    )
+    html = manager.post(new_url(), {**data, "action": "placing"}, **HX).content.decode()
+    assert "The store refused this order: “Blue mug” is out of stock." in html
+    assert "already being placed" not in html and PhoneOrder.objects.get().state == "refused"
+    # A reservation left by a request that died long ago is not "being placed" forever.
+    PhoneOrder.objects.update(state="reserved", updated_at=timezone.now() - timedelta(minutes=10))
+    html = manager.post(new_url(), {**data, "action": "placing"}, **HX).content.decode()
+    assert "The store did not answer when this order was sent." in html and "already being placed" not in html
 
 
 def test_the_payment_panel_belongs_to_its_store(shop, manager, sandbox, buyer, connect_store):

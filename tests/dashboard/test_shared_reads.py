@@ -80,7 +80,7 @@ def test_refresh_asks_the_store_again(team, sandbox):
     assert len(ticket_list_requests(sandbox)) == 1
 
 
-def test_an_operators_change_shows_in_a_colleagues_next_view(team, sandbox, sandbox_writes, settings):
+def test_an_operators_change_shows_in_a_colleagues_next_view(team, sandbox, settings):
     settings.STOREAPI_CACHE_COALESCE_SECONDS = 60  # webhooks' changes may wait; an operator's may not
     ana, ben = team
     pending = ben.get(inbox_url(), {"status": "pending"}).content.decode()
@@ -146,6 +146,11 @@ def test_a_change_at_the_store_reaches_the_next_view_through_its_webhook(store_w
 
     assert sandbox.wait_for_deliveries("acme", this_change_delivered, timeout=30)
     assert subject in viewer.get(inbox_url()).content.decode()
+    # The ticket itself came with the webhook: its page shows it without asking the store.
+    sandbox.clear_request_log("acme")
+    ticket_page = viewer.get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]}))
+    assert subject in ticket_page.content.decode()
+    assert [e for e in sandbox.request_log("acme") if e["path"].endswith(f"/tickets/{ticket['id']}/")] == []
 
 
 def test_the_all_stores_inbox_says_how_old_its_data_is_too(connect_store, sandbox):
@@ -156,7 +161,10 @@ def test_the_all_stores_inbox_says_how_old_its_data_is_too(connect_store, sandbo
     client = Client()
     client.force_login(operator)
     assert client.get(reverse("all_tickets")).status_code == 200
+    for name in ("acme", "bergmann"):
+        sandbox.clear_request_log(name)
     again = client.get(reverse("all_tickets"))
+    assert sandbox.request_log("acme") == [] and sandbox.request_log("bergmann") == []
     assert again.status_code == 200
     text = again.content.decode()
     assert "data-freshness" in text and " UTC, " in text

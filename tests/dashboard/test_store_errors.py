@@ -7,7 +7,7 @@ from django.urls import reverse
 from storeapi.models import Store
 from storeapi.roles import Role
 
-from .conftest import HX
+from .conftest import HX, api_get
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_an_order_page_whose_store_is_down_keeps_the_layout(acme, login_as, sand
     assert retry.lstrip().startswith('<div id="order-body"')
 
 
-def test_a_write_the_store_refuses_keeps_the_text(acme, login_as, sandbox, sandbox_writes):
+def test_a_write_the_store_refuses_keeps_the_text(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     number = sandbox.order_numbers("acme")[0]
     sandbox.set_faults("acme", error_rate=1.0, error_statuses=[503])
@@ -116,3 +116,34 @@ def test_a_disconnected_store_says_so_everywhere_it_is_asked(acme, login_as, san
     assert 'data-store-error="not_connected"' in html and "This store is not connected." in html
     assert "An owner of the store can connect it." in html  # the banner, for a viewer
     assert sandbox.request_log("acme") == []  # nothing was sent
+
+
+def test_a_reply_the_store_fails_keeps_the_text_in_the_thread(acme, login_as, sandbox):
+    client = login_as(acme, Role.AGENT)
+    ticket_id = api_get(sandbox, "acme", "tickets/")["results"][0]["id"]
+    sandbox.set_faults("acme", error_rate=1.0, error_statuses=[503])
+    html = client.post(
+        reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": ticket_id}),
+        {"body": "keep this reply", "visibility": "public"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="ticket-thread",
+    ).content.decode()
+    assert "keep this reply" in html and "not answering" in html
+    assert "<html" not in html  # only the thread, the rest of the page stays
+
+
+def test_a_tag_the_store_fails_to_save_is_a_form_error(acme, login_as, sandbox):
+    client = login_as(acme, Role.AGENT)
+    number = sandbox.order_numbers("acme")[0]
+    sandbox.set_faults("acme", error_rate=1.0, error_statuses=[503])
+    html = client.post(
+        reverse("order_tag_add", kwargs={"store": "acme", "number": number}), {"tag": "keep-me"}, **HX
+    ).content.decode()
+    assert 'value="keep-me"' in html and "not answering" in html
+
+
+def test_acting_on_an_order_or_ticket_the_store_does_not_have_is_404(acme, login_as, sandbox):
+    client = login_as(acme, Role.MANAGER)
+    tag = client.post(reverse("order_tag_add", kwargs={"store": "acme", "number": "999999999"}), {"tag": "x"})
+    reply = client.post(reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": 999999}), {"body": "hello"})
+    assert (tag.status_code, reply.status_code) == (404, 404)

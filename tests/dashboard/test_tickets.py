@@ -96,7 +96,7 @@ def test_an_unknown_ticket_is_404(acme, login_as):
     ("visibility", "action", "css"),
     [("internal", "ticket.note_added", "thread-internal"), ("public", "ticket.replied", "thread-public")],
 )
-def test_reply_as_internal_note_or_public(acme, login_as, sandbox, sandbox_writes, visibility, action, css):
+def test_reply_as_internal_note_or_public(acme, login_as, sandbox, visibility, action, css):
     client = login_as(acme, Role.AGENT)
     ticket = api_get(sandbox, "acme", "tickets/")["results"][1]
     url = reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": ticket["id"]})
@@ -114,7 +114,7 @@ def test_reply_as_internal_note_or_public(acme, login_as, sandbox, sandbox_write
     assert entry.object_id == str(ticket["id"]) and entry.details["is_public"] is (visibility == "public")
 
 
-def test_a_reply_without_a_button_stays_internal(acme, login_as, sandbox, sandbox_writes):
+def test_a_reply_without_a_button_stays_internal(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     ticket = api_get(sandbox, "acme", "tickets/")["results"][2]
     client.post(reverse("ticket_reply", kwargs={"store": "acme", "ticket_id": ticket["id"]}), {"body": "no button"})
@@ -122,7 +122,7 @@ def test_a_reply_without_a_button_stays_internal(acme, login_as, sandbox, sandbo
     assert last["is_public"] is False
 
 
-def test_change_status_priority_assignee_and_tags(acme, login_as, sandbox, sandbox_writes):
+def test_change_status_priority_assignee_and_tags(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     ticket = next(t for t in api_get(sandbox, "acme", "tickets/")["results"] if t["status"] != "pending")
     url = reverse("ticket_update", kwargs={"store": "acme", "ticket_id": ticket["id"]})

@@ -9,7 +9,7 @@ Reusable fixtures:
     sign_in(page, operator)   signs in through the real sign-in form
 
 and, from the dashboard's tests, `connect_store` (a store connected to the sandbox),
-`login_as`, `sandbox_writes`. Mark browser tests `@pytest.mark.browser`.
+`login_as`. Mark browser tests `@pytest.mark.browser`.
 """
 
 import os
@@ -17,7 +17,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.dashboard.conftest import _fast_tests, connect_store, sandbox_writes  # noqa: F401  (fixtures)
+from tests.dashboard.conftest import _fast_tests, connect_store  # noqa: F401  (fixtures)
 from tests.e2e.chromium import launch
 from tests.factories import PASSWORD
 

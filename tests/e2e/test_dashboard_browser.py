@@ -90,7 +90,7 @@ def test_load_more_appends_the_next_page(page, operator, sign_in, sandbox):
     assert page.url.endswith("/s/acme/orders/")  # "Load more" does not change the URL
 
 
-def test_add_a_note_to_an_order(page, operator, sign_in, sandbox, sandbox_writes):
+def test_add_a_note_to_an_order(page, operator, sign_in, sandbox):
     sign_in(page, operator)
     number = sandbox.order_numbers("acme")[1]
     page.goto(f"/s/acme/orders/{number}/")
@@ -104,7 +104,7 @@ def test_add_a_note_to_an_order(page, operator, sign_in, sandbox, sandbox_writes
 @pytest.mark.parametrize(
     ("button", "css"), [("Add internal note", "thread-internal"), ("Send public reply", "thread-public")]
 )
-def test_reply_to_a_ticket(page, operator, sign_in, sandbox, sandbox_writes, button, css):
+def test_reply_to_a_ticket(page, operator, sign_in, sandbox, button, css):
     sign_in(page, operator)
     page.goto("/s/acme/tickets/")
     page.locator("#ticket-rows tr.ticket-row").first.locator("a").first.click()
@@ -139,7 +139,7 @@ def test_the_all_stores_inbox_shows_every_store_and_survives_one_failing(page, o
     assert set(badges) == {"acme", "bergmann", "siam"}
 
 
-def test_ticket_properties_change_in_place(page, operator, sign_in, sandbox, sandbox_writes):
+def test_ticket_properties_change_in_place(page, operator, sign_in, sandbox):
     sign_in(page, operator)
     page.goto("/s/acme/tickets/?status=pending")
     page.locator("#ticket-rows tr.ticket-row").first.locator("a").first.click()
@@ -156,7 +156,7 @@ def test_ticket_properties_change_in_place(page, operator, sign_in, sandbox, san
     expect(page.locator("#ticket-properties").get_by_label("Status")).to_have_value("solved")
 
 
-def test_cancel_an_order_in_place_after_confirming(page, operator, sign_in, sandbox, sandbox_writes):
+def test_cancel_an_order_in_place_after_confirming(page, operator, sign_in, sandbox):
     sign_in(page, operator)
     number = new_paid_order(sandbox)
     page.goto(f"/s/acme/orders/{number}/")

@@ -83,3 +83,43 @@ def test_a_phone_order_with_a_payment_link_from_search_to_paid(page, sign_in, si
     expect(page.locator("#order-body")).to_contain_text("Paid")
     expect(page.locator("#order-body")).not_to_contain_text("Outstanding")
     assert page.js_errors == []
+
+
+def test_a_second_submission_while_the_first_is_placed_follows_it_to_the_order(
+    page, sign_in, site, connect_store, sandbox
+):
+    """Answered at once ("already being placed"), then the page polls the first
+    submission and opens the order's page as soon as it exists."""
+    store = connect_store("acme", scopes=PHONE_SCOPES)
+    operator = OperatorFactory()
+    MembershipFactory(operator=operator, store=store, role=Role.MANAGER)
+    email = unique_email("second")
+    Api(sandbox)("POST", "users/", json={"email": email, "first_name": "Sec", "last_name": "Ond"})
+    product = next(p for p in sandbox.products("acme") if p["track_stock"] and p["net_stock_level"] >= 5)
+    sign_in(page, operator)
+
+    page.goto("/s/acme/orders/new/")
+    page.get_by_label("Find the customer").fill(email)
+    page.get_by_role("button", name=re.compile(f"Choose Sec Ond \\({re.escape(email)}\\)")).click()
+    expect(page.locator("#chosen-customer")).to_contain_text(email)
+    for name, value in {"line1": "1 Main St", "line4": "Boston", "state": "MA", "postcode": "02101"}.items():
+        page.locator(f"[name=ship-{name}]").fill(value)
+    page.locator("[name=ship-country]").fill("US")
+    page.get_by_label("Product name or SKU").fill(product["sku"])
+    page.get_by_label("Product name or SKU").press("Enter")
+    page.locator(f'#product-results tr[data-sku="{product["sku"]}"]').get_by_role("button", name="Add").click()
+    expect(page.locator("#order-lines .order-line")).to_have_count(1)
+    # Another tab (or a double click) already sent this form: it waits for the store.
+    key = page.locator("[name=key]").input_value()
+    first = PhoneOrder.objects.create(
+        key=key, store=store, operator=operator, payment="link", state=PhoneOrder.State.RESERVED
+    )
+
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#order-placing")).to_contain_text("This order is already being placed")
+    # The first submission gets its order: the page follows by itself.
+    number = sandbox.order_numbers("acme")[0]
+    PhoneOrder.objects.filter(pk=first.pk).update(state=PhoneOrder.State.CREATED, order_number=number)
+    page.wait_for_url(re.compile(rf"/s/acme/orders/{number}/$"))
+    expect(page.locator("#messages")).to_contain_text(f"Order #{number} created")
+    assert page.js_errors == [] and page.console_errors == []

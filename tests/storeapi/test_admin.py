@@ -66,3 +66,47 @@ def test_a_member_added_on_the_store_page_of_the_admin_is_audited(admin_client):
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Membership.objects.get(store=store, operator=newcomer).role == Role.VIEWER
     assert AuditEntry.objects.get(store=store, action="member.added").object_id == newcomer.email
+
+
+def test_roles_changed_and_members_removed_on_the_store_page_are_audited(admin_client):
+    store = StoreFactory()
+    promoted = MembershipFactory(store=store, role=Role.AGENT)
+    leaving = MembershipFactory(store=store, role=Role.MANAGER)
+    data = {
+        "subdomain": store.subdomain,
+        "name": store.name,
+        "currency": store.currency,
+        "timezone": store.timezone,
+        "status": store.status,
+        "memberships-TOTAL_FORMS": "2",
+        "memberships-INITIAL_FORMS": "2",
+    }
+    for n, (membership, role) in enumerate([(promoted, Role.OWNER), (leaving, Role.MANAGER)]):
+        data |= {
+            f"memberships-{n}-id": membership.pk,
+            f"memberships-{n}-store": store.pk,
+            f"memberships-{n}-operator": membership.operator_id,
+            f"memberships-{n}-role": role,
+        }
+    data["memberships-1-DELETE"] = "on"
+    response = admin_client.post(reverse("admin:storeapi_store_change", args=[store.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(store.memberships.values_list("operator_id", "role")) == [(promoted.operator_id, Role.OWNER)]
+    entries = AuditEntry.objects.filter(store=store).order_by("pk")
+    assert [(e.action, e.object_id) for e in entries] == [
+        ("member.role_changed", promoted.operator.email),
+        ("member.removed", leaving.operator.email),
+    ]
+
+
+def test_members_removed_together_from_the_list_are_each_audited(admin_client):
+    store = StoreFactory()
+    memberships = [MembershipFactory(store=store), MembershipFactory(store=store)]
+    response = admin_client.post(
+        reverse("admin:storeapi_membership_changelist"),
+        {"action": "delete_selected", "_selected_action": [m.pk for m in memberships], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not store.memberships.exists()
+    removed = AuditEntry.objects.filter(store=store, action="member.removed")
+    assert sorted(removed.values_list("object_id", flat=True)) == sorted(m.operator.email for m in memberships)

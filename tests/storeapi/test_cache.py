@@ -295,3 +295,55 @@ def test_a_hanging_store_gives_the_last_answer_then_is_left_alone(acme, sandbox,
         assert read_tickets(acme, priority="high") == shown  # waited one read timeout, then the last answer
         assert read_tickets(acme, priority="high") == shown  # not asked again: the store is left alone a while
     assert freshness.notes == [f"{acme.display_name} is not answering right now"]
+
+
+# --- lists that belong to one object -----------------------------------------------------------
+
+
+def test_an_orders_tickets_are_asked_again_only_when_one_of_its_tickets_changes(acme, sandbox, settings):
+    """A ticket's change makes the tickets panel of its own order stale, not every
+    order's (a team viewing ten orders would otherwise ask for ten panels per change)."""
+    with_orders = [t for t in read_tickets(acme).results if t.get("order")]
+    mine, other = with_orders[0], next(t for t in with_orders if t["order"] != with_orders[0]["order"])
+    panel = {"order_number": mine["order"]}
+    query = f"order_number={mine['order']}"
+    read_tickets(acme, **panel)
+    client = StoreClient.for_store(acme)
+    client.patch(f"tickets/{other['id']}/", {"priority": other["priority"] or "low"})  # another order's ticket
+    read_tickets(acme, **panel)
+    assert tickets_asked(sandbox, query) == 1
+    client.patch(f"tickets/{mine['id']}/", {"priority": mine["priority"] or "low"})  # one of its own
+    read_tickets(acme, **panel)
+    assert tickets_asked(sandbox, query) == 2
+    # A webhook about one of its tickets, too (not coalesced here, to see it at once).
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 0
+    webhook = read_cache.change_dependencies("tickets", mine["id"], {"order": mine["order"]})
+    read_cache.changed(acme.pk, webhook, own=False)
+    read_tickets(acme, **panel)
+    assert tickets_asked(sandbox, query) == 3
+
+
+def test_a_pages_reads_share_one_budget_of_waiting(acme, sandbox, settings):
+    """Two reads that each would wait less than the bound, together more: the second is
+    told the store is busy instead of doubling the page's wait."""
+    settings.STOREAPI_RATE_LIMIT_PER_SECOND = 2  # a slot every 0.5 s
+    settings.STOREAPI_INTERACTIVE_BURST = 0
+    client = StoreClient.for_store(acme)
+    client.limiter.acquire()  # the slot now is taken: the next is 0.5 s away, the one after 1 s
+    with freshness_scope(wait_seconds=0.8):
+        client.get("store/")  # waits about 0.5 s
+        with pytest.raises(StoreBusy):
+            client.get("tickettypes/")  # its slot is 0.5 s later still: past the page's budget
+    assert len(api_log(sandbox, "acme", "store/")) == 1
+    assert api_log(sandbox, "acme", "tickettypes/") == []
+
+
+def test_an_answer_is_trusted_longer_when_webhooks_announce_the_stores_changes(acme, settings):
+    settings.STOREAPI_CACHE_FRESH_SECONDS = 60
+    found = read_cache.lookup(acme.pk, "tickets/31/", None)
+    read_cache.save(found, {"id": 31}, fetched_at=time.time() - 30)
+    kept = read_cache.lookup(acme.pk, "tickets/31/", None)
+    now = time.time()
+    assert read_cache.verdict(kept, now=now, announced=True) == read_cache.HIT
+    # Without Storedesk's webhook nothing would say it changed: refreshed after 10 s.
+    assert read_cache.verdict(kept, now=now, announced=False) == read_cache.HIT_REFRESH

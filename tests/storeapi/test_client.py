@@ -268,10 +268,12 @@ def test_a_page_view_does_not_ask_a_hanging_store_again(acme, sandbox):
     """It has waited a whole read timeout already: it shows the store is not answering
     (or what Storedesk has) instead of waiting as long again."""
     sandbox.set_faults("acme", hang_rate=1, hang_seconds=3, limit=1)
+    started = time.time()
     with pytest.raises(StoreUnavailable):
-        fast_client(acme, timeout=(2, 0.5)).get("store/")
+        fast_client(acme, timeout=(2, 0.5)).get("store/", {"probe": "hang"})
     time.sleep(3.5)  # the hung request is logged when the store finally answers it
-    assert len(api_log(sandbox, "acme", "store/")) == 1
+    asked = [e for e in api_log(sandbox, "acme", "store/") if e["query"] == "probe=hang"]
+    assert len(asked) == 1 and asked[0]["ts"] >= started
 
 
 def test_a_store_that_never_answers_fails_within_the_bound(acme, sandbox):

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.views.debug import SafeExceptionReporterFilter
@@ -29,6 +30,7 @@ from storeapi.events import new_counts
 from storeapi.models import Membership, Store
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
+from tests.storeapi.wiretap import before_sending
 
 SITE = "http://storedesk.localhost"
 FEW_SCOPES = "store:read orders:read users:read tickets:read"
@@ -500,3 +502,108 @@ def test_app_uninstalled_disconnects_the_store(live_site, sandbox, celery_worker
 
     assert wait_until(disconnected)
     assert store.access_token() == ""
+
+
+# --- no transaction and no row lock while the store is asked -------------------------------------
+
+
+def row_lock_is_free(subdomain: str) -> bool | None:
+    """From another database connection (another thread): can the store's row be locked
+    right now, without waiting? None when no such row is visible."""
+    result = []
+
+    def look():
+        try:
+            with transaction.atomic():
+                result.append(bool(list(Store.objects.select_for_update(nowait=True).filter(subdomain=subdomain))))
+                if not result[0]:
+                    result[0] = None
+        except DatabaseError:
+            result.append(False)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("reconnect", [False, True], ids=["new-store", "reconnect"])
+def test_no_transaction_or_row_lock_is_held_while_the_webhook_is_registered(sandbox, site, reconnect):
+    """The webhook POST is a network call: the store may take its whole read timeout to
+    answer. While it is under way, this connect holds no transaction, and the store's
+    row is free for everyone else (the token refresh, a disconnect, the webhook receiver)."""
+    from storeapi.connect import store_connect_with_token
+
+    owner = OperatorFactory()
+    if reconnect:
+        store_connect_with_token(subdomain="bergmann", token=sandbox.issue_token("bergmann"), operator=owner)
+    seen = []
+
+    def look(request):  # the webhook POST is about to leave
+        seen.append({"transaction_open": connection.in_atomic_block, "row_free": row_lock_is_free("bergmann")})
+
+    with before_sending(sandbox.api_url("bergmann", "webhooks/"), look, method="POST"):
+        store = store_connect_with_token(subdomain="bergmann", token=sandbox.issue_token("bergmann"), operator=owner)
+    assert seen == [{"transaction_open": False, "row_free": True}]
+    assert store.is_connected
+    assert len(our_webhooks(sandbox, store, store.access_token())) == 1
+    assert AuditEntry.objects.filter(store=store, action="store.connected").count() == (2 if reconnect else 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connects_of_one_store_at_once_leave_one_connection(sandbox, site):
+    """A second connect that starts while the first registers its webhook waits for the
+    first, then replaces it: one webhook at the store, the second token saved."""
+    from storeapi.connect import store_connect_with_token
+
+    owner = OperatorFactory()
+    first_token, second_token = sandbox.issue_token("bergmann"), sandbox.issue_token("bergmann")
+    errors = []
+
+    def connect_second():
+        try:
+            store_connect_with_token(subdomain="bergmann", token=second_token, operator=owner)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    second = threading.Thread(target=connect_second)
+
+    def start_second(request):
+        if second.ident is None:
+            second.start()
+
+    with before_sending(sandbox.api_url("bergmann", "webhooks/"), start_second, method="POST"):
+        store_connect_with_token(subdomain="bergmann", token=first_token, operator=owner)
+        second.join(timeout=120)
+    assert errors == []
+    store = Store.objects.get(subdomain="bergmann")
+    assert store.is_connected and store.access_token() == second_token
+    assert len(our_webhooks(sandbox, store, second_token)) == 1
+    assert Membership.objects.filter(store=store).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_webhook_registration_leaves_a_connected_store_as_it_was(browser, sandbox, site, owner):
+    token = sandbox.issue_token("bergmann")
+    browser.post(reverse("store_connect"), {"action": "token", "token-store": "bergmann", "token-token": token})
+    before = Store.objects.get(subdomain="bergmann")
+    response = browser.post(
+        reverse("store_connect"),
+        {"action": "token", "token-store": "bergmann", "token-token": sandbox.issue_token("bergmann", FEW_SCOPES)},
+    )
+    assert response.status_code == 400
+    assert "webhooks:write" in response.content.decode()
+    after = Store.objects.get(subdomain="bergmann")
+    assert (after.access_token_encrypted, after.webhook_secret_encrypted, after.connected_at) == (
+        before.access_token_encrypted,
+        before.webhook_secret_encrypted,
+        before.connected_at,
+    )
+    assert after.is_connected
+    assert AuditEntry.objects.filter(store=after, action="store.connected").count() == 1
+    assert len(our_webhooks(sandbox, after, token)) == 1

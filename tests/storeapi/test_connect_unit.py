@@ -625,3 +625,29 @@ def test_a_failed_reconnect_leaves_the_stored_credentials_untouched(owner_client
     ) == before
     assert connected.status == Store.Status.CONNECTED
     assert not AuditEntry.objects.filter(store=connected, action="store.connected").exists()
+
+
+# --- one connect of a store at a time ---------------------------------------------------------
+
+
+@responses.activate
+def test_a_connect_while_another_of_the_same_store_is_under_way_says_so(owner_client, monkeypatch):
+    """Connects of one store are serialised by a Redis lock; one that cannot get it in
+    time (the other is slow) registers nothing and saves nothing."""
+    from storeapi import connect
+    from storeapi.redis_client import shared_redis
+
+    monkeypatch.setattr(connect, "CONNECT_WAIT_SECONDS", 0.2)
+    fake_store()
+    other = shared_redis().lock("storeapi:connect:acme", timeout=60)
+    assert other.acquire(blocking=False)  # another process is connecting acme
+    try:
+        response = owner_client.post(
+            reverse("store_connect"), {"action": "token", "token-store": "acme", "token-token": "pasted-token-0001"}
+        )
+    finally:
+        other.release()
+    assert response.status_code == 400
+    assert "Another connection of this store is under way" in response.content.decode()
+    assert [c.request.method for c in responses.calls] == ["GET"]  # store/ only: no webhook
+    assert_nothing_saved()

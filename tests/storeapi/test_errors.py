@@ -82,3 +82,21 @@ def test_rate_limited_carries_retry_after():
     error = error_from_response(make_response(429, "", {"Retry-After": "2"}))
     assert error.retry_after == 2
     assert error.retryable
+
+
+def test_every_shape_of_a_refusal_reaches_the_operator():
+    """DRF answers a field's error as a list, a bare string or a nested object, and a
+    refusal of the whole request as a list; each is kept with what it says."""
+    body = '{"email": "Already taken.", "shipping_address": {"detail": "Not deliverable."}}'
+    error = error_from_response(make_response(400, body))
+    assert error.field_errors == {"email": ["Already taken."], "shipping_address": ["Not deliverable."]}
+    whole = error_from_response(make_response(400, '["This order is already canceled."]'))
+    assert whole.field_errors == {"non_field_errors": ["This order is already canceled."]}
+    assert whole.user_message == "The store refused this: This order is already canceled."
+
+
+def test_retry_after_that_is_not_a_number_or_names_no_zone():
+    assert parse_retry_after("nan") == 1
+    # "-0000" is an HTTP date in no particular zone: read as UTC.
+    in_ten = format_datetime(datetime.now(UTC) + timedelta(seconds=10)).replace("+0000", "-0000")
+    assert 8 <= parse_retry_after(in_ten) <= 10

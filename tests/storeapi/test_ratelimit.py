@@ -151,3 +151,15 @@ def test_a_page_view_does_not_wait_out_a_long_hold(key):
     limiter.penalize(60)
     with pytest.raises(StoreBusy):
         limiter.acquire(INTERACTIVE, max_wait=0.5)
+
+
+def test_a_set_aside_slot_already_past_is_not_used_late(key):
+    """Sent late, it would crowd the next regular slot (two requests at once while the
+    store is saturated: what a token bucket refuses). The bulk caller waits for a
+    regular slot instead."""
+    page_views = RateLimiter(key=key, per_second=2, bulk_share=0.25, sleep=lambda _s: None)
+    bulk = RateLimiter(key=key, per_second=2, bulk_share=0.25)  # really sleeps
+    bulk.acquire(BULK)  # running
+    scheduled(page_views, INTERACTIVE, 3)  # 0.5, 1 and 1.5 s; 2 s is set aside for bulk
+    time.sleep(2.15)  # the set-aside slot has just passed, unused; the next slot is at 2.5 s
+    assert bulk.acquire(BULK) == pytest.approx(0.35, abs=0.15)  # waited for 2.5 s, not sent at once

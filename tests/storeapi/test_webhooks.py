@@ -284,8 +284,9 @@ def again(before: read_cache.Lookup) -> read_cache.Lookup:
 
 @pytest.mark.django_db
 def test_a_delivery_marks_what_it_changed_in_the_shared_cache_at_once(acme, client):
-    """Before any task runs: the ticket, the order it belongs to and the ticket lists
-    of this store, not another store's object with the same id."""
+    """Before any task runs: the ticket and the ticket lists of this store (an order's
+    tickets panel is one of them); not the order the ticket belongs to, which a ticket's
+    change leaves as it is, nor another store's object with the same id."""
     ticket, order, tickets, orders = (cached(acme, p) for p in ("tickets/31/", "orders/1042/", "tickets/", "orders/"))
     other_store = StoreFactory()
     other_ticket = cached(other_store, "tickets/31/")
@@ -293,13 +294,57 @@ def test_a_delivery_marks_what_it_changed_in_the_shared_cache_at_once(acme, clie
 
     assert post(client, acme, event("ticket.updated")).status_code == 200
 
-    for stale in (ticket, order, tickets):
+    for stale in (ticket, tickets):
         assert stale.entry.behind(seen=again(stale).seen, own=again(stale).own)
-    assert not orders.entry.behind(seen=again(orders).seen, own=again(orders).own)
+    for unchanged in (order, orders):
+        assert not unchanged.entry.behind(seen=again(unchanged).seen, own=again(unchanged).own)
     assert not other_ticket.entry.behind(seen=again(other_ticket).seen, own=again(other_ticket).own)
     # Figures counted from the store's ticket lists (the overview's) are counted again.
     assert read_cache.list_version(acme.pk, "tickets") == tickets_version + 1
     assert read_cache.list_version(other_store.pk, "tickets") == 0
+
+
+TICKET = {"id": 31, "subject": "Where is my parcel?", "status": "open", "comments": [], "order": "1042"}
+
+
+@pytest.mark.django_db
+def test_the_object_a_delivery_carries_is_kept_as_its_answer(acme, client):
+    """What the store just told us is served to the next view: no request for it."""
+    cached(acme, "tickets/31/")
+    data = {**TICKET, "subject": "Answered", "updated_at": "2026-12-01T10:00:05.250000Z"}
+    assert post(client, acme, event("ticket.updated", data=data)).status_code == 200
+    kept = read_cache.lookup(acme.pk, "tickets/31/", None)
+    assert kept.entry.value == data
+    assert read_cache.verdict(kept, now=time.time()) == read_cache.HIT
+
+
+@pytest.mark.django_db
+def test_a_late_delivery_does_not_replace_a_newer_answer(acme, client):
+    newer = {**TICKET, "subject": "Newer", "updated_at": "2026-12-01T10:00:05Z"}
+    found = read_cache.lookup(acme.pk, "tickets/31/", None)
+    read_cache.save(found, newer, fetched_at=time.time())
+    older = {**TICKET, "subject": "Older", "updated_at": "2026-12-01T10:00:04.999Z"}
+    assert post(client, acme, event("ticket.updated", data=older)).status_code == 200
+    after = read_cache.lookup(acme.pk, "tickets/31/", None)
+    assert after.entry.value == newer
+    assert after.entry.behind(seen=after.seen, own=after.own)  # and the next view asks the store
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "event_type, data, api_version",
+    [
+        ("ticket.updated", {**TICKET, "updated_at": "2026-12-01T10:00:05Z"}, "2023-02-10"),  # another shape
+        ("customer.updated", {"id": 7, "email": "ana@example.com"}, "2024-04-01"),  # says not when it changed
+    ],
+)
+def test_an_object_in_another_version_or_without_its_time_is_not_kept(acme, client, event_type, data, api_version):
+    payload = json.loads(event(event_type, data=data))
+    payload["api_version"] = api_version
+    body = json.dumps(payload).encode()
+    assert post(client, acme, body).status_code == 200
+    path = "tickets/31/" if event_type.startswith("ticket") else "users/7/"
+    assert read_cache.lookup(acme.pk, path, None).entry is None
 
 
 @pytest.mark.django_db

@@ -1,8 +1,11 @@
 """Bulk actions end to end: a real Celery worker and the sandbox store over HTTP."""
 
+import uuid
+
 from django.urls import reverse
 
 from dashboard.models import AuditEntry, Job, JobItem
+from dashboard.services.orders import order_tag_add
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
 
@@ -70,3 +73,40 @@ def test_bulk_ticket_status_from_the_inbox(client, sandbox, stores, celery_worke
     for ticket in tickets:
         assert api_get(sandbox, "siam", f"tickets/{ticket['id']}/")["status"] == "solved"
     assert AuditEntry.objects.filter(action="ticket.status_changed", operator=agent).count() == 3
+
+
+def test_removing_a_tag_takes_it_off_and_says_which_orders_had_none(client, sandbox, stores, manager, celery_worker):
+    tag = f"recall-{uuid.uuid4().hex[:6]}"
+    tagged, untagged = sandbox.order_numbers("siam")[:2], sandbox.order_numbers("siam")[2]
+    for number in tagged:
+        order_tag_add(operator=manager, store=stores["siam"], number=number, tag=tag)
+    assert sorted(sandbox.order_numbers("siam", tags=tag)) == sorted(tagged)
+    client.force_login(manager)
+    client.post(
+        reverse("bulk_orders", kwargs={"store": "siam"}),
+        {"action": "tag_remove", "value": tag, "ids": ",".join([*tagged, untagged])},
+    )
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    assert sandbox.order_numbers("siam", tags=tag) == []
+    messages = dict(JobItem.objects.filter(part__job=job).values_list("object_id", "message"))
+    assert messages == {**dict.fromkeys(tagged, f"tag “{tag}” removed"), untagged: f"had no tag “{tag}”"}
+
+
+def test_setting_then_clearing_the_assignee_of_tickets(client, sandbox, stores, celery_worker):
+    agent = OperatorFactory()
+    MembershipFactory(operator=agent, store=stores["siam"], role=Role.AGENT)
+    tickets = api_get(sandbox, "siam", "tickets/")["results"]
+    assignee = next(t["assignee"] for t in tickets if t["assignee"])
+    chosen = [t["id"] for t in tickets if t["assignee"] != assignee][:2]
+    url = reverse("bulk_tickets", kwargs={"store": "siam"})
+    client.force_login(agent)
+    client.post(url, {"action": "ticket_assignee", "value": str(assignee), "ids": [str(i) for i in chosen]})
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    assert [api_get(sandbox, "siam", f"tickets/{i}/")["assignee"] for i in chosen] == [assignee, assignee]
+    client.post(url, {"action": "ticket_assignee", "value": "", "ids": [str(i) for i in chosen]})
+    job = wait_for(Job.objects.exclude(pk=job.pk).get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    assert [api_get(sandbox, "siam", f"tickets/{i}/")["assignee"] for i in chosen] == [None, None]
+    assert set(JobItem.objects.filter(part__job=job).values_list("message", flat=True)) == {"unassigned"}

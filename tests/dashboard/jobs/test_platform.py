@@ -62,3 +62,23 @@ def test_a_platform_range_over_the_cap_is_split_and_merged(sandbox, stores, sett
     numbers = [r["number"] for r in read_csv(job)]
     assert len(numbers) == len(set(numbers))
     assert sorted(numbers) == sorted(o["number"] for o in everything)
+
+
+def test_a_platform_export_not_ready_by_its_deadline_fails_saying_so(sandbox, stores, settings):
+    """Waiting for the platform starts the part's attempts over, and the task has no
+    retry limit: without a deadline a file the platform never makes is polled forever."""
+    settings.PLATFORM_EXPORT_POLL_SECONDS = 1
+    # Past as soon as the platform is first asked (the sandbox takes a second to make a file).
+    settings.PLATFORM_EXPORT_DEADLINE_SECONDS = 0
+    job, _ = job_export_create(
+        owner=None,
+        stores=[stores["siam"]],
+        source=Job.Source.PLATFORM,
+        filters={"date_placed_from": "2001-01-01", "date_placed_to": "2001-01-31"},
+    )
+    job = job_run_here(job=job)
+    assert job.status == Job.Status.FAILED
+    assert job.error.startswith("Siam: the platform did not produce its export file in time")
+    part = job.parts.get()
+    assert part.status == part.Status.FAILED and part.error == job.error
+    assert not job.file

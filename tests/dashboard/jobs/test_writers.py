@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from dashboard.jobs import columns as cols
+from dashboard.jobs import writers
 from dashboard.jobs.writers import PartFile, neutralise, read_rows, write_csv, write_xlsx
 from tests.factories import StoreFactory
 
@@ -110,6 +112,44 @@ def test_xlsx_has_numbers_dates_and_no_formulas(tmp_path, store):
     assert values["shipping method"] == '\'=HYPERLINK("http://evil")'
     for cell in sheet[2]:
         assert cell.data_type != "f"
+
+
+def test_xlsx_rows_past_a_sheets_capacity_go_on_a_new_sheet_with_the_header(tmp_path, store, monkeypatch):
+    # A sheet holds 1,048,575 rows under its header; three here, so as not to write a million.
+    monkeypatch.setattr(writers, "XLSX_ROWS_PER_SHEET", 3)
+    columns = cols.columns_for("orders")
+    (row,) = cols.rows_for_order(columns, ORDER, store)
+    number = [c.key for c in columns].index("number")
+    rows = [[*row[:number], str(n), *row[number + 1 :]] for n in range(1, 8)]
+    path = tmp_path / "out.xlsx"
+    assert write_xlsx(path, columns, rows, sheet="Orders") == 7
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Orders", "Orders (2)", "Orders (3)"]
+    found = []
+    for sheet in workbook.worksheets:
+        header, *body = list(sheet.iter_rows(values_only=True))
+        assert header == tuple(c.label for c in columns)
+        found.append([r[number] for r in body])
+    assert found == [["1", "2", "3"], ["4", "5", "6"], ["7"]]  # every row once, in order
+
+
+def test_xlsx_sheet_capacity_is_what_xlsxwriter_accepts(tmp_path):
+    """The real capacity, checked against the library without writing a million rows:
+    the last data row is accepted, the next one would be dropped (-1)."""
+    workbook = xlsxwriter.Workbook(str(tmp_path / "limit.xlsx"), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    assert writers.XLSX_ROWS_PER_SHEET == 1_048_575
+    assert sheet.write_string(writers.XLSX_ROWS_PER_SHEET, 0, "last row") == 0  # under the header at row 0
+    assert sheet.write_string(writers.XLSX_ROWS_PER_SHEET + 1, 0, "lost") == -1
+    workbook.close()
+
+
+def test_xlsx_sheet_names_stay_within_excels_31_characters():
+    assert writers.xlsx_sheet_name("Orders", 1) == "Orders"
+    assert writers.xlsx_sheet_name("Orders", 12) == "Orders (12)"
+    long = "A resource with a very long name indeed"
+    assert writers.xlsx_sheet_name(long, 1) == long[:31]
+    assert writers.xlsx_sheet_name(long, 2) == long[:27] + " (2)"
 
 
 def test_part_file_resumes_from_the_saved_offset(tmp_path):
