@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chromium lint format bench check-deploy clean lock
+.PHONY: demo test chromium lint format bench chaos check-deploy clean lock
 
 # Dependencies (docs/dependencies.md): three lock files with hashes, generated from the
 # short .in files by `make lock` and never by an install. An install takes exactly what
@@ -74,6 +74,11 @@ format: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The fault suite (docs/chaos.md): workers killed, Redis and PostgreSQL stopped, the store
+# failing, while jobs and page views run; exits non-zero on any loss. CHAOS_ARGS=--quick in CI.
+chaos: $(BIN)/.installed
+	$(BIN)/python scripts/chaos.py $(CHAOS_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3* var/media var/test-redis var/redis var/coverage

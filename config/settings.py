@@ -118,11 +118,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # https://docs.djangoproject.com/en/5.2/topics/cache/#redis
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# How long a call to Redis may wait: to connect, and for an answer. Redis answers in
+# about a millisecond; a stopped Redis refuses at once, but a hung or unreachable one
+# would hold a web thread for as long as the client lets it (redis-py's default is
+# forever). With these, a page meets a Redis outage within a few seconds and says so
+# (a 503, docs/chaos.md "When Redis or the database is down").
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "storedesk",
+        "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
     }
 }
 
@@ -252,7 +260,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60 * 6
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 60 * 6 - 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 7}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * 60 * 7,
+    # Sending a task (a view starting a job) fails within seconds when Redis is down,
+    # instead of hanging the web thread. Not shorter: workers wait on the queue in
+    # one-second polls on the same connections.
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 5.0),
+}
 CELERY_TASK_ALWAYS_EAGER = False
 # The queue tasks are sent to and workers consume by default (tests use one per session).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
@@ -261,7 +276,7 @@ CELERY_BEAT_SCHEDULE = {
     # Bulk jobs (dashboard.tasks): delete export files past their retention, and find
     # jobs whose task message was lost (Redis restarted, a worker killed) again.
     "jobs-expire-files": {"task": "dashboard.tasks.jobs_expire_files", "schedule": 60 * 60},
-    "jobs-sweep": {"task": "dashboard.tasks.jobs_sweep", "schedule": 60},
+    "jobs-sweep": {"task": "dashboard.tasks.jobs_sweep", "schedule": env.int("JOBS_SWEEP_SECONDS", default=60)},
 }
 
 # --- Bulk jobs: exports and bulk actions (dashboard.jobs) ------------------------------

@@ -14,3 +14,7 @@ urlpatterns = [
     path("", include("storeapi.urls")),
     path("", include("dashboard.urls")),
 ]
+
+# An error no view handled: a 503 naming the service when Redis or the database does not
+# answer, else Django's 500 page (dashboard/views/errors.py).
+handler500 = "dashboard.views.errors.server_error"

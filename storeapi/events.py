@@ -2,12 +2,18 @@
 
 Kept in Redis (shared by every process), one hash per store. The dashboard reads them
 with `new_counts(store)` and clears them with `new_counts_reset(store, kind)` when an
-operator has looked (e.g. opened the ticket list).
+operator has looked (e.g. opened the ticket list). Those two only decorate a page: while
+Redis does not answer, the counts are 0 and a reset does nothing, so that the store pages
+which need no store (members, audit log) still work.
 """
 
 from __future__ import annotations
 
-from .redis_client import shared_redis
+import logging
+
+from .redis_client import REDIS_UNAVAILABLE, shared_redis
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("orders", "customers", "tickets")
 _TTL = 60 * 60 * 24 * 30
@@ -19,19 +25,26 @@ def _key(store) -> str:
 
 def new_counts(store) -> dict[str, int]:
     """{"orders": 5, "customers": 0, "tickets": 3}: items created since the last reset."""
-    raw = shared_redis().hgetall(_key(store))
+    try:
+        raw = shared_redis().hgetall(_key(store))
+    except REDIS_UNAVAILABLE as exc:
+        logger.warning("New counts of store %s not read: Redis did not answer (%s)", store.pk, exc)
+        return dict.fromkeys(KINDS, 0)
     values = {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in raw.items()}
     return {kind: max(values.get(kind, 0), 0) for kind in KINDS}
 
 
 def new_counts_reset(store, kind: str | None = None) -> None:
     """Clear one kind, or every kind when `kind` is None."""
-    if kind is None:
-        shared_redis().delete(_key(store))
-        return
-    if kind not in KINDS:
+    if kind is not None and kind not in KINDS:
         raise ValueError(f"Unknown kind {kind!r}.")
-    shared_redis().hdel(_key(store), kind)
+    try:
+        if kind is None:
+            shared_redis().delete(_key(store))
+        else:
+            shared_redis().hdel(_key(store), kind)
+    except REDIS_UNAVAILABLE as exc:
+        logger.warning("New counts of store %s not reset: Redis did not answer (%s)", store.pk, exc)
 
 
 def new_count_bump(store, kind: str, by: int = 1) -> int:

@@ -3,13 +3,19 @@
 Every store page an operator opens marks them present on that store (`store_seen`,
 called by the access chokepoint). A bulk job's page uses the count to say why it waits
 ("sharing the store's rate limit with 18 operators").
+
+Presence only decorates: while Redis does not answer, marking does nothing and the count
+is 0, so that the pages which need no store (a job's progress, the members) still work.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
-from .redis_client import shared_redis
+from .redis_client import REDIS_UNAVAILABLE, shared_redis
+
+logger = logging.getLogger(__name__)
 
 RECENT_SECONDS = 60  # present: opened a page of the store within this long
 _FORGET_SECONDS = 300
@@ -25,16 +31,22 @@ def store_seen(*, store_id: int, operator_id: int) -> None:
     pipe.zadd(_key(store_id), {str(operator_id): now})
     pipe.zremrangebyscore(_key(store_id), "-inf", now - _FORGET_SECONDS)
     pipe.expire(_key(store_id), _FORGET_SECONDS)
-    pipe.execute()
+    try:
+        pipe.execute()
+    except REDIS_UNAVAILABLE as exc:
+        logger.warning("Presence on store %s not recorded: Redis did not answer (%s)", store_id, exc)
 
 
 def store_operators_present(*, store_id: int, within: float = RECENT_SECONDS, excluding: int | None = None) -> int:
     """How many operators opened a page of the store within `within` seconds."""
     key = _key(store_id)
     now = time.time()
-    count = int(shared_redis().zcount(key, now - within, "+inf"))
-    if excluding is not None:
-        seen = shared_redis().zscore(key, str(excluding))
-        if seen is not None and float(seen) >= now - within:
-            count -= 1
+    try:
+        count = int(shared_redis().zcount(key, now - within, "+inf"))
+        seen = shared_redis().zscore(key, str(excluding)) if excluding is not None else None
+    except REDIS_UNAVAILABLE as exc:
+        logger.warning("Presence on store %s not read: Redis did not answer (%s)", store_id, exc)
+        return 0
+    if seen is not None and float(seen) >= now - within:
+        count -= 1
     return count

@@ -4,6 +4,9 @@ from django.core.cache import cache
 from storeapi import background
 from tests.factories import MembershipFactory, OperatorFactory, StoreFactory
 
+# own_redis, own_redis_web, acme_owner: a web server whose Redis a test stops (tests/redis_down.py).
+pytest_plugins = ["tests.redis_down"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

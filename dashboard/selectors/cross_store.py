@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 from storeapi.client import Page, StoreClient, cached_list_pages
 from storeapi.errors import StoreAPIError, UnexpectedResponse
 from storeapi.models import Membership
+from storeapi.redis_client import REDIS_UNAVAILABLE
 from storeapi.roles import Perm
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ def stores_fan_out(*, stores: Iterable, call: Callable[[Any], Any]) -> tuple[dic
                 results[store.pk] = future.result()
             except StoreAPIError as error:
                 failures.append(StoreFailure(store, error))
+            except REDIS_UNAVAILABLE:
+                raise  # not this store's fault: every store needs Redis (the page says so, a 503)
             except Exception:  # a bug or an odd answer in one store must not hide the others
                 logger.exception("Reading store %s failed", store.subdomain)
                 failures.append(StoreFailure(store, UnexpectedResponse(store=store.subdomain)))

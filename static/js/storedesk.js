@@ -38,6 +38,26 @@
     div.appendChild(close);
     box.appendChild(div);
   }
+  // Redis or the database not answering: the server's 503 says which, and that nothing
+  // was lost (dashboard/views/errors.py). A read shows it in the part of the page that
+  // asked; after a POST it goes above the page, so that the form keeps what was typed.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 503 || !xhr.getResponseHeader("X-Storedesk-Unavailable")) return;
+    event.detail.isError = false;
+    const verb = event.detail.requestConfig ? String(event.detail.requestConfig.verb).toLowerCase() : "get";
+    if (verb === "get") {
+      event.detail.shouldSwap = true;
+      return;
+    }
+    event.detail.shouldSwap = false;
+    const box = document.getElementById("messages");
+    if (!box) return;
+    const holder = document.createElement("div");
+    holder.innerHTML = xhr.responseText;
+    const alert = holder.querySelector("[data-unavailable]");
+    if (alert) box.appendChild(alert);
+  });
   document.addEventListener("htmx:sendError", function () {
     showRequestError("Storedesk could not be reached. Check your connection and try again.");
   });
