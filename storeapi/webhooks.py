@@ -96,12 +96,15 @@ def webhook_accept(*, store: Store, body: bytes, signature: str) -> tuple[Webhoo
             event = WebhookEvent.objects.create(
                 store=store, event_id=str(event_id), event_type=event_type, payload=payload
             )
+        created = True
     except IntegrityError:
-        return WebhookEvent.objects.get(store=store, event_id=str(event_id)), False
+        event, created = WebhookEvent.objects.get(store=store, event_id=str(event_id)), False
+    # A redelivery marks the cache again: the first delivery may have been recorded and
+    # then failed (Redis down) before it could. Marking twice costs one more request.
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     read_cache.changed(store.pk, webhook_changes(event_type, data), own=False)
     webhook_object_keep(store=store, event_type=event_type, data=data, api_version=payload.get("api_version"))
-    return event, True
+    return event, created
 
 
 def _object_id(value) -> str | None:

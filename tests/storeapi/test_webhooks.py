@@ -419,3 +419,15 @@ def test_old_event_ids_are_forgotten(acme, settings):
     )
     assert webhook_events_prune() == {"deleted": 1, "requeued": 0}
     assert list(WebhookEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@pytest.mark.django_db
+def test_a_redelivery_marks_the_cache_again(acme, client):
+    """The first delivery may have been recorded and then failed before it could mark the
+    shared cache (Redis down: a 503, and the platform delivers again)."""
+    body = event("ticket.updated")
+    assert post(client, acme, body).status_code == 200
+    ticket = cached(acme, "tickets/31/")  # cached after the first delivery, as if it had not marked it
+    answer = post(client, acme, body)
+    assert answer.status_code == 200 and answer.json()["duplicate"] is True
+    assert ticket.entry.behind(seen=again(ticket).seen, own=again(ticket).own)
