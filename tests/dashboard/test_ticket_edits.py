@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dashboard.models import AuditEntry
+from dashboard.services import edits
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
 
@@ -202,3 +203,18 @@ def test_without_javascript_a_conflict_is_a_page_and_a_merge_a_message(acme, log
     assert "Saved." in html and "Also changed meanwhile by someone else, and kept: Status Open → Pending." in html
     after = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")
     assert (after["status"], after["priority"]) == ("pending", "high")
+
+
+def test_while_a_colleagues_save_of_the_ticket_is_under_way_nothing_is_sent(acme, login_as, sandbox, api, monkeypatch):
+    """One read-compare-write per ticket at a time: held by another process here."""
+    monkeypatch.setattr(edits, "EDIT_WAIT_SECONDS", 0.2)
+    client = login_as(acme, Role.AGENT)
+    ticket = a_ticket(api, sandbox, -6, priority="low")
+    drawn = properties_as_drawn(client, ticket["id"])
+    sandbox.clear_request_log("acme")
+    with edits.edit_lock(acme, f"tickets/{ticket['id']}/"):  # as another process would
+        html = client.post(update_url(ticket["id"]), {**drawn, "priority": "high"}, **HX).content.decode()
+    assert "Nothing was lost: try again in a moment." in html
+    assert patches(sandbox, ticket["id"]) == [] and not AuditEntry.objects.exists()
+    # Once it is free, the same form goes through.
+    assert "Saved." in client.post(update_url(ticket["id"]), {**drawn, "priority": "high"}, **HX).content.decode()
