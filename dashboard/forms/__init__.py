@@ -2,6 +2,8 @@
 selectors or views.
 
 - `fields`       shared fields and widgets: dates, lists typed in a text box
+- `drawn`        what an edit form was drawn from (values and version), carried by the
+                 form so that only the operator's changes are sent (services/edits.py)
 - `filters`      the list pages' filter forms (bound to `request.GET`), and saved
                  filters back to a query string
 - `orders`       tag, cancel, refund an order

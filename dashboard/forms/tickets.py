@@ -3,6 +3,7 @@
 from django import forms
 
 from ..formatting import humanize_code
+from .drawn import Drawn, DrawnField
 from .fields import ValuesField
 from .filters import TICKET_PRIORITIES, TICKET_STATUSES
 
@@ -27,6 +28,13 @@ class TicketPropertiesForm(forms.Form):
         label="Assignee", required=False, min_value=1, help_text="The store user's id; empty for nobody."
     )
     tags = ValuesField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
+    # The ticket's fields and `updated_at` as the form was drawn (dashboard/forms/drawn.py):
+    # only what the operator changed from them is sent, and a change made meanwhile by a
+    # colleague or the store is shown rather than overwritten (dashboard/services/edits.py).
+    drawn = DrawnField(kind="ticket")
+
+    # The ticket's fields this form edits, as the store names them.
+    EDITS = ("status", "priority", "assignee", "tags")
 
     @classmethod
     def initial_from(cls, ticket: dict) -> dict:
@@ -35,4 +43,15 @@ class TicketPropertiesForm(forms.Form):
             "priority": ticket.get("priority"),
             "assignee": ticket.get("assignee"),
             "tags": ", ".join(str(t) for t in ticket.get("tags") or []),
+            "drawn": cls.drawn_of(ticket).token(),
         }
+
+    @classmethod
+    def drawn_of(cls, ticket: dict) -> Drawn:
+        version = ticket.get("updated_at")
+        return Drawn(
+            kind="ticket",
+            object_id=str(ticket.get("id")),
+            values={name: ticket.get(name) for name in cls.EDITS},
+            version=version if isinstance(version, str) else None,
+        )

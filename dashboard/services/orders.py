@@ -24,6 +24,7 @@ from storeapi.errors import (
 from ..audit import audit_record
 from ..models import OrderRefund
 from ..selectors.orders import order_get
+from .edits import edit_lock
 
 
 def _client(store) -> StoreClient:
@@ -49,12 +50,16 @@ def _set_tags(*, store, number: str, tags: list[str]) -> dict:
 
 
 def order_tag_add(*, operator, store, number: str, tag: str) -> dict:
-    """Add `tag` to the order's tags (read fresh, so a tag added meanwhile is kept)."""
-    current = order_get(store=store, number=number, fresh=True)
-    tags = [str(t) for t in current.get("tags") or []]
-    if tag in tags:
-        return current
-    order = _set_tags(store=store, number=number, tags=[*tags, tag])
+    """Add `tag` to the order's tags. The platform takes the whole list, so the order is
+    read fresh (a tag a colleague or the store added meanwhile is kept), and one such
+    read-and-write of the order runs at a time across Storedesk (two operators tagging
+    at once both keep their tag: dashboard.services.edits)."""
+    with edit_lock(store, f"orders/{number}/"):
+        current = order_get(store=store, number=number, fresh=True)
+        tags = [str(t) for t in current.get("tags") or []]
+        if tag in tags:
+            return current
+        order = _set_tags(store=store, number=number, tags=[*tags, tag])
     audit_record(
         operator=operator,
         store=store,
@@ -68,11 +73,14 @@ def order_tag_add(*, operator, store, number: str, tag: str) -> dict:
 
 
 def order_tag_remove(*, operator, store, number: str, tag: str) -> dict:
-    current = order_get(store=store, number=number, fresh=True)
-    tags = [str(t) for t in current.get("tags") or []]
-    if tag not in tags:
-        return current
-    order = _set_tags(store=store, number=number, tags=[t for t in tags if t != tag])
+    """Remove `tag` from the order's tags, keeping the others as the store has them now
+    (read fresh, one read-and-write at a time, as `order_tag_add`)."""
+    with edit_lock(store, f"orders/{number}/"):
+        current = order_get(store=store, number=number, fresh=True)
+        tags = [str(t) for t in current.get("tags") or []]
+        if tag not in tags:
+            return current
+        order = _set_tags(store=store, number=number, tags=[t for t in tags if t != tag])
     audit_record(
         operator=operator,
         store=store,

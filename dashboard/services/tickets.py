@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from storeapi.client import StoreClient
 
 from ..audit import audit_record
+from ..selectors.tickets import ticket_get
+from .edits import FieldChange, changed_fields, edit_lock, merge
 
 # The fields an operator may change on a ticket, and nothing else.
 EDITABLE_FIELDS = ("status", "priority", "assignee", "tags")
@@ -25,28 +29,59 @@ def ticket_reply(*, operator, store, ticket_id: int, body: str, is_public: bool)
     return ticket
 
 
-def ticket_changes(*, before: dict, after: dict) -> dict:
-    """The editable fields whose value differs: {field: [old, new]}."""
-    changes = {}
-    for name in EDITABLE_FIELDS:
-        if name not in after:
-            continue
-        old, new = before.get(name), after[name]
-        if name == "tags":
-            old, new = sorted(old or []), sorted(new or [])
-        if old != new:
-            changes[name] = [old, new]
-    return changes
+def ticket_value(name: str, value):
+    """A field's value as the store shows it, for comparing: tags as a sorted list of
+    text, the assignee as a number (None for nobody), empty as None."""
+    if name == "tags":
+        return sorted(str(tag) for tag in value or [])
+    if value in (None, ""):
+        return None
+    if name == "assignee":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    return value
 
 
-def ticket_update(*, operator, store, ticket_id: int, before: dict, values: dict) -> tuple[dict, dict]:
-    """PATCH only what changed; returns the ticket and the changes (empty: nothing sent)."""
-    values = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
-    changes = ticket_changes(before=before, after=values)
-    if not changes:
-        return before, {}
-    ticket = StoreClient.for_store(store).patch(f"tickets/{ticket_id}/", {k: values[k] for k in changes})
-    described = ", ".join(f"{k} {_show(v[0])} → {_show(v[1])}" for k, v in changes.items())
+def _same(name: str, a, b) -> bool:
+    return ticket_value(name, a) == ticket_value(name, b)
+
+
+@dataclass
+class TicketUpdate:
+    """What `ticket_update` did. Nothing was sent when `changes` is empty: the operator
+    changed nothing, the store already had their values, or `conflicts` names the
+    fields they changed that were changed meanwhile to something else."""
+
+    ticket: dict  # the ticket as the store has it now (its answer to the PATCH, if any)
+    changes: dict = field(default_factory=dict)  # {field: [before, after]}: sent and audited
+    meanwhile: list[FieldChange] = field(default_factory=list)  # changed by others since drawn
+    conflicts: list[str] = field(default_factory=list)
+    mine: dict = field(default_factory=dict)  # the operator's changes, as they posted them
+
+
+def ticket_update(*, operator, store, ticket_id: int, drawn: dict, values: dict) -> TicketUpdate:
+    """Change what the operator changed on their form, and nothing else
+    (dashboard.services.edits): a field changed meanwhile by a colleague or the store is
+    not overwritten. `drawn` is the ticket as the form showed it (its editable fields and
+    `updated_at`); the ticket is read fresh (not from the shared cache) to compare."""
+    mine = changed_fields(drawn=drawn, values=values, fields=EDITABLE_FIELDS, same=_same)
+    if not mine:
+        return TicketUpdate(ticket=ticket_get(store=store, ticket_id=ticket_id))
+    path = f"tickets/{ticket_id}/"
+    with edit_lock(store, path):
+        now = ticket_get(store=store, ticket_id=ticket_id, fresh=True)
+        merged = merge(drawn=drawn, now=now, mine=mine, fields=EDITABLE_FIELDS, same=_same)
+        result = TicketUpdate(ticket=now, meanwhile=merged.meanwhile, conflicts=merged.conflicts, mine=mine)
+        if not merged.send:
+            return result
+        sent = {name: ticket_value_sent(name, value) for name, value in merged.send.items()}
+        answer = StoreClient.for_store(store).patch(path, sent)
+    if isinstance(answer, dict) and "status" in answer:
+        result.ticket = answer
+    result.changes = {name: [now.get(name), value] for name, value in sent.items()}
+    described = ", ".join(f"{k} {_show(v[0])} → {_show(v[1])}" for k, v in result.changes.items())
     audit_record(
         operator=operator,
         store=store,
@@ -54,9 +89,18 @@ def ticket_update(*, operator, store, ticket_id: int, before: dict, values: dict
         object_type="ticket",
         object_id=ticket_id,
         summary=f"Changed ticket {ticket_id}: {described}",
-        details={"changes": changes},
+        details={"changes": result.changes},
     )
-    return ticket, changes
+    return result
+
+
+def ticket_value_sent(name: str, value):
+    """A field's value as the PATCH sends it (the form's list of tags as typed, in order)."""
+    if name == "tags":
+        return [str(tag) for tag in value or []]
+    if name == "assignee":
+        return ticket_value(name, value)
+    return value
 
 
 def _show(value) -> str:

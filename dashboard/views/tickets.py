@@ -12,6 +12,8 @@ from storeapi.access import store_view
 from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
+from ..formatting import humanize_code
+from ..forms.drawn import OUT_OF_DATE
 from ..forms.filters import TICKET_STATUSES, TicketFilterForm
 from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
 from ..selectors import attempt
@@ -19,8 +21,8 @@ from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
 from ..selectors.overview import ticket_tab_counts
 from ..selectors.tickets import ticket_get, ticket_list_page, ticket_types_list
-from ..services.tickets import ticket_reply, ticket_update
-from .common import add_store_errors, clean_cursor, is_partial, list_partial, render_page, seen_new
+from ..services.tickets import TicketUpdate, ticket_reply, ticket_update
+from .common import add_store_errors, clean_cursor, is_partial, list_partial, refused_status, render_page, seen_new
 
 LIST = "dashboard/tickets/list.html"
 DETAIL = "dashboard/tickets/detail.html"
@@ -161,35 +163,113 @@ def ticket_reply_view(request, store, ticket_id):
                 return redirect(_detail_url(store, ticket_id))
             if not isinstance(updated, dict) or "comments" not in updated:
                 updated, _ = _ticket_or_404(store, ticket_id, fresh=True)
-            context = _detail_context(store, ticket_id, updated, None, flash=done)
+            # The status badge and the properties follow the store's answer too: a
+            # reply opens a new ticket, and a form left showing "New" would send it back.
+            context = _detail_context(store, ticket_id, updated, None, flash=done, redraw=True)
             return render_page(request, DETAIL, context, partial="thread")
     ticket, error = _ticket_or_404(store, ticket_id)
     context = _detail_context(store, ticket_id, ticket, error, reply_form=form)
     return render_page(request, DETAIL, context, partial="thread")
 
 
+def _shown(name: str, value) -> str:
+    """A property's value in words, for the "changed meanwhile" table."""
+    if name == "tags":
+        return ", ".join(str(tag) for tag in value or []) or "none"
+    if value in (None, ""):
+        return "none" if name != "assignee" else "Nobody"
+    if name == "assignee":
+        return f"#{value}"
+    return humanize_code(str(value))
+
+
+def _meanwhile_rows(form, result: TicketUpdate) -> list[dict]:
+    """What changed since the operator's form was drawn: field, value then, value now,
+    and theirs where they changed it too."""
+    rows = []
+    for change in result.meanwhile:
+        mine = change.field in result.mine
+        rows.append(
+            {
+                "label": form.fields[change.field].label,
+                "drawn": _shown(change.field, change.drawn),
+                "now": _shown(change.field, change.now),
+                "yours": _shown(change.field, result.mine[change.field]) if mine else "",
+                "conflict": change.field in result.conflicts,
+            }
+        )
+    return rows
+
+
+def _apply_again(form, result: TicketUpdate) -> list[tuple[str, str]]:
+    """The hidden fields of "Apply mine again": the operator's changes as they posted
+    them, the other fields and the drawn version as the store has them now."""
+    now = TicketPropertiesForm.initial_from(result.ticket)
+    fields = []
+    for name in TicketPropertiesForm.EDITS:
+        value = form[name].value() if name in result.mine else now[name]
+        fields.append((name, "" if value is None else str(value)))
+    fields.append(("drawn", now["drawn"]))
+    return fields
+
+
 @require_POST
 @store_view(Perm.UPDATE_TICKETS)
 def ticket_update_view(request, store, ticket_id):
-    """Status, priority, assignee and tags, changed in place. Only what differs from the
-    ticket as the store has it now is sent (and audited)."""
-    ticket, error = _ticket_or_404(store, ticket_id, fresh=True)
+    """Status, priority, assignee and tags, changed in place. Only what the operator
+    changed from the form as it was drawn is sent (and audited); a field that a colleague
+    or the store changed meanwhile is shown, never overwritten (dashboard/services/edits.py)."""
     form = TicketPropertiesForm(request.POST)
-    flash = ""
-    if ticket is None:
-        add_store_errors(form, error)
-    elif form.is_valid():
+    if form.is_valid() and getattr(form.cleaned_data["drawn"], "object_id", None) != str(ticket_id):
+        form.add_error(None, OUT_OF_DATE)  # missing, or drawn for another ticket
+    if form.is_valid():
         try:
-            ticket, changes = ticket_update(
-                operator=request.user, store=store, ticket_id=ticket_id, before=ticket, values=form.cleaned_data
+            result = ticket_update(
+                operator=request.user,
+                store=store,
+                ticket_id=ticket_id,
+                drawn=form.cleaned_data["drawn"].as_object(),
+                values=form.cleaned_data,
             )
+        except NotFound:
+            raise Http404("No such ticket in this store.") from None
         except StoreAPIError as store_error:
             add_store_errors(form, store_error)
         else:
-            flash = "Saved." if changes else "Nothing changed."
-            if not is_partial(request):
-                messages.success(request, flash)
-                return redirect(_detail_url(store, ticket_id))
-            form = TicketPropertiesForm(initial=TicketPropertiesForm.initial_from(ticket))
-    context = _detail_context(store, ticket_id, ticket, None, properties_form=form, properties_flash=flash)
+            return _after_update(request, store, ticket_id, form, result)
+    ticket, _ = _ticket_or_404(store, ticket_id)
+    context = _detail_context(store, ticket_id, ticket, None, properties_form=form, properties_answer=True)
+    return render_page(request, DETAIL, context, partial="properties", status=refused_status(request))
+
+
+def _after_update(request, store, ticket_id, form, result: TicketUpdate):
+    """The properties redrawn from the store's answer: saved, nothing to save, or what
+    changed meanwhile and "Apply mine again"."""
+    rows = _meanwhile_rows(form, result)
+    if result.conflicts:
+        context = _detail_context(
+            store,
+            ticket_id,
+            result.ticket,
+            None,
+            conflict_rows=rows,
+            apply_again=_apply_again(form, result),
+            properties_answer=True,
+        )
+        return render_page(request, DETAIL, context, partial="properties", status=200 if is_partial(request) else 409)
+    if result.changes:
+        flash = "Saved."
+    elif result.mine:
+        flash = "Nothing to save: the ticket already has your values."
+    else:
+        flash = "Nothing changed."
+    if not is_partial(request):
+        messages.success(request, flash)
+        if rows:
+            kept = "; ".join(f"{row['label']} {row['drawn']} → {row['now']}" for row in rows)
+            messages.info(request, f"Also changed meanwhile by someone else, and kept: {kept}.")
+        return redirect(_detail_url(store, ticket_id))
+    context = _detail_context(
+        store, ticket_id, result.ticket, None, properties_flash=flash, meanwhile_rows=rows, properties_answer=True
+    )
     return render_page(request, DETAIL, context, partial="properties")

@@ -6,6 +6,7 @@ platform sees it).
 """
 
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -45,6 +46,9 @@ class SandboxMiddleware:
 
     def api(self, request, store):
         started = time.monotonic()
+        # What a PATCH asked to change, for tests that check a client sent only the fields
+        # it changed. Read before the view (which consumes the stream); bounded.
+        changed = _patch_fields(request) if request.method == "PATCH" else None
         version = request.headers.get("X-29Next-Api-Version", "").strip() or API_VERSION
         response, fault = faults.before(store, request)
         if response is None:
@@ -70,7 +74,19 @@ class SandboxMiddleware:
                 if authorization
                 else None,
                 "fault": fault,
+                "patch_fields": changed,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
             },
         )
         return response
+
+
+def _patch_fields(request) -> list[str] | None:
+    """The top-level field names of a PATCH's JSON body (sorted), or None."""
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > 100_000:
+            return None
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        return None
+    return sorted(str(key) for key in body) if isinstance(body, dict) else None

@@ -107,7 +107,11 @@ def test_ticket_counts_are_cached_until_a_ticket_changes(acme, login_as, sandbox
     assert ticket_list_requests(sandbox) == []  # from the cache
     ticket, status = an_unsolved_ticket(sandbox)
     ticket_update(
-        operator=client.operator, store=acme, ticket_id=ticket["id"], before=ticket, values={"status": status}
+        operator=client.operator,
+        store=acme,
+        ticket_id=ticket["id"],
+        drawn=ticket,  # the page showed the ticket as the store had it
+        values={"status": status},
     )
     sandbox.clear_request_log("acme")
     after = ticket_status_counts(store=acme)

@@ -18,6 +18,7 @@ from storeapi.connect import store_connect_with_token
 from storeapi.middleware import REFRESH_HEADER
 from storeapi.roles import Role
 from tests.dashboard.conftest import ALL_SCOPES, HX, api_get
+from tests.dashboard.html_forms import forms_of
 from tests.factories import MembershipFactory, OperatorFactory
 
 
@@ -87,10 +88,9 @@ def test_an_operators_change_shows_in_a_colleagues_next_view(team, sandbox, sett
     ticket = next(
         t for t in store_tickets(sandbox) if t["status"] != "pending" and f"/tickets/{t['id']}/" not in pending
     )
-    answer = ana.post(
-        reverse("ticket_update", kwargs={"store": "acme", "ticket_id": ticket["id"]}),
-        {"status": "pending", "priority": ticket["priority"] or "", "assignee": ticket["assignee"] or "", "tags": ""},
-    )
+    page = ana.get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})).content.decode()
+    (form,) = [f for f in forms_of(page, within="ticket-properties") if "status" in f]
+    answer = ana.post(form.pop("_action"), {**form, "status": "pending"})
     assert answer.status_code in (200, 302)
     assert f"/tickets/{ticket['id']}/" in ben.get(inbox_url(), {"status": "pending"}).content.decode()
 

@@ -9,6 +9,7 @@ from dashboard.models import AuditEntry
 from storeapi.roles import Role
 
 from .conftest import HX, api_get
+from .html_forms import forms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,10 @@ def test_change_status_priority_assignee_and_tags(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     ticket = next(t for t in api_get(sandbox, "acme", "tickets/")["results"] if t["status"] != "pending")
     url = reverse("ticket_update", kwargs={"store": "acme", "ticket_id": ticket["id"]})
+    html = client.get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})).content.decode()
+    drawn = forms_of(html, within="ticket-properties")[0]["drawn"]  # what the form was drawn from
     data = {"status": "pending", "priority": "high", "assignee": ticket["assignee"] or "", "tags": "vip, callback"}
+    data["drawn"] = drawn
     html = client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket-properties").content.decode()
     assert "Saved." in html and 'id="ticket-badges" hx-swap-oob="true"' in html
     after = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")
@@ -135,6 +139,8 @@ def test_change_status_priority_assignee_and_tags(acme, login_as, sandbox):
     assert entry.details["changes"]["status"] == [ticket["status"], "pending"]
     # Posting the same values again changes nothing and records nothing.
     client.post(url, data, **HX)
+    html = client.get(reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})).content.decode()
+    client.post(url, {**data, "drawn": forms_of(html, within="ticket-properties")[0]["drawn"]}, **HX)
     assert AuditEntry.objects.filter(action="ticket.updated").count() == 1
 
 
