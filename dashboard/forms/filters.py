@@ -205,7 +205,7 @@ class TicketFilterForm(FilterForm):
     )
     # The platform's `order_number`: the tickets about one order.
     order_number = OrderNumberField(
-        label="Order", widget=forms.TextInput(attrs={"type": "search", "placeholder": "#101950"})
+        label="Order", widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. #101950"})
     )
     priority = forms.ChoiceField(label="Priority", required=False, choices=[("", "Any"), *_choices(TICKET_PRIORITIES)])
     assignee = forms.IntegerField(
