@@ -1,9 +1,14 @@
 """Fields and widgets the dashboard's forms share: dates, lists typed in a text box,
-checkboxes in a disclosure."""
+search boxes, order numbers, checkboxes in a disclosure."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+
+# "#101950": a number as people write it (an order number, a ticket id).
+_WITH_NUMBER_SIGN = re.compile(r"^#\s*(\d+)$")
 
 
 class DateInput(forms.DateInput):
@@ -53,3 +58,39 @@ class ValuesField(forms.CharField):
 
 class ChoicesDropdown(forms.CheckboxSelectMultiple):
     """Checkboxes, shown in a `<details>` disclosure (works without JavaScript)."""
+
+
+def without_number_sign(text: str) -> str:
+    """ "#101950" -> "101950"; any other text as it is."""
+    match = _WITH_NUMBER_SIGN.match(text)
+    return match.group(1) if match else text
+
+
+class SearchField(forms.CharField):
+    """A search box. "#101950" is searched as 101950: people copy an order number or a
+    ticket id with its sign (the pages write them "#101950"), and the store's search
+    does not know the sign."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return without_number_sign(super().to_python(value))
+
+
+class OrderNumberField(SearchField):
+    """One order number, with or without its sign ("#101950" or "101950")."""
+
+    default_error_messages = {"invalid": "Enter an order number, like 101950."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number and not number.isdigit():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number

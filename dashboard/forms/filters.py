@@ -22,7 +22,7 @@ from django import forms
 from django.http import QueryDict
 
 from ..formatting import humanize_code
-from .fields import ChoicesDropdown, DateInput, ValuesField, ValuesInput
+from .fields import ChoicesDropdown, DateInput, OrderNumberField, SearchField, ValuesField, ValuesInput
 
 ORDER_STATUSES = ["open", "archived", "canceled"]
 
@@ -144,10 +144,8 @@ class FilterForm(forms.Form):
 
 
 class OrderFilterForm(FilterForm):
-    search_text = forms.CharField(
+    search_text = SearchField(
         label="Search",
-        required=False,
-        max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Number, name, e-mail, phone"}),
     )
     status = forms.MultipleChoiceField(
@@ -201,11 +199,13 @@ class TicketFilterForm(FilterForm):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "All"), *_choices(TICKET_STATUSES)], widget=forms.HiddenInput
     )
-    filter_text = forms.CharField(
+    filter_text = SearchField(
         label="Search",
-        required=False,
-        max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Ticket id, subject, e-mail"}),
+    )
+    # The platform's `order_number`: the tickets about one order.
+    order_number = OrderNumberField(
+        label="Order", widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. #101950"})
     )
     priority = forms.ChoiceField(label="Priority", required=False, choices=[("", "Any"), *_choices(TICKET_PRIORITIES)])
     assignee = forms.IntegerField(
@@ -283,7 +283,7 @@ class AuditFilterForm(FilterForm):
     )
     action = forms.ChoiceField(label="Action", required=False, choices=[])
     object_type = forms.ChoiceField(label="Object", required=False, choices=[])
-    object_id = forms.CharField(label="Object id", required=False, max_length=64)
+    object_id = SearchField(label="Object id", max_length=64)
     date_from = forms.DateField(label="From", required=False, widget=DateInput)
     date_to = forms.DateField(label="To", required=False, widget=DateInput)
 

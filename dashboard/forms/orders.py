@@ -20,9 +20,17 @@ class TagForm(forms.Form):
 
 
 class CancelOrderForm(forms.Form):
+    """`refundable`: whether the order has a payment to refund; without one, "Also refund
+    the whole order" is not offered (dashboard.selectors.orders.order_actions)."""
+
     cancel_reason = forms.CharField(label="Reason", max_length=255, strip=True)
     full_refund = forms.BooleanField(label="Also refund the whole order", required=False)
     send_cancel_notification = forms.BooleanField(label="E-mail the customer", required=False)
+
+    def __init__(self, *args, refundable: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not refundable:
+            del self.fields["full_refund"]
 
 
 RESTOCK_CHOICES = [("no_restock", "Do not restock"), ("return", "Return to stock"), ("cancel", "Cancel (not shipped)")]
@@ -31,7 +39,9 @@ RESTOCK_CHOICES = [("no_restock", "Do not restock"), ("return", "Return to stock
 class RefundForm(forms.Form):
     """One quantity per order line (`line_<id>`), the shipping, a note.
 
-    Built from the order: `RefundForm(data, order=order)`.
+    Built from the order: `RefundForm(data, order=order, shipping_refundable=...)`, the
+    shipping still refundable (dashboard.selectors.orders.order_actions); when none is
+    left (refunded already, or free), "Refund shipping" is not offered.
     """
 
     refund_shipping = forms.BooleanField(label="Refund shipping", required=False)
@@ -45,8 +55,11 @@ class RefundForm(forms.Form):
     # double click, a retried request) refunds once (dashboard.services.orders.order_refund).
     idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, order: dict, **kwargs):
+    def __init__(self, *args, order: dict, shipping_refundable=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.shipping_refundable = shipping_refundable
+        if shipping_refundable is not None and shipping_refundable <= 0:
+            del self.fields["refund_shipping"]
         self.order_lines = [line for line in order.get("lines") or [] if isinstance(line, dict) and "id" in line]
         for line in self.order_lines:
             available = int(line.get("current_quantity", line.get("quantity", 0)) or 0)
@@ -69,7 +82,9 @@ class RefundForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors and not any(self.lines().values()) and not cleaned.get("refund_shipping"):
-            raise forms.ValidationError("Choose at least one item or the shipping to refund.")
+            if "refund_shipping" in self.fields:
+                raise forms.ValidationError("Choose at least one item or the shipping to refund.")
+            raise forms.ValidationError("Choose at least one item to refund.")
         return cleaned
 
     def lines(self) -> dict[int, int]:

@@ -30,6 +30,8 @@ from storeapi.models import Membership
 from storeapi.redis_client import REDIS_UNAVAILABLE
 from storeapi.roles import Perm
 
+from .tickets import ticket_types_list, tickets_label_types
+
 logger = logging.getLogger(__name__)
 
 CURSOR_SALT = "dashboard.cross_store.cursor"
@@ -222,3 +224,14 @@ def merged_list_page(
     more = any(v is not None for v in new_state.values())
     next_cursor = signing.dumps(new_state, salt=CURSOR_SALT, compress=True) if more else None
     return MergedPage(rows=taken, failures=failures, next_cursor=next_cursor)
+
+
+def merged_tickets_label_types(*, page: MergedPage) -> None:
+    """Each row of an all-stores inbox page gets its type's name in its own store's words
+    (`type_name`): each store names its types, and their ids mean nothing elsewhere.
+    One cached read per store shown, the stores asked at once; a store whose types
+    cannot be read leaves its rows without a name (ticket_types_list)."""
+    stores = {item.store.pk: item.store for item in page.rows}
+    types, _failures = stores_fan_out(stores=stores.values(), call=lambda store: ticket_types_list(store=store))
+    for pk in stores:
+        tickets_label_types(tickets=[item.row for item in page.rows if item.store.pk == pk], types=types.get(pk, []))

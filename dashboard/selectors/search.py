@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from storeapi.client import StoreClient
 from storeapi.errors import NotFound
@@ -16,12 +17,30 @@ MAX_PER_KIND = 10
 _NUMBER = re.compile(r"^#?(\d{1,12})$")
 
 
+@dataclass(frozen=True)
+class MoreMatches:
+    """More matches of one kind in a store than the search shows, and where they all are:
+    the store's list (`url_name`) filtered by `params`. `count` is how many the store's
+    first page held; `more_pages` when it has further pages (the platform gives no total)."""
+
+    nouns: str  # "orders", "customers", "tickets"
+    url_name: str
+    params: dict
+    count: int
+    more_pages: bool
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.params)
+
+
 @dataclass
 class StoreMatches:
     store: Any
     orders: list[dict] = field(default_factory=list)
     customers: list[dict] = field(default_factory=list)
     tickets: list[dict] = field(default_factory=list)
+    more: list[MoreMatches] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -56,8 +75,21 @@ def _one_or_none(client: StoreClient, path: str) -> dict | None:
     return found if isinstance(found, dict) else None
 
 
-def _results(client: StoreClient, path: str, params: dict) -> list[dict]:
-    return client.list_page(path, params, cached=True).results[:MAX_PER_KIND]
+# What each kind of match is searched with, and the list page that shows them all.
+_LISTS = {
+    "orders/": ("orders", "order_list"),
+    "users/": ("customers", "customer_list"),
+    "tickets/": ("tickets", "ticket_list"),
+}
+
+
+def _results(client: StoreClient, path: str, params: dict, found: StoreMatches) -> list[dict]:
+    """The first MAX_PER_KIND matches; when the store has more, a `MoreMatches` for them."""
+    page = client.list_page(path, params, cached=True)
+    if len(page.results) > MAX_PER_KIND or page.has_next:
+        nouns, url_name = _LISTS[path]
+        found.more.append(MoreMatches(nouns, url_name, dict(params), len(page.results), page.has_next))
+    return page.results[:MAX_PER_KIND]
 
 
 def _search_store(store, query: str, kind: str) -> StoreMatches:
@@ -70,13 +102,13 @@ def _search_store(store, query: str, kind: str) -> StoreMatches:
         found.orders = [order] if order else []
         found.tickets = [ticket] if ticket else []
     elif kind == "email":
-        found.customers = _results(client, "users/", {"email": query})
-        found.orders = _results(client, "orders/", {"search_text": query})
-        found.tickets = _results(client, "tickets/", {"filter_text": query})
+        found.orders = _results(client, "orders/", {"search_text": query}, found)
+        found.customers = _results(client, "users/", {"email": query}, found)
+        found.tickets = _results(client, "tickets/", {"filter_text": query}, found)
     else:
-        found.orders = _results(client, "orders/", {"search_text": query})
-        found.customers = _results(client, "users/", {"name": query})
-        found.tickets = _results(client, "tickets/", {"filter_text": query})
+        found.orders = _results(client, "orders/", {"search_text": query}, found)
+        found.customers = _results(client, "users/", {"name": query}, found)
+        found.tickets = _results(client, "tickets/", {"filter_text": query}, found)
     return found
 
 

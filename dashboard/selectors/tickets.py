@@ -25,3 +25,11 @@ def ticket_types_list(*, store) -> list[dict]:
     if isinstance(body, dict):
         body = body.get("results")
     return [t for t in body or [] if isinstance(t, dict) and "id" in t]
+
+
+def tickets_label_types(*, tickets: list, types: list[dict]) -> None:
+    """Give each ticket its type's name (`type_name`), from the store's own types."""
+    names = {t["id"]: t.get("name") for t in types}
+    for ticket in tickets:
+        if isinstance(ticket, dict):
+            ticket["type_name"] = names.get(ticket.get("ticket_type"))

@@ -8,11 +8,17 @@ from django.views.decorators.http import require_GET
 from storeapi.roles import Perm
 
 from ..forms.filters import CrossStoreOrderFilterForm, CrossStoreTicketFilterForm
-from ..selectors.cross_store import merged_list_page, operator_memberships, operator_stores, split_connected
+from ..selectors.cross_store import (
+    merged_list_page,
+    merged_tickets_label_types,
+    operator_memberships,
+    operator_stores,
+    split_connected,
+)
 from .common import clean_cursor, list_partial, render_page
 
 
-def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str):
+def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str, label=None):
     memberships = operator_memberships(operator=request.user)
     all_stores = operator_stores(operator=request.user, perm=Perm.VIEW, memberships=memberships)
     form = form_class(request.GET, store_choices=[(s.subdomain, s.display_name) for s in all_stores])
@@ -20,6 +26,8 @@ def _merged(request, *, form_class, path: str, sort_key: str, template: str, pre
     stores, skipped = split_connected([s for s in all_stores if not chosen or s.subdomain in chosen])
     cursor = clean_cursor(request)
     page = merged_list_page(stores=stores, path=path, params=form.upstream_params(), sort_key=sort_key, cursor=cursor)
+    if label is not None:
+        label(page=page)
     context = {
         "form": form,
         "page": page,
@@ -45,6 +53,7 @@ def all_tickets(request):
         sort_key="created_at",
         template="dashboard/cross_store/tickets.html",
         prefix="all-ticket",
+        label=merged_tickets_label_types,
     )
 
 

@@ -20,7 +20,14 @@ from ..forms.filters import OrderFilterForm
 from ..forms.notes import NoteForm
 from ..forms.orders import CancelOrderForm, RefundForm, TagForm
 from ..selectors import attempt
-from ..selectors.orders import order_get, order_list_page, order_notes_page, order_tickets_page
+from ..selectors.orders import (
+    order_actions,
+    order_get,
+    order_list_page,
+    order_notes_page,
+    order_receipt,
+    order_tickets_page,
+)
 from ..selectors.phone_orders import phone_order_for
 from ..services.orders import (
     RefundAmountChanged,
@@ -89,6 +96,9 @@ def _order_context(store, number: str, **extra) -> dict:
         "number": number,
         "order": order,
         "error": error,
+        # The totals as a receipt, and the actions the store would take (selectors.orders).
+        "receipt": order_receipt(order) if isinstance(order, dict) else None,
+        "actions": order_actions(order) if isinstance(order, dict) else None,
         "notes": notes,
         "notes_error": notes_error,
         "note_form": NoteForm(),
@@ -211,15 +221,19 @@ def _action_done(request, store, number, message: str):
 @store_view(Perm.ORDER_ACTIONS)
 def order_cancel_view(request, store, number):
     order, error = _order_or_404(store, number)
-    form = CancelOrderForm(request.POST or None)
-    if request.method == "POST" and order is not None and form.is_valid():
+    actions = order_actions(order) if order is not None else None
+    form = CancelOrderForm(request.POST or None, refundable=bool(actions and actions.refund))
+    # What the store would refuse is not asked for (a link kept from before the order
+    # was fulfilled, or a form posted twice): the page says why, and nothing is sent.
+    refused = actions.cancel_refusal if actions else ""
+    if request.method == "POST" and order is not None and not refused and form.is_valid():
         try:
             order_cancel(
                 operator=request.user,
                 store=store,
                 number=number,
                 reason=form.cleaned_data["cancel_reason"],
-                full_refund=form.cleaned_data["full_refund"],
+                full_refund=form.cleaned_data.get("full_refund", False),
                 notify=form.cleaned_data["send_cancel_notification"],
             )
         except NotFound:
@@ -228,7 +242,7 @@ def order_cancel_view(request, store, number):
             add_store_errors(form, store_error)
         else:
             return _action_done(request, store, number, f"Order #{number} was canceled.")
-    context = {"store": store, "number": number, "order": order, "error": error, "form": form}
+    context = {"store": store, "number": number, "order": order, "error": error, "form": form, "refused": refused}
     return render_page(request, CANCEL, context, partial="form")
 
 
@@ -247,14 +261,25 @@ def order_refund_view(request, store, number):
     order, error = _order_or_404(store, number)
     if order is None:
         return render_page(request, REFUND, {"store": store, "number": number, "error": error}, partial="form")
-    form = RefundForm(request.POST or None, order=order)
+    actions = order_actions(order)
+    form = RefundForm(request.POST or None, order=order, shipping_refundable=actions.shipping_refundable)
     currency = order.get("currency") or store.currency
-    context = {"store": store, "number": number, "order": order, "form": form, "calculation": None}
+    context = {
+        "store": store,
+        "number": number,
+        "order": order,
+        "form": form,
+        "calculation": None,
+        "shipping_refundable": actions.shipping_refundable,
+        # Shown above the form; the store is still asked (it computes what, if anything,
+        # can be refunded), so an order paid since the page was drawn is not refused here.
+        "refund_refusal": actions.refund_refusal,
+    }
     step = request.POST.get("step", "calculate")
     if request.method == "POST" and step != "edit" and form.is_valid():
         args = {
             "lines": form.lines(),
-            "refund_shipping": form.cleaned_data["refund_shipping"],
+            "refund_shipping": form.cleaned_data.get("refund_shipping", False),
             "restock": form.cleaned_data["restock_type"],
         }
         try:

@@ -1,6 +1,8 @@
 """All-stores inbox and orders, and global search: every store of the operator, at once."""
 
 import re
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -41,9 +43,12 @@ def test_the_inbox_merges_every_store_newest_first(client, three_stores, sandbox
 
     moments = [datetime.fromisoformat(c) for c in created]
     assert moments == sorted(moments, reverse=True)
-    # One request per store for the page.
+    # One request per store for the page, and one for the names of its ticket types.
     for name in ("acme", "bergmann", "siam"):
-        assert [r["path"] for r in sandbox.request_log(name)] == [f"/{name}/api/admin/tickets/"]
+        assert [r["path"] for r in sandbox.request_log(name)] == [
+            f"/{name}/api/admin/tickets/",
+            f"/{name}/api/admin/tickettypes/",
+        ]
     assert "Load more" in html
 
 
@@ -154,3 +159,50 @@ def test_the_operator_memberships_are_read_once_per_page(client, three_stores, u
         html = client.get(reverse(url_name)).content.decode()
     assert "Siam Silk" in html  # in the switcher
     assert len([q for q in queries.captured_queries if 'FROM "storeapi_membership"' in q["sql"]]) == 1
+
+
+def test_the_inbox_names_each_tickets_type_in_its_own_stores_words(client, three_stores, sandbox):
+    html = client.get(reverse("all_tickets")).content.decode()
+    shown = {}
+    for store, key, row in re.findall(r'<tr id="ticket-(\w+)-(\d+)"(.*?)</tr>', html, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        shown[(store, int(key))] = unescape(cells[4])  # ticket, requester, status, priority, type
+    assert len(shown) == 50
+    named = 0
+    for store in ("acme", "bergmann", "siam"):
+        types = api_get(sandbox, store, "tickettypes/")
+        names = {t["id"]: t["name"] for t in (types["results"] if isinstance(types, dict) else types)}
+        tickets = {t["id"]: t for t in api_get(sandbox, store, "tickets/")["results"]}
+        for (row_store, key), type_name in shown.items():
+            if row_store == store:
+                expected = names.get(tickets[key]["ticket_type"]) or "—"
+                assert type_name == expected, (store, key)
+                named += expected != "—"
+    assert named > 0
+    # A second page view asks the stores nothing (the types are kept with the tickets).
+    for store in ("acme", "bergmann", "siam"):
+        sandbox.clear_request_log(store)
+    client.get(reverse("all_tickets"))
+    assert not any(sandbox.request_log(store) for store in ("acme", "bergmann", "siam"))
+
+
+def test_search_says_when_a_store_has_more_and_links_to_its_list(client, three_stores, sandbox):
+    # A name that more orders of acme have than the search shows, but fewer than a page.
+    names = {o["user"]["last_name"] for o in sandbox.orders("acme") if o["user"] and o["user"].get("last_name")}
+    counts = {name: len(sandbox.order_numbers("acme", search_text=name)) for name in sorted(names)}
+    name, count = next((n, c) for n, c in counts.items() if 10 < c <= 50)
+    html = client.get(reverse("search"), {"q": name}).content.decode()
+    group = re.search(r'data-store="acme".*?</section>', html, re.S).group(0)
+    assert len(re.findall(r"/s/acme/orders/\d+/", group)) == 10
+    link = re.search(r'<a href="([^"]+)" data-search-more="orders">([^<]+)</a>', group)
+    assert link.group(2) == f"See all {count} orders in Acme Outfitters"
+    assert unescape(link.group(1)) == f"/s/acme/orders/?{urlencode({'search_text': name})}"
+    listed = client.get(unescape(link.group(1))).content.decode()
+    assert len(re.findall(r'data-order-number="(\d+)"', listed)) == count
+    # More than a page: the store gives no total, so the search says so.
+    html = client.get(reverse("search"), {"q": "a"}).content.decode()
+    group = re.search(r'data-store="acme".*?</section>', html, re.S).group(0)
+    assert "See all orders in Acme Outfitters (more than 50)" in group
+    # A number is one order: nothing more to see.
+    html = client.get(reverse("search"), {"q": sandbox.order_numbers("acme")[0]}).content.decode()
+    assert "data-search-more" not in html

@@ -34,8 +34,8 @@ def first_row_cells(html: str, row_class: str) -> int:
 @pytest.mark.parametrize(
     ("url_name", "role", "row_class", "columns", "checkboxes"),
     [
-        ("order_list", Role.MANAGER, "order-row", 9, True),
-        ("order_list", Role.AGENT, "order-row", 8, False),
+        ("order_list", Role.MANAGER, "order-row", 8, True),
+        ("order_list", Role.AGENT, "order-row", 7, False),
         ("ticket_list", Role.AGENT, "ticket-row", 9, True),
         ("ticket_list", Role.VIEWER, "ticket-row", 8, False),
         ("customer_list", Role.MANAGER, "customer-row", 7, False),
@@ -61,15 +61,17 @@ def test_full_width_rows_span_every_column_of_one_store(
     assert colspans(rows) == [columns]
 
 
-@pytest.mark.parametrize(("url_name", "row_class"), [("all_orders", "order-row"), ("all_tickets", "ticket-row")])
-def test_the_all_stores_lists_have_no_checkbox_column(connect_store, login_as, sandbox, url_name, row_class):
+@pytest.mark.parametrize(
+    ("url_name", "row_class", "columns"), [("all_orders", "order-row", 7), ("all_tickets", "ticket-row", 8)]
+)
+def test_the_all_stores_lists_have_no_checkbox_column(connect_store, login_as, sandbox, url_name, row_class, columns):
     sandbox.set_page_size("acme", 10)
     client = login_as(connect_store("acme"), Role.OWNER)  # bulk actions allowed in the store
     html = client.get(reverse(url_name)).content.decode()
     head = header_cells(html)
-    assert len(head) == 8 and "select-cell" not in html
-    assert first_row_cells(html, row_class) == 8
-    assert colspans(html) == [8]
+    assert len(head) == columns and "select-cell" not in html
+    assert first_row_cells(html, row_class) == columns
+    assert colspans(html) == [columns]
 
 
 def test_store_data_in_rows_stays_inert():
@@ -98,3 +100,11 @@ def test_store_data_in_rows_stays_inert():
         html = table.rows()
         assert "<img" not in html and 'hx-get="//evil"' not in html, kind
         assert "&lt;img src=x onerror=alert(1)&gt; hx-get=&quot;//evil&quot;" in html, kind
+
+
+def test_the_orders_list_has_no_tags_column(acme, login_as, sandbox):
+    """The platform's order list (`OrderList`) carries no tags: the column was always empty."""
+    html = login_as(acme).get(reverse("order_list", kwargs={"store": "acme"})).content.decode()
+    head = re.search(r"<thead.*?</thead>", html, re.S).group(0)
+    assert "Placed" in head and "Tags" not in head
+    assert 'name="tags"' in html  # the tags filter still goes to the store

@@ -133,7 +133,8 @@ def test_a_refund_of_nothing_is_an_error(acme, login_as, sandbox):
     html = client.post(
         url("order_refund", number), {"restock_type": "no_restock", "step": "calculate"}, **HX
     ).content.decode()
-    assert "Choose at least one item or the shipping" in html
+    # "... or the shipping" when there is shipping to refund (free shipping is none).
+    assert "Choose at least one item" in html
 
 
 def test_more_than_was_bought_is_a_field_error(acme, login_as, sandbox):
@@ -153,13 +154,108 @@ def test_without_javascript_cancel_and_refund_are_pages(acme, login_as, sandbox)
         assert "<html" in html and f"#{number}" in html
 
 
-def test_what_the_store_refuses_is_shown_in_plain_words(acme, login_as, sandbox):
+def test_what_the_store_refuses_is_shown_in_plain_words(acme, login_as, sandbox, api):
+    """The page was drawn from what the store said before someone canceled the order at
+    the store itself: Storedesk offers the cancel, the store refuses, the page says why."""
     client = login_as(acme, Role.MANAGER)
-    number = sandbox.orders("acme", status="open", fulfillment_status="fulfilled")[0]["number"]
+    number = new_paid_order(sandbox)
+    assert "Cancel order…" in client.get(url("order_detail", number)).content.decode()  # read, and kept
+    api("POST", f"orders/{number}/cancel/", json={"cancel_reason": "at the store", "send_cancel_notification": False})
     html = client.post(url("order_cancel", number), {"cancel_reason": "too late"}, **HX).content.decode()
-    assert "The store refused this: A fulfilled order cannot be canceled" in html
+    assert "The store refused this: This order is already canceled." in html
     assert 'value="too late"' in html  # the reason is kept
     assert not AuditEntry.objects.exists()
+
+
+# --- only what the store would take is offered ------------------------------------------------
+
+
+def order_page(client, number) -> str:
+    return client.get(url("order_detail", number)).content.decode()
+
+
+def cancel_posts(sandbox, number) -> int:
+    path = f"/acme/api/admin/orders/{number}/cancel/"
+    return len([e for e in sandbox.request_log("acme") if e["method"] == "POST" and e["path"] == path])
+
+
+def test_a_fulfilled_order_offers_no_cancel_and_its_form_sends_nothing(acme, login_as, sandbox):
+    client = login_as(acme, Role.MANAGER)
+    number = sandbox.orders("acme", status="open", fulfillment_status="fulfilled", payment_status="paid")[0]["number"]
+    html = order_page(client, number)
+    assert "Cancel order…" not in html and url("order_cancel", number) not in html
+    assert "Refund…" in html  # what the store takes instead
+    # The form, from an old link or a second tab: it says why, and asks nothing.
+    form = client.get(url("order_cancel", number), **HX).content.decode()
+    assert "A fulfilled order cannot be canceled; refund it instead." in form and 'name="cancel_reason"' not in form
+    sandbox.clear_request_log("acme")
+    html = client.post(url("order_cancel", number), {"cancel_reason": "too late"}, **HX).content.decode()
+    assert "A fulfilled order cannot be canceled; refund it instead. Nothing was sent to the store." in html
+    assert cancel_posts(sandbox, number) == 0 and not AuditEntry.objects.exists()
+
+
+def test_an_open_paid_order_offers_both(acme, login_as, sandbox):
+    client = login_as(acme, Role.MANAGER)
+    html = order_page(client, new_paid_order(sandbox))
+    assert "Cancel order…" in html and "Refund…" in html
+
+
+def test_an_order_with_nothing_captured_or_refunded_in_full_offers_no_refund(acme, login_as, sandbox):
+    client = login_as(acme, Role.MANAGER)
+    unpaid = order_page(client, an_order_without_a_payment(sandbox))
+    assert "Refund…" not in unpaid and "Cancel order…" in unpaid
+    refunded = sandbox.orders("acme", payment_status="refunded", fulfillment_status="fulfilled")[0]["number"]
+    assert "Refund…" not in order_page(client, refunded)
+    # Nor "Also refund the whole order" when canceling an unpaid order.
+    form = client.get(url("order_cancel", an_order_without_a_payment(sandbox)), **HX).content.decode()
+    assert 'name="cancel_reason"' in form and 'name="full_refund"' not in form
+
+
+def paid_order_with_shipping(sandbox) -> tuple[str, dict]:
+    for _ in range(20):
+        number = new_paid_order(sandbox)
+        order = api_get(sandbox, "acme", f"orders/{number}/")
+        if Decimal(order["shipping_incl_tax"]) > 0:
+            return number, order
+    raise AssertionError("the sandbox placed no paid order with shipping to pay in 20 tries")
+
+
+def test_refund_shipping_is_offered_until_the_shipping_was_refunded(acme, login_as, sandbox):
+    client = login_as(acme, Role.MANAGER)
+    number, order = paid_order_with_shipping(sandbox)
+    form = client.get(url("order_refund", number), **HX).content.decode()
+    shipping = Decimal(order["shipping_incl_tax"])
+    assert 'name="refund_shipping"' in form and f"Refund shipping (${shipping})" in form
+    data = {"refund_shipping": "on", "restock_type": "no_restock", "step": "calculate"}
+    confirm = client.post(url("order_refund", number), data, **HX).content.decode()
+    assert "Refund $" in confirm, confirm
+    client.post(url("order_refund", number), confirmation(confirm), **HX)
+    assert refunds_at_the_store(sandbox, number)[0]["adjustments"][0]["type"] == "refund_shipping"
+
+    html = order_page(client, number)
+    assert "Refund…" in html  # the items are still refundable
+    form = client.get(url("order_refund", number), **HX).content.decode()
+    assert 'name="refund_shipping"' not in form and "Refund shipping" not in form
+    # Sent anyway (an old form): it is not part of the refund.
+    line = order["lines"][0]
+    data = {f"line_{line['id']}": "1", "refund_shipping": "on", "restock_type": "no_restock", "step": "calculate"}
+    confirm = client.post(url("order_refund", number), data, **HX).content.decode()
+    assert 'name="refund_shipping"' not in confirm
+    amount = Decimal(re.search(r'name="confirmed_amount" value="([^"]+)"', confirm).group(1))
+    assert amount == Decimal(line["price_incl_tax"])
+
+
+def test_required_fields_are_marked_as_required(acme, login_as, sandbox):
+    client = login_as(acme, Role.MANAGER)
+    number = new_paid_order(sandbox)
+    mark = '<span class="text-danger" aria-hidden="true">*</span>'
+    cancel = client.get(url("order_cancel", number), **HX).content.decode()
+    assert re.search(rf"Reason {re.escape(mark)}</label>", cancel)
+    assert re.search(r'<input[^>]*name="cancel_reason"[^>]*required', cancel)
+    assert f"E-mail the customer {mark}" not in cancel  # an optional field is not marked
+    refund = client.get(url("order_refund", number), **HX).content.decode()
+    assert re.search(rf"Stock {re.escape(mark)}</label>", refund)
+    assert f"Note (optional) {mark}" not in refund
 
 
 def test_an_order_with_nothing_captured_offers_no_refund(acme, login_as, sandbox):

@@ -1,6 +1,7 @@
 """Orders pages against the sandbox store over real HTTP."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -171,3 +172,77 @@ def test_store_data_stays_inert_on_the_page(acme, login_as, sandbox):
     html = client.get(detail_url(number)).content.decode()
     assert "<img src=x" not in html and 'hx-get="//evil' not in html
     assert "&lt;img src=x onerror=alert(1)&gt;&lt;a hx-get=&quot;//evil.example&quot;" in html
+
+
+# --- the receipt: lines, discounts, shipping, tax and total that add up ---------------------
+
+
+def receipt_rows(html: str) -> list[tuple[str, Decimal]]:
+    """(kind, amount) of each row of the order page's totals, in order."""
+    found = re.findall(r'data-receipt-amount="(\w+)" data-amount="([^"]+)"', html)
+    return [(kind, Decimal(amount)) for kind, amount in found]
+
+
+def seeded_orders_to_check(sandbox, store: str) -> dict[str, dict]:
+    """A seeded order of the store with a discount, one with taxed shipping and one
+    partially refunded (the seed has each in every store)."""
+    orders = sandbox.orders(store, detail=True)
+    picks = {
+        "discount": lambda o: o["voucher_discounts"] or o["offer_discounts"],
+        "taxed shipping": lambda o: Decimal(o["shipping_tax"]) > 0 and not o["refunds"],
+        "partial refund": lambda o: o["payment_status"] == "partially_refunded",
+    }
+    return {name: next(o for o in orders if pick(o)) for name, pick in picks.items()}
+
+
+@pytest.mark.parametrize(
+    ("store", "inclusive", "symbol"), [("acme", False, "$"), ("bergmann", True, "€"), ("siam", True, "THB")]
+)
+def test_the_order_page_adds_up_like_a_receipt_with_the_stores_own_figures(
+    connect_store, login_as, sandbox, store, inclusive, symbol
+):
+    client = login_as(connect_store(store))
+    for name, order in seeded_orders_to_check(sandbox, store).items():
+        html = client.get(detail_url(order["number"], store)).content.decode()
+        rows = receipt_rows(html)
+        kinds = [kind for kind, _ in rows]
+        shown = dict(rows)
+        assert "other" not in kinds, (name, rows)  # the store's figures explain the whole total
+        total_at = kinds.index("total")
+        # What is shown adds up: lines + shipping (+ tax) - discounts = total, the store's.
+        assert sum(amount for _, amount in rows[:total_at]) == shown["total"], (name, rows)
+        assert shown["total"] == Decimal(order["total_incl_tax"])
+        price = "price_incl_tax" if inclusive else "price_excl_tax"
+        assert shown["items"] == sum(Decimal(line[price]) * line["quantity"] for line in order["lines"])
+        discounts = -sum((amount for kind, amount in rows if kind == "discount"), Decimal(0))
+        if inclusive:
+            assert shown["shipping"] == Decimal(order["shipping_incl_tax"])
+            assert "tax" not in shown and shown["included_tax"] == Decimal(order["total_tax"])
+            assert discounts == Decimal(order["total_discount"])
+        else:
+            assert shown["shipping"] == Decimal(order["shipping_excl_tax"])
+            assert shown["tax"] == Decimal(order["total_tax"])
+            assert shown["items"] + shown["shipping"] - discounts == Decimal(order["total_excl_tax"])
+        if name == "discount":
+            assert discounts > 0
+        if name == "taxed shipping" and not inclusive:
+            assert Decimal(order["shipping_incl_tax"]) > shown["shipping"]  # its tax is in the tax row
+        refunded = sum(Decimal(r["total_refund_amount"]) for r in order["refunds"])
+        if name == "partial refund":
+            assert 0 < refunded < shown["total"]
+            assert shown["refunded"] == -refunded and shown["net"] == shown["total"] - refunded
+        else:
+            assert "refunded" not in shown
+        if Decimal(order["total_outstanding"]):
+            assert shown["outstanding"] == Decimal(order["total_outstanding"])
+        totals = re.search(r"<dl[^>]*data-receipt>.*?</dl>", html, re.S).group(0)
+        assert symbol in totals
+        # The lines are priced the same way as the receipt.
+        assert ("Prices incl. tax" in html) is inclusive
+
+
+def test_an_order_still_to_be_paid_says_how_much_is_outstanding(acme, login_as, sandbox):
+    number = sandbox.create_orders("acme", count=1, payment_status="pending")[0]
+    order = sandbox.orders("acme", detail=True, order_number=number)[0]
+    rows = dict(receipt_rows(login_as(acme).get(detail_url(number)).content.decode()))
+    assert rows["outstanding"] == Decimal(order["total_outstanding"]) == rows["total"]

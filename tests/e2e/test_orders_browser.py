@@ -1,0 +1,118 @@
+"""An order's page in a real browser: totals that read like a receipt, at a laptop's and
+a phone's width, and only the actions the store would take.
+
+Set SCREENSHOT_DIR to keep a picture of each width (for looking at the page, not asserted).
+"""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.formatting import format_money
+from storeapi.roles import Role
+from tests.dashboard.conftest import api_get, new_paid_order
+from tests.e2e.helpers import htmx_settled
+from tests.factories import MembershipFactory, OperatorFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
+
+
+@pytest.fixture
+def operator(connect_store):
+    operator = OperatorFactory()
+    for name in ("acme", "bergmann"):
+        MembershipFactory(operator=operator, store=connect_store(name), role=Role.MANAGER)
+    return operator
+
+
+def shot(page, name: str) -> None:
+    if SCREENSHOT_DIR:
+        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SCREENSHOT_DIR}/{name}.png", full_page=True)
+
+
+def receipt(page) -> list[tuple[str, Decimal, str]]:
+    """(kind, amount, text shown) of each row of the totals."""
+    cells = page.locator("[data-receipt] dd[data-receipt-amount]")
+    return [
+        (cell.get_attribute("data-receipt-amount"), Decimal(cell.get_attribute("data-amount")), cell.inner_text())
+        for cell in cells.all()
+    ]
+
+
+def an_order_with_a_discount_and_taxed_shipping(sandbox, store: str) -> dict:
+    orders = sandbox.orders(store, detail=True)
+    return next(
+        o for o in orders if (o["voucher_discounts"] or o["offer_discounts"]) and Decimal(o["shipping_tax"]) > 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("store", "currency", "tax_row"), [("acme", "USD", "tax"), ("bergmann", "EUR", "included_tax")]
+)
+def test_the_totals_add_up_like_a_receipt_at_both_widths(page, operator, sign_in, sandbox, store, currency, tax_row):
+    order = an_order_with_a_discount_and_taxed_shipping(sandbox, store)
+    sign_in(page, operator)
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/s/{store}/orders/{order['number']}/")
+        rows = receipt(page)
+        kinds = [kind for kind, _, _ in rows]
+        total_at = kinds.index("total")
+        assert "other" not in kinds
+        assert sum(amount for _, amount, _ in rows[:total_at]) == rows[total_at][1] == Decimal(order["total_incl_tax"])
+        assert dict((k, a) for k, a, _ in rows)[tax_row] == Decimal(order["total_tax"])
+        # What a person reads: the store's total in its currency, discounts with a minus sign.
+        assert rows[total_at][2] == format_money(order["total_incl_tax"], currency)
+        assert all(text.startswith("\N{MINUS SIGN}") for kind, _, text in rows if kind == "discount")
+        # Every figure is on the screen, not cut off or pushed past its edge: the totals,
+        # and each line's amount (on a phone the SKU moves under the product for them).
+        amounts = page.locator("section[aria-labelledby=order-lines-heading] tbody td:last-child")
+        expect(amounts).to_have_count(len(order["lines"]))
+        for cell in [*page.locator("[data-receipt] dd").all(), *amounts.all()]:
+            expect(cell).to_be_visible()
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, cell.inner_text())
+        shot(page, f"order-{store}-{width}")
+    assert page.js_errors == []
+
+
+def test_only_the_actions_the_store_would_take_are_offered(page, operator, sign_in, sandbox):
+    sign_in(page, operator)
+    fulfilled = sandbox.orders("acme", status="open", fulfillment_status="fulfilled", payment_status="paid")[0]
+    page.goto(f"/s/acme/orders/{fulfilled['number']}/")
+    expect(page.get_by_role("link", name="Refund…")).to_be_visible()
+    expect(page.get_by_role("link", name="Cancel order…")).to_have_count(0)
+
+    for _ in range(20):
+        number = new_paid_order(sandbox)
+        if Decimal(api_get(sandbox, "acme", f"orders/{number}/")["shipping_incl_tax"]) > 0:
+            break
+    page.goto(f"/s/acme/orders/{number}/")
+    page.get_by_role("link", name="Cancel order…").click()
+    # A required field says so: its label carries the mark, the box the `required` state.
+    expect(page.locator("#order-cancel label", has_text="Reason")).to_contain_text("*")
+    expect(page.get_by_label("Reason")).to_have_attribute("required", "")
+    page.get_by_role("link", name="Keep the order").click()
+
+    page.get_by_role("link", name="Refund…").click()
+    expect(page.locator("#order-refund label", has_text="Stock")).to_contain_text("*")
+    page.get_by_label("Refund shipping").check()
+    page.get_by_role("button", name="Calculate refund").click()
+    page.get_by_role("button", name="Refund $").click()
+    expect(page.locator("#order-body")).to_contain_text("Refunded $")
+    htmx_settled(page)
+    expect(page.locator("[data-receipt] dd[data-receipt-amount=refunded]")).to_be_visible()
+    shot(page, "order-acme-after-shipping-refund")
+
+    # The shipping went back once: it is not offered again, the items still are.
+    page.get_by_role("link", name="Refund…").click()
+    expect(page.get_by_role("button", name="Calculate refund")).to_be_visible()
+    expect(page.get_by_label("Refund shipping")).to_have_count(0)
+    shot(page, "order-acme-refund-form")
+    assert page.js_errors == []
