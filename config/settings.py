@@ -350,6 +350,10 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A payment link's return URL is public (the store posts to it) and each post makes
+# Storedesk read the order from the store: one link may do it this often per window.
+PAYMENT_RETURN_MAX_READS = env.int("PAYMENT_RETURN_MAX_READS", default=10)
+PAYMENT_RETURN_WINDOW_SECONDS = env.int("PAYMENT_RETURN_WINDOW_SECONDS", default=60)
 SILENCED_SYSTEM_CHECKS = []
 
 # https://django-csp.readthedocs.io/en/latest/configuration.html
