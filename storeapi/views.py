@@ -168,15 +168,16 @@ def _session_token_sign_in(request, subdomain: str, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         # Someone else is signed in in this browser: a link must not silently put another
         # account in their place (issue 11). Ask first; the token is spent, so what it
-        # proved waits in this session, briefly, for a confirmation posted with CSRF.
+        # proved waits in this session, briefly, for a confirmation posted with CSRF. The
+        # question is asked on a URL without the token (and so without this answer's
+        # no-referrer policy, under which the browser would post `Origin: null`).
         request.session[SWITCH_SESSION_KEY] = {
             "email": claims["user_email"],
             "store": store.subdomain,
             "asked": request.user.pk,
             "until": time.time() + SWITCH_SECONDS,
         }
-        context = {"current": request.user, "operator": operator, "target_store": store}
-        return render(request, "storeapi/app_switch_confirm.html", context)
+        return redirect("session_token_switch")
     return _sign_in_from_token(request, operator, destination)
 
 
@@ -193,15 +194,18 @@ def _sign_in_from_token(request, operator, destination: str) -> HttpResponse:
     return redirect(destination)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @never_cache
 def session_token_switch(request):
-    """The answer to "switch accounts?": `action=switch` signs in the store user the link
-    named, anything else keeps the current session. Only with a question asked in this
-    session in the last SWITCH_SECONDS; the operator is checked again now."""
-    pending = request.session.pop(SWITCH_SESSION_KEY, None)
-    if request.POST.get("action") != "switch":
-        return redirect("home")
+    """ "Switch accounts?" (GET) and its answer (POST): `action=switch` signs in the store
+    user the link named, anything else keeps the current session. Only with a question
+    asked in this session, of the operator still signed in, in the last SWITCH_SECONDS;
+    the store user's operator is checked again each time."""
+    pending = request.session.get(SWITCH_SESSION_KEY)
+    if request.method == "POST":
+        request.session.pop(SWITCH_SESSION_KEY, None)  # answered, whatever the answer
+        if request.POST.get("action") != "switch":
+            return redirect("home")
     if (
         not isinstance(pending, dict)
         or not request.user.is_authenticated
@@ -214,6 +218,9 @@ def session_token_switch(request):
     if operator is None:
         return render(request, "storeapi/app_access_refused.html", {"reason": "no_access"}, status=403)
     destination = reverse("store_overview", kwargs={"store": store.subdomain})
+    if request.method == "GET":
+        context = {"current": request.user, "operator": operator, "target_store": store}
+        return render(request, "storeapi/app_switch_confirm.html", context)
     if request.user.pk == operator.pk:
         return redirect(destination)
     return _sign_in_from_token(request, operator, destination)

@@ -82,6 +82,7 @@ def test_the_password_given_again_opens_the_page_asked_for(client, root):
     wrong = client.post(reauthenticate, {"password": "not the password"})
     assert wrong.status_code == 200  # the form again, with its error
     assert asks_for_the_password(client.get(ADMIN_PAGE), ADMIN_PAGE)
+    assert "sign-in code" not in wrong.content.decode()  # the password, not a code by e-mail
     right = client.post(reauthenticate, {"password": PASSWORD})
     assert right.status_code == 302 and right.url == ADMIN_PAGE
     assert client.get(ADMIN_PAGE).status_code == 200
@@ -98,7 +99,7 @@ def test_switching_to_a_superuser_by_a_link_does_not_carry_the_first_password_ov
     sign_in_with_password(client, other)
     assert client.get("/admin/").status_code == 200
     response = client.get("/oauth/app/", {"store": "acme.29next.store", "token": session_token(root.email)})
-    assert response.status_code == 200  # "Switch accounts?"
+    assert response.url == reverse("session_token_switch")  # "Switch accounts?"
     client.post(reverse("session_token_switch"), {"action": "switch"})
     assert client.session["_auth_user_id"] == str(root.pk)
     assert asks_for_the_password(client.get("/admin/"), "/admin/")

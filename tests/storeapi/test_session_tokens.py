@@ -226,8 +226,11 @@ def bob(client):
 
 def test_a_token_for_another_operator_asks_first_naming_both_accounts(client, ana, bob):
     response = open_app(client, make_token())
-    assert response.status_code == 200
+    # Asked on a URL without the token (a no-referrer page would post `Origin: null`).
+    assert response.status_code == 302 and response.url == SWITCH_URL
     assert response["Referrer-Policy"] == "no-referrer"
+    response = client.get(SWITCH_URL)
+    assert response.status_code == 200
     html = response.content.decode()
     assert "Switch accounts?" in html
     assert "bob@example.com" in html and "ana@example.com" in html and "Acme" in html
@@ -257,14 +260,28 @@ def test_staying_keeps_the_current_session_and_forgets_the_link(client, ana, bob
 def test_the_confirmation_needs_the_csrf_token(ana, bob):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(bob)
-    assert open_app(browser, make_token()).status_code == 200
+    assert open_app(browser, make_token()).url == SWITCH_URL
     assert browser.post(SWITCH_URL, {"action": "switch"}).status_code == 403
     assert signed_in_as(browser) == bob
 
 
 def test_a_confirmation_without_a_question_in_this_session_switches_nobody(client, ana, bob):
+    assert client.get(SWITCH_URL).status_code == 400
     assert client.post(SWITCH_URL, {"action": "switch"}).status_code == 400
     assert signed_in_as(client) == bob
+
+
+def test_a_question_asked_of_another_operator_is_not_theirs_to_answer(client, ana, bob):
+    open_app(client, make_token())
+    session = client.session
+    pending = session["storeapi:session-token-switch"]
+    carol = OperatorFactory()
+    client.force_login(carol)  # a login that kept the session's data
+    session = client.session
+    session["storeapi:session-token-switch"] = pending
+    session.save()
+    assert client.post(SWITCH_URL, {"action": "switch"}).status_code == 400
+    assert signed_in_as(client) == carol
 
 
 def test_a_confirmation_after_the_question_expired_switches_nobody(client, ana, bob, monkeypatch):
@@ -291,10 +308,11 @@ def test_a_confirmed_switch_to_an_operator_with_mfa_goes_through_the_normal_sign
     assert "_auth_user_id" not in client.session
 
 
-def test_the_switch_is_post_only(client, ana, bob):
+def test_only_a_post_switches(client, ana, bob):
     open_app(client, make_token())
-    assert client.get(SWITCH_URL, {"action": "switch"}).status_code == 405
+    assert client.get(SWITCH_URL, {"action": "switch"}).status_code == 200  # the question again
     assert signed_in_as(client) == bob
+    assert client.put(SWITCH_URL).status_code == 405
 
 
 @pytest.mark.parametrize(
