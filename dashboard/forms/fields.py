@@ -36,10 +36,11 @@ class FilterDateField(forms.DateField):
     def validate(self, value):
         super().validate(value)
         if value and not EARLIEST_DAY <= value <= LATEST_DAY:
+            # Short: it shows under the field, in a bar of filters.
             raise forms.ValidationError(
-                "Enter a date between %(first)s and %(last)s.",
+                "Enter a date from %(first)s to %(last)s.",
                 code="out_of_range",
-                params={"first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()},
+                params={"first": EARLIEST_DAY.year, "last": LATEST_DAY.year},
             )
 
 

@@ -30,7 +30,7 @@ from .conftest import PHONE_SCOPES
 EDGES = ["9999-12-31", "0001-01-01", "9999-12-30", "0001-01-02"]
 # The zones furthest from UTC either way: a day at the calendar's end overflows there first.
 ZONES = ["Pacific/Kiritimati", "Etc/GMT+12", "UTC", "America/New_York", "Asia/Bangkok"]
-OUT_OF_RANGE = "Enter a date between 1900-01-01 and 2999-12-31."
+OUT_OF_RANGE = "Enter a date from 1900 to 2999."
 
 # Every filter form of the dashboard with its date fields.
 FILTER_FORMS = [
