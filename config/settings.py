@@ -168,6 +168,10 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
 }
+# Confirming who one is again (before the Django admin after a sign-in without a
+# password, before MFA changes): the password, or a second factor. Not a code sent by
+# e-mail, which proves the inbox, not the person (accounts/admin_access.py).
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Storedesk"
 # When true, an operator without an authenticator can do nothing but set one up.
@@ -350,6 +354,10 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A payment link's return URL is public (the store posts to it) and each post makes
+# Storedesk read the order from the store: one link may do it this often per window.
+PAYMENT_RETURN_MAX_READS = env.int("PAYMENT_RETURN_MAX_READS", default=10)
+PAYMENT_RETURN_WINDOW_SECONDS = env.int("PAYMENT_RETURN_WINDOW_SECONDS", default=60)
 SILENCED_SYSTEM_CHECKS = []
 
 # https://django-csp.readthedocs.io/en/latest/configuration.html

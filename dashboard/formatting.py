@@ -6,12 +6,14 @@ imports a template tag module.
 
     format_money("1234.5", "EUR")      "€1,234.50"
     humanize_code("partially_paid")   "Partially paid"
+    web_url("javascript:alert(1)")     ""   (a store's URL, only if http or https)
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from babel.numbers import get_currency_precision, get_currency_symbol
 
@@ -58,3 +60,29 @@ def humanize_code(value) -> str:
     """A platform code in words: "partially_paid" -> "Partially paid", nothing -> "—"."""
     text = str(value or "").replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:] if text else "—"
+
+
+# What a link built from a store's data may point to. Anything else a store (or whoever
+# wrote to it: a carrier integration, a customer) puts in a URL field is shown as text:
+# `javascript:` runs script when clicked (the CSP stops inline script, but no page should
+# depend on that alone), `data:` opens attacker HTML, `//host` and `/path` lead elsewhere
+# than the field says.
+_WEB_SCHEMES = ("http", "https")
+
+
+def web_url(value) -> str:
+    """`value` when it is an absolute http or https URL with a host, else ""."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    # Browsers drop tabs and line breaks inside a URL ("java\tscript:"); refuse any
+    # whitespace or control character rather than guess how each one reads it.
+    if not text or len(text) > 2000 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return ""
+    if parts.scheme.lower() not in _WEB_SCHEMES or not parts.netloc or not parts.hostname:
+        return ""
+    return text

@@ -190,3 +190,18 @@ class RateLimiter:
     def penalize(self, seconds: float) -> None:
         """Nobody sends to this store for `seconds` (after a 429's Retry-After)."""
         self._penalize(keys=[self.hold_key], args=[int(seconds * 1_000_000)])
+
+
+def window_hit(name: str, *, limit: int, window_seconds: int) -> int:
+    """Count one hit of `name` in a fixed window shared by every process (Redis).
+
+    Returns 0 while the window has taken at most `limit` hits, else the seconds until
+    it ends (for a `Retry-After`). For what an outsider may make Storedesk do a bounded
+    number of times, such as a payment return making Storedesk read the store."""
+    key = f"storeapi:hits:{name}"
+    pipe = shared_redis().pipeline(transaction=True)
+    pipe.set(key, 0, ex=max(1, int(window_seconds)), nx=True)  # the window starts with its first hit
+    pipe.incr(key)  # keeps the expiry the first hit set
+    pipe.ttl(key)
+    _, count, ttl = pipe.execute()
+    return max(1, int(ttl)) if int(count) > limit else 0

@@ -4,13 +4,14 @@ sign-in, the connection page of a store, and the webhook receiver."""
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -40,6 +41,10 @@ from .webhooks import WebhookRejected, webhook_accept
 logger = logging.getLogger(__name__)
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+# A session-token link opened while another operator is signed in: what it proved, kept
+# in the session until the person answers "switch accounts?" (or for this long).
+SWITCH_SESSION_KEY = "storeapi:session-token-switch"
+SWITCH_SECONDS = 300
 
 
 def _connect_error(request, error: ConnectError, *, store_subdomain: str = ""):
@@ -160,12 +165,65 @@ def _session_token_sign_in(request, subdomain: str, token: str) -> HttpResponse:
     destination = reverse("store_overview", kwargs={"store": store.subdomain})
     if request.user.is_authenticated and request.user.pk == operator.pk:
         return redirect(destination)
+    if request.user.is_authenticated:
+        # Someone else is signed in in this browser: a link must not silently put another
+        # account in their place (issue 11). Ask first; the token is spent, so what it
+        # proved waits in this session, briefly, for a confirmation posted with CSRF. The
+        # question is asked on a URL without the token (and so without this answer's
+        # no-referrer policy, under which the browser would post `Origin: null`).
+        request.session[SWITCH_SESSION_KEY] = {
+            "email": claims["user_email"],
+            "store": store.subdomain,
+            "asked": request.user.pk,
+            "until": time.time() + SWITCH_SECONDS,
+        }
+        return redirect("session_token_switch")
+    return _sign_in_from_token(request, operator, destination)
+
+
+def _sign_in_from_token(request, operator, destination: str) -> HttpResponse:
     if settings.STOREDESK_REQUIRE_MFA or is_mfa_enabled(operator):
         # A token is one factor at most: such operators sign in the normal way.
+        if request.user.is_authenticated:
+            logout(request)
         messages.info(request, "Sign in with your password and your authentication code to open this store.")
         return redirect(f"{reverse('account_login')}?{urlencode({'next': destination})}")
+    # No password was given: allauth records no authentication in the session, so the
+    # admin asks for the password before it opens (accounts/admin_access.py).
     login(request, operator, backend=LOGIN_BACKEND)
     return redirect(destination)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def session_token_switch(request):
+    """ "Switch accounts?" (GET) and its answer (POST): `action=switch` signs in the store
+    user the link named, anything else keeps the current session. Only with a question
+    asked in this session, of the operator still signed in, in the last SWITCH_SECONDS;
+    the store user's operator is checked again each time."""
+    pending = request.session.get(SWITCH_SESSION_KEY)
+    if request.method == "POST":
+        request.session.pop(SWITCH_SESSION_KEY, None)  # answered, whatever the answer
+        if request.POST.get("action") != "switch":
+            return redirect("home")
+    if (
+        not isinstance(pending, dict)
+        or not request.user.is_authenticated
+        or pending.get("asked") != request.user.pk
+        or pending.get("until", 0) < time.time()
+    ):
+        return render(request, "storeapi/app_access_refused.html", {"reason": "invalid_token"}, status=400)
+    store = Store.objects.filter(subdomain=pending["store"], status=Store.Status.CONNECTED).first()
+    operator = session_token_operator(claims={"user_email": pending["email"]}, store=store) if store else None
+    if operator is None:
+        return render(request, "storeapi/app_access_refused.html", {"reason": "no_access"}, status=403)
+    destination = reverse("store_overview", kwargs={"store": store.subdomain})
+    if request.method == "GET":
+        context = {"current": request.user, "operator": operator, "target_store": store}
+        return render(request, "storeapi/app_switch_confirm.html", context)
+    if request.user.pk == operator.pk:
+        return redirect(destination)
+    return _sign_in_from_token(request, operator, destination)
 
 
 # --- A store's connection page ----------------------------------------------------------------

@@ -39,3 +39,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     operator = factory.SubFactory(OperatorFactory)
     store = factory.SubFactory(StoreFactory)
     role = Role.VIEWER
+
+
+def sign_in_with_password(client, operator, password: str = PASSWORD):
+    """Sign in through allauth's form, as a person does: allauth records the password
+    in the session (the Django admin asks for it otherwise; `force_login` records none)."""
+    from django.urls import reverse
+
+    response = client.post(reverse("account_login"), {"login": operator.email, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client

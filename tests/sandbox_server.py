@@ -44,6 +44,8 @@ API of the object the fixture returns (`Sandbox`):
     order_numbers(store, **filters) -> [str]
     create_orders(store, count=1, **state) -> [number]   new orders placed now (order.created webhooks);
                                                     state: status, payment_status, fulfillment_status
+    set_tracking(store, number, tracking_link=..., tracking_code=...)   on each fulfillment
+                                                    of the order, any text (a carrier's)
     add_redirect_uri(uri)                            the partner app's registration
     add_staff(store, email)                          a store user (consent page, session tokens)
     session_token(store, email=None) -> (app_url_with_token, token)   as "open app" does
@@ -221,6 +223,9 @@ class Sandbox:
 
     def create_orders(self, store: str, count: int = 1, **state) -> list[str]:
         return self.control("POST", f"stores/{store}/orders/create/", {"count": count, **state})["numbers"]
+
+    def set_tracking(self, store: str, number: str, **fields) -> list[dict]:
+        return self.control("POST", f"stores/{store}/orders/{number}/tracking/", fields)["fulfillments"]
 
     def add_redirect_uri(self, uri: str) -> None:
         self.control("POST", "app/", {"add_redirect_uri": uri})

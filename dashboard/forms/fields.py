@@ -4,18 +4,48 @@ search boxes, order numbers, checkboxes in a disclosure."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django import forms
 
 # "#101950": a number as people write it (an order number, a ticket id).
 _WITH_NUMBER_SIGN = re.compile(r"^#\s*(\d+)$")
 
+# The days a date filter takes. A date picker lets a person type any year from 1 to
+# 9999, but a day at either end of Python's calendar cannot be turned into the instants
+# a filter needs (its end is the next day's midnight, in the store's time zone):
+# `9999-12-31` overflowed into a 500 (issue 11). Nothing a store holds is outside this.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
+        attrs = {"min": EARLIEST_DAY.isoformat(), "max": LATEST_DAY.isoformat(), **(attrs or {})}
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class FilterDateField(forms.DateField):
+    """A day of a date filter (lists, exports, bulk actions, the audit log): a day
+    outside EARLIEST_DAY..LATEST_DAY is a form error, never a 500 further on."""
+
+    widget = DateInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not EARLIEST_DAY <= value <= LATEST_DAY:
+            # Short: it shows under the field, in a bar of filters.
+            raise forms.ValidationError(
+                "Enter a date from %(first)s to %(last)s.",
+                code="out_of_range",
+                params={"first": EARLIEST_DAY.year, "last": LATEST_DAY.year},
+            )
 
 
 class ValuesInput(forms.TextInput):

@@ -22,7 +22,7 @@ from django import forms
 from django.http import QueryDict
 
 from ..formatting import humanize_code
-from .fields import ChoicesDropdown, DateInput, OrderNumberField, SearchField, ValuesField, ValuesInput
+from .fields import ChoicesDropdown, FilterDateField, OrderNumberField, SearchField, ValuesField, ValuesInput
 
 ORDER_STATUSES = ["open", "archived", "canceled"]
 
@@ -157,8 +157,8 @@ class OrderFilterForm(FilterForm):
     fulfillment_status = forms.MultipleChoiceField(
         label="Fulfillment", required=False, choices=_choices(FULFILLMENT_STATUSES), widget=ChoicesDropdown
     )
-    date_placed_from = forms.DateField(label="Placed from", required=False, widget=DateInput)
-    date_placed_to = forms.DateField(label="Placed to", required=False, widget=DateInput)
+    date_placed_from = FilterDateField(label="Placed from")
+    date_placed_to = FilterDateField(label="Placed to")
     tags = ValuesField(
         label="Tags",
         required=False,
@@ -180,8 +180,8 @@ class CustomerFilterForm(FilterForm):
     name = forms.CharField(
         label="Name", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
     )
-    date_joined_from = forms.DateField(label="Joined from", required=False, widget=DateInput)
-    date_joined_to = forms.DateField(label="Joined to", required=False, widget=DateInput)
+    date_joined_from = FilterDateField(label="Joined from")
+    date_joined_to = FilterDateField(label="Joined to")
     accepts_marketing = forms.ChoiceField(label="Accepts marketing", required=False, choices=YES_NO_ANY)
     is_blocked = forms.ChoiceField(label="Blocked", required=False, choices=YES_NO_ANY)
 
@@ -212,8 +212,8 @@ class TicketFilterForm(FilterForm):
         label="Assignee", required=False, min_value=1, help_text="The store user's id.", widget=forms.NumberInput()
     )
     ticket_type = forms.TypedChoiceField(label="Type", required=False, coerce=int, empty_value=None, choices=[])
-    created_from = forms.DateField(label="Created from", required=False, widget=DateInput)
-    created_to = forms.DateField(label="Created to", required=False, widget=DateInput)
+    created_from = FilterDateField(label="Created from")
+    created_to = FilterDateField(label="Created to")
 
     date_ranges = (("created_from", "created_to"),)
     chip_exclude = ("status",)
@@ -284,8 +284,8 @@ class AuditFilterForm(FilterForm):
     action = forms.ChoiceField(label="Action", required=False, choices=[])
     object_type = forms.ChoiceField(label="Object", required=False, choices=[])
     object_id = SearchField(label="Object id", max_length=64)
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_to = forms.DateField(label="To", required=False, widget=DateInput)
+    date_from = FilterDateField(label="From")
+    date_to = FilterDateField(label="To")
 
     date_ranges = (("date_from", "date_to"),)
 
@@ -322,8 +322,8 @@ class TransactionFilterForm(FilterForm):
             ("external", "External"),
         ],
     )
-    date_created_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_created_to = forms.DateField(label="To", required=False, widget=DateInput)
+    date_created_from = FilterDateField(label="From")
+    date_created_to = FilterDateField(label="To")
     amount_min = forms.DecimalField(label="Amount from", required=False, min_value=0, decimal_places=2)
     amount_max = forms.DecimalField(label="Amount to", required=False, min_value=0, decimal_places=2)
     is_external = forms.ChoiceField(label="External", required=False, choices=YES_NO_ANY)

@@ -1,8 +1,10 @@
-"""Downloading a finished export: for its owner, while still a member of every store
-in it, until the file expires. Each download is recorded in those stores' audit logs."""
+"""Downloading a finished export: for its owner, while their role in every store in it
+still allows exports, until the file expires. Each download is recorded in those
+stores' audit logs."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,9 +20,13 @@ class FileExpired(Exception):
 def job_download_open(*, job: Job, operator):
     """The finished export's file, opened for `operator`, and the download recorded in
     the audit log of each store in the job. Raises FileExpired past retention (or when
-    storage lost the file), Http404 when the operator may not have it or there is none."""
-    if not selectors.job_download_allowed(job=job, operator=operator):
+    storage lost the file), Http404 when the operator is no longer a member of every
+    store in it or there is none, PermissionDenied when their role in one of them no
+    longer allows exports (the rights of now count, not those the export was made with)."""
+    if not selectors.job_member_allowed(job=job, operator=operator):
         raise Http404("No such job.")
+    if not selectors.job_download_allowed(job=job, operator=operator):
+        raise PermissionDenied("Your role in a store of this export no longer allows exports.")
     if job.status == Job.Status.EXPIRED or (job.expires_at and job.expires_at <= timezone.now()):
         raise FileExpired
     if job.status != Job.Status.FINISHED or not job.file:

@@ -64,11 +64,22 @@ def initial_chunks(job: Job, store) -> list[dict]:
     tz = ZoneInfo(store.timezone or "UTC")
     start = date.fromisoformat(job.filters["date_placed_from"])
     end = date.fromisoformat(job.filters["date_placed_to"])
-    begin = datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC)
-    finish = (datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) - timedelta(microseconds=1)).astimezone(
-        UTC
-    )
+    begin = _midnight(start, tz)
+    finish = _midnight(end + timedelta(days=1), tz) - timedelta(microseconds=1) if end < date.max else _LAST
     return [{"from": begin.isoformat(), "to": finish.isoformat()}]
+
+
+_FIRST = datetime.min.replace(tzinfo=UTC)
+_LAST = datetime.max.replace(tzinfo=UTC)
+
+
+def _midnight(day: date, tz) -> datetime:
+    """The day's first instant in `tz`, in UTC; held at the calendar's ends (the export
+    form takes no such day, but a job must not fail on one it was given)."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+    except OverflowError:
+        return _FIRST if day.year == 1 else _LAST
 
 
 def split(chunk: dict) -> list[dict]:

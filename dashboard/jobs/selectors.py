@@ -13,6 +13,7 @@ from django.utils import timezone
 from storeapi.models import Membership
 from storeapi.presence import store_operators_present
 from storeapi.ratelimit import bulk_every
+from storeapi.roles import Perm, role_allows
 
 from ..models import Job, JobItem
 
@@ -35,21 +36,51 @@ def job_for_member(*, operator, job_id) -> Job:
     """The operator's own job while they are still a member of every store in it, or
     404: a member removed from one of its stores gets the answer a stranger gets. The
     job's page, its status partial and its failures report go through this (they show
-    what the job did in those stores); the download checks the same."""
+    what the job did in those stores); the download also needs the export permission
+    in each of them (`job_download_allowed`)."""
     job = job_for_operator(operator=operator, job_id=job_id)
-    if not job_download_allowed(job=job, operator=operator):
+    if not job_member_allowed(job=job, operator=operator):
         raise Http404("No such job.")
     return job
 
 
-def job_download_allowed(*, job: Job, operator) -> bool:
-    """The owner, still a member of every store in the job (who may download its file
-    and see what it did)."""
+def _roles(*, job: Job, operator) -> tuple[set[int], dict[int, str]]:
+    """The stores of the job, and the operator's role in those of them they belong to."""
     store_ids = {p.store_id for p in job.parts.all()}
-    member_of = set(
-        Membership.objects.filter(operator=operator, store_id__in=store_ids).values_list("store", flat=True)
+    roles = dict(Membership.objects.filter(operator=operator, store_id__in=store_ids).values_list("store", "role"))
+    return store_ids, roles
+
+
+def job_member_allowed(*, job: Job, operator) -> bool:
+    """The owner, still a member of every store in the job (who may see what it did)."""
+    store_ids, roles = _roles(job=job, operator=operator)
+    return job.owner_id == operator.pk and operator.is_active and store_ids <= roles.keys()
+
+
+def job_download_allowed(*, job: Job, operator) -> bool:
+    """The owner, allowed to export from every store in the file *now*: an operator
+    demoted from manager to agent since the export ran may no longer take its file
+    (issue 11), though they still see the job."""
+    store_ids, roles = _roles(job=job, operator=operator)
+    return (
+        job.owner_id == operator.pk
+        and operator.is_active
+        and store_ids <= roles.keys()
+        and all(role_allows(roles[store_id], Perm.EXPORT_ORDERS) for store_id in store_ids)
     )
-    return job.owner_id == operator.pk and operator.is_active and store_ids <= member_of
+
+
+def jobs_downloadable(*, operator, jobs) -> set:
+    """The ids of those of `jobs` (with their parts prefetched) whose file `operator`
+    may download now: one query for the lot, for the jobs list's Download buttons."""
+    roles = dict(Membership.objects.filter(operator=operator).values_list("store", "role"))
+    return {
+        job.pk
+        for job in jobs
+        if job.owner_id == operator.pk
+        and operator.is_active
+        and all(role_allows(roles.get(p.store_id, ""), Perm.EXPORT_ORDERS) for p in job.parts.all())
+    }
 
 
 def job_failures(*, job: Job):

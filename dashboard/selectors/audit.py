@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from ..models import AuditEntry
 
@@ -19,8 +19,13 @@ def audit_object_types(*, store) -> list[str]:
     return list(entries.order_by("object_type").values_list("object_type", flat=True).distinct())
 
 
-def _start_of(day: date, zone) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
+def _start_of(day: date, zone) -> datetime | None:
+    """Midnight of `day` in the store's zone, as an instant; None past the calendar's
+    ends (the filter form refuses such days; this keeps the selector safe on its own)."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def audit_entries_page(
@@ -49,10 +54,10 @@ def audit_entries_page(
         entries = entries.filter(object_type=object_type)
     if object_id:
         entries = entries.filter(object_id=object_id)
-    if date_from:
-        entries = entries.filter(created_at__gte=_start_of(date_from, zone))
-    if date_to:
-        entries = entries.filter(created_at__lt=_start_of(date_to + timedelta(days=1), zone))
+    if date_from and (start := _start_of(date_from, zone)) is not None:
+        entries = entries.filter(created_at__gte=start)
+    if date_to and date_to < date.max and (end := _start_of(date_to + timedelta(days=1), zone)) is not None:
+        entries = entries.filter(created_at__lt=end)
     if before:
         entries = entries.filter(pk__lt=before)
     rows = list(entries.order_by("-pk")[: PAGE_SIZE + 1])

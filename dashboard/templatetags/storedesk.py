@@ -29,7 +29,7 @@ from storeapi.errors import (
     TokenRevoked,
 )
 
-from ..formatting import format_money, humanize_code
+from ..formatting import format_money, humanize_code, web_url
 
 register = template.Library()
 
@@ -107,6 +107,13 @@ def child_url(base: str, key) -> str:
 
     Lists reverse their own URL once instead of once per row (50 rows a page)."""
     return f"{base}{key}/"
+
+
+@register.filter(name="web_url")
+def web_url_filter(value) -> str:
+    """A URL from a store's data, for an href: itself when http or https, else "" (then
+    the page shows the text without a link). `{% with link=f.tracking_link|web_url %}`."""
+    return web_url(value)
 
 
 @register.filter

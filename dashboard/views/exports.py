@@ -4,7 +4,8 @@ Jobs belong to the operator who started them: every job URL goes through
 `job_for_operator` (another operator's job id is a 404), and what shows what a job did
 in its stores (its page, status partial, failures report, file) through
 `job_for_member` or the same check: a member removed from one of those stores gets
-the same 404. Store-scoped endpoints go
+the same 404. Its file also needs the export permission in each of those stores now
+(a 403 otherwise, and no Download button). Store-scoped endpoints go
 through `store_view` like every other store page.
 """
 
@@ -58,7 +59,12 @@ def _jobs_context(request) -> dict:
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(job, selectors.job_progress(job)) for job in page.object_list]
     notices.jobs_mark_notified([job for job, _ in rows])  # seen ended here: no notice on the next page
-    return {"jobs_page": page, "job_rows": rows, "any_active": any(job.is_active for job, _ in rows)}
+    return {
+        "jobs_page": page,
+        "job_rows": rows,
+        "any_active": any(job.is_active for job, _ in rows),
+        "downloadable": selectors.jobs_downloadable(operator=request.user, jobs=[job for job, _ in rows]),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,6 +110,7 @@ def job_detail(request, job_id):
         "parts": list(job.parts.all()),
         "failures": list(selectors.job_failures(job=job)[:50]),
         "filters": filters_as_query(job.filters),
+        "downloadable": selectors.jobs_downloadable(operator=request.user, jobs=[job]),
     }
     if request.htmx:
         return render(request, "dashboard/exports/detail.html#progress", context)

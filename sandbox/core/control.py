@@ -14,6 +14,8 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
                                                            with detail=1 the full Order, lines included)
     POST   /_control/stores/<store>/orders/create/         {"count": 1, "payment_status": ...} new orders placed
                                                            now (order.created); also "fulfillment_status", "status"
+    POST   /_control/stores/<store>/orders/<number>/tracking/  {"tracking_link": ..., "tracking_code": ...} on each
+                                                           of its fulfillments: any text, as a carrier may write it
     GET    /_control/stores/<store>/deliveries/            webhook delivery attempts
     POST   /_control/stores/<store>/uninstall/             uninstall the partner app (revoke + app.uninstalled)
     POST   /_control/stores/<store>/session-token/         {"email": ...} -> {"token", "url"} as "open app" does
@@ -199,6 +201,23 @@ def create_orders(request, store):
     data = _body(request)
     created = orders_create_random(store=store, count=int(data.get("count") or 1), state=data)
     return JsonResponse({"numbers": [str(o.number) for o in created]}, status=201)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def order_tracking(request, store, number):
+    """What a carrier integration wrote on an order's fulfillments, as it is: the platform
+    does not check that a tracking link is a web address."""
+    order = get_object_or_404(Order, store=_store(store), number=number)
+    if not order.fulfillments:
+        return JsonResponse({"detail": "The order has no fulfillment."}, status=409)
+    data = _body(request)
+    for record in order.fulfillments:
+        for key in ("tracking_link", "tracking_code"):
+            if key in data:
+                record[key] = str(data[key])
+    order.save(update_fields=["fulfillments"])
+    return JsonResponse({"fulfillments": order.fulfillments})
 
 
 @csrf_exempt
@@ -400,6 +419,7 @@ urlpatterns = [
     path("stores/<store:store>/requests/", requests_log),
     path("stores/<store:store>/orders/", orders),
     path("stores/<store:store>/orders/create/", create_orders),
+    path("stores/<store:store>/orders/<int:number>/tracking/", order_tracking),
     path("stores/<store:store>/deliveries/", deliveries),
     path("stores/<store:store>/uninstall/", uninstall),
     path("stores/<store:store>/session-token/", session_token),

@@ -10,7 +10,7 @@ from accounts.models import Invitation
 from accounts.services import invitation_create
 from storeapi.models import Membership
 from storeapi.roles import Role
-from tests.factories import MembershipFactory, OperatorFactory, StoreFactory
+from tests.factories import MembershipFactory, OperatorFactory, StoreFactory, sign_in_with_password
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,7 @@ def test_a_superuser_invites_the_first_owner_from_the_admin(client, mailoutbox):
 
     store = StoreFactory(subdomain="acme")
     admin_user = OperatorFactory(is_superuser=True, is_staff=True)
-    client.force_login(admin_user)
+    sign_in_with_password(client, admin_user)
     add_url = reverse("admin:accounts_invitation_add")
     assert client.get(add_url).status_code == 200
     response = client.post(add_url, {"store": store.pk, "email": "Owner@Example.com", "role": Role.OWNER})

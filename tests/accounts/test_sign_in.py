@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD, OperatorFactory
+from tests.factories import PASSWORD, OperatorFactory, sign_in_with_password
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,8 @@ def test_admin_is_for_superusers_only(client):
     client.force_login(staff)
     assert client.get("/admin/").status_code in (302, 403)
     superuser = OperatorFactory(is_staff=True, is_superuser=True)
-    client.force_login(superuser)
+    client.logout()
+    sign_in_with_password(client, superuser)
     assert client.get("/admin/").status_code == 200
 
 

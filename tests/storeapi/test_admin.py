@@ -7,15 +7,14 @@ from dashboard.audit import audit_record
 from dashboard.models import AuditEntry
 from storeapi.models import Membership, Store
 from storeapi.roles import Role
-from tests.factories import MembershipFactory, OperatorFactory, StoreFactory
+from tests.factories import MembershipFactory, OperatorFactory, StoreFactory, sign_in_with_password
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(OperatorFactory(is_superuser=True, is_staff=True))
-    return client
+    return sign_in_with_password(client, OperatorFactory(is_superuser=True, is_staff=True))
 
 
 def test_a_role_changed_in_the_admin_is_audited(admin_client):

@@ -77,12 +77,12 @@ def test_a_bad_key_setting_is_reported():
 
 
 def test_admin_never_shows_tokens(client):
-    from tests.factories import OperatorFactory
+    from tests.factories import OperatorFactory, sign_in_with_password
 
     store = StoreFactory()
     store.set_tokens(access_token=ACCESS, refresh_token=REFRESH)
     store.save()
-    client.force_login(OperatorFactory(is_staff=True, is_superuser=True))
+    sign_in_with_password(client, OperatorFactory(is_staff=True, is_superuser=True))
     page = client.get(f"/admin/storeapi/store/{store.pk}/change/").content.decode()
     assert ACCESS not in page and REFRESH not in page
     assert store.access_token_encrypted not in page

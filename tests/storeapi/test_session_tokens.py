@@ -11,9 +11,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
-from storeapi.models import Store
+from storeapi.models import Membership, Store
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory, StoreFactory
 
@@ -210,11 +211,108 @@ def test_with_mfa_required_nobody_signs_in_from_a_token(client, ana, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_token_for_another_operator_replaces_the_current_session(client, ana):
-    other = OperatorFactory()
-    client.force_login(other)
-    assert open_app(client, make_token()).status_code == 302
+# --- a link for another operator than the one signed in (issue 11, §10) ----------------------
+
+SWITCH_URL = "/oauth/app/switch/"
+
+
+@pytest.fixture
+def bob(client):
+    """Signed in in this browser before the link is opened."""
+    bob = OperatorFactory(email="bob@example.com")
+    client.force_login(bob)
+    return bob
+
+
+def test_a_token_for_another_operator_asks_first_naming_both_accounts(client, ana, bob):
+    response = open_app(client, make_token())
+    # Asked on a URL without the token (a no-referrer page would post `Origin: null`).
+    assert response.status_code == 302 and response.url == SWITCH_URL
+    assert response["Referrer-Policy"] == "no-referrer"
+    response = client.get(SWITCH_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Switch accounts?" in html
+    assert "bob@example.com" in html and "ana@example.com" in html and "Acme" in html
+    assert f'action="{SWITCH_URL}"' in html and "csrfmiddlewaretoken" in html
+    # Nothing changed yet: Bob is still signed in, wherever he goes.
+    assert signed_in_as(client) == bob
+
+
+def test_switching_needs_the_confirmation(client, ana, bob):
+    open_app(client, make_token())
+    response = client.post(SWITCH_URL, {"action": "switch"})
+    assert response.status_code == 302
+    assert response.url == reverse("store_overview", kwargs={"store": "acme"})
     assert signed_in_as(client) == ana
+
+
+def test_staying_keeps_the_current_session_and_forgets_the_link(client, ana, bob):
+    open_app(client, make_token())
+    response = client.post(SWITCH_URL, {"action": "stay"})
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert signed_in_as(client) == bob
+    # The question was answered: confirming afterwards does nothing.
+    assert client.post(SWITCH_URL, {"action": "switch"}).status_code == 400
+    assert signed_in_as(client) == bob
+
+
+def test_the_confirmation_needs_the_csrf_token(ana, bob):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(bob)
+    assert open_app(browser, make_token()).url == SWITCH_URL
+    assert browser.post(SWITCH_URL, {"action": "switch"}).status_code == 403
+    assert signed_in_as(browser) == bob
+
+
+def test_a_confirmation_without_a_question_in_this_session_switches_nobody(client, ana, bob):
+    assert client.get(SWITCH_URL).status_code == 400
+    assert client.post(SWITCH_URL, {"action": "switch"}).status_code == 400
+    assert signed_in_as(client) == bob
+
+
+def test_a_question_asked_of_another_operator_is_not_theirs_to_answer(client, ana, bob):
+    open_app(client, make_token())
+    session = client.session
+    pending = session["storeapi:session-token-switch"]
+    carol = OperatorFactory()
+    client.force_login(carol)  # a login that kept the session's data
+    session = client.session
+    session["storeapi:session-token-switch"] = pending
+    session.save()
+    assert client.post(SWITCH_URL, {"action": "switch"}).status_code == 400
+    assert signed_in_as(client) == carol
+
+
+def test_a_confirmation_after_the_question_expired_switches_nobody(client, ana, bob, monkeypatch):
+    open_app(client, make_token())
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 301)
+    assert client.post(SWITCH_URL, {"action": "switch"}).status_code == 400
+    monkeypatch.undo()
+    assert signed_in_as(client) == bob
+
+
+def test_the_operator_is_checked_again_at_the_confirmation(client, ana, bob):
+    open_app(client, make_token())
+    Membership.objects.filter(operator=ana).delete()
+    assert client.post(SWITCH_URL, {"action": "switch"}).status_code == 403
+    assert signed_in_as(client) == bob
+
+
+def test_a_confirmed_switch_to_an_operator_with_mfa_goes_through_the_normal_sign_in(client, ana, bob):
+    Authenticator.objects.create(user=ana, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    open_app(client, make_token())
+    response = client.post(SWITCH_URL, {"action": "switch"})
+    assert response.url.startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_only_a_post_switches(client, ana, bob):
+    open_app(client, make_token())
+    assert client.get(SWITCH_URL, {"action": "switch"}).status_code == 200  # the question again
+    assert signed_in_as(client) == bob
+    assert client.put(SWITCH_URL).status_code == 405
 
 
 @pytest.mark.parametrize(
