@@ -1,6 +1,8 @@
 """What several browser tests need."""
 
-HTMX_IDLE = "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+# A function, not an expression: Playwright polls an expression with eval(), which the
+# page's Content-Security-Policy (no 'unsafe-eval') refuses once the first check fails.
+HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
 
 
 def htmx_settled(page) -> None:
