@@ -3,7 +3,7 @@
 from django import forms
 
 from ..formatting import humanize_code
-from .fields import ValuesField
+from .fields import AssigneeField, ValuesField
 from .filters import TICKET_PRIORITIES, TICKET_STATUSES
 
 
@@ -23,9 +23,7 @@ class TicketReplyForm(forms.Form):
 class TicketPropertiesForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=[(s, humanize_code(s)) for s in TICKET_STATUSES])
     priority = forms.ChoiceField(label="Priority", choices=[(p, humanize_code(p)) for p in TICKET_PRIORITIES])
-    assignee = forms.IntegerField(
-        label="Assignee", required=False, min_value=1, help_text="The store user's id; empty for nobody."
-    )
+    assignee = AssigneeField(label="Assignee")  # the store's users: `offer_staff` in the view
     tags = ValuesField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
 
     @classmethod

@@ -8,11 +8,31 @@ from django.views.decorators.http import require_GET
 from storeapi.roles import Perm
 
 from ..forms.filters import CrossStoreOrderFilterForm, CrossStoreTicketFilterForm
-from ..selectors.cross_store import merged_list_page, operator_memberships, operator_stores, split_connected
+from ..selectors.cross_store import (
+    merged_list_page,
+    operator_memberships,
+    operator_stores,
+    split_connected,
+    stores_fan_out,
+)
+from ..selectors.tickets import store_staff_list, tickets_label_assignees
 from .common import clean_cursor, list_partial, render_page
 
 
-def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str):
+def _label_assignees(page) -> None:
+    """Each row's assignee by name: each store's users (a cached read per store that
+    has rows on the page, asked concurrently like the lists)."""
+    by_store: dict[int, list] = {}
+    stores = {}
+    for item in page.rows:
+        by_store.setdefault(item.store.pk, []).append(item.row)
+        stores[item.store.pk] = item.store
+    staff, _failures = stores_fan_out(stores=stores.values(), call=lambda store: store_staff_list(store=store))
+    for pk, rows in by_store.items():
+        tickets_label_assignees(rows, staff.get(pk))
+
+
+def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str, label=None):
     memberships = operator_memberships(operator=request.user)
     all_stores = operator_stores(operator=request.user, perm=Perm.VIEW, memberships=memberships)
     form = form_class(request.GET, store_choices=[(s.subdomain, s.display_name) for s in all_stores])
@@ -20,6 +40,8 @@ def _merged(request, *, form_class, path: str, sort_key: str, template: str, pre
     stores, skipped = split_connected([s for s in all_stores if not chosen or s.subdomain in chosen])
     cursor = clean_cursor(request)
     page = merged_list_page(stores=stores, path=path, params=form.upstream_params(), sort_key=sort_key, cursor=cursor)
+    if label is not None:
+        label(page)
     context = {
         "form": form,
         "page": page,
@@ -45,6 +67,7 @@ def all_tickets(request):
         sort_key="created_at",
         template="dashboard/cross_store/tickets.html",
         prefix="all-ticket",
+        label=_label_assignees,
     )
 
 

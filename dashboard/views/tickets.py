@@ -18,7 +18,15 @@ from ..selectors import attempt
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
 from ..selectors.overview import ticket_tab_counts
-from ..selectors.tickets import ticket_get, ticket_list_page, ticket_types_list
+from ..selectors.tickets import (
+    staff_name,
+    store_staff_list,
+    ticket_comment_authors,
+    ticket_get,
+    ticket_list_page,
+    ticket_types_list,
+    tickets_label_assignees,
+)
 from ..services.tickets import ticket_reply, ticket_update
 from .common import add_store_errors, clean_cursor, is_partial, list_partial, render_page, seen_new
 
@@ -65,11 +73,13 @@ def ticket_list(request, store):
         counts, counts_error = None, None
     seen_new(request, store, "tickets")
     types = ticket_types_list(store=store)
-    form = TicketFilterForm(request.GET, ticket_types=types)
+    staff = store_staff_list(store=store)
+    form = TicketFilterForm(request.GET, ticket_types=types, staff=staff)
     cursor = clean_cursor(request)
     page, error = attempt(ticket_list_page, store=store, params=form.upstream_params(), cursor=cursor)
     if page is not None:
         _label_types(page.results, types)
+        tickets_label_assignees(page.results, staff)
     context = {
         "store": store,
         "form": form,
@@ -91,7 +101,7 @@ def _ticket_or_404(store, ticket_id, *, fresh=False):
     return ticket, error
 
 
-def _detail_context(store, ticket_id, ticket, error, **extra) -> dict:
+def _detail_context(store, ticket_id, ticket, error, *, staff=None, **extra) -> dict:
     context = {
         "store": store,
         "ticket_id": ticket_id,
@@ -100,10 +110,31 @@ def _detail_context(store, ticket_id, ticket, error, **extra) -> dict:
         "reply_form": TicketReplyForm(),
         "properties_form": TicketPropertiesForm(initial=TicketPropertiesForm.initial_from(ticket)) if ticket else None,
     }
+    context.update(extra)
     if ticket:
         _label_types([ticket], ticket_types_list(store=store))
-    context.update(extra)
+        staff = staff if staff is not None else store_staff_list(store=store)
+        _label_people(store, ticket, staff)
+        if context["properties_form"] is not None:
+            context["properties_form"].fields["assignee"].offer_staff(staff, current=ticket.get("assignee"))
     return context
+
+
+def _label_people(store, ticket: dict, staff) -> None:
+    """Names instead of ids: the assignee, and each comment's author: the operator who
+    wrote it through Storedesk ("Ana · via Storedesk"), the store user who wrote it at
+    the store, or the customer's address."""
+    tickets_label_assignees([ticket], staff)
+    comments = [c for c in ticket.get("comments") or [] if isinstance(c, dict)]
+    operators = ticket_comment_authors(store=store, ticket_id=ticket.get("id"))
+    for comment in comments:
+        operator = operators.get(str(comment.get("id")))
+        if operator:
+            comment["author_name"], comment["via_storedesk"] = operator, True
+        elif comment.get("author"):
+            comment["author_name"] = staff_name(staff, comment["author"])
+        else:
+            comment["author_name"] = comment.get("from_email") or "The store"
 
 
 def _sidebar(store, ticket) -> dict:
@@ -175,6 +206,8 @@ def ticket_update_view(request, store, ticket_id):
     ticket as the store has it now is sent (and audited)."""
     ticket, error = _ticket_or_404(store, ticket_id, fresh=True)
     form = TicketPropertiesForm(request.POST)
+    staff = store_staff_list(store=store)
+    form.fields["assignee"].offer_staff(staff, current=(ticket or {}).get("assignee"))
     flash = ""
     if ticket is None:
         add_store_errors(form, error)
@@ -191,5 +224,5 @@ def ticket_update_view(request, store, ticket_id):
                 messages.success(request, flash)
                 return redirect(_detail_url(store, ticket_id))
             form = TicketPropertiesForm(initial=TicketPropertiesForm.initial_from(ticket))
-    context = _detail_context(store, ticket_id, ticket, None, properties_form=form, properties_flash=flash)
+    context = _detail_context(store, ticket_id, ticket, None, staff=staff, properties_form=form, properties_flash=flash)
     return render_page(request, DETAIL, context, partial="properties")
