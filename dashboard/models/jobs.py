@@ -45,6 +45,7 @@ class Job(models.Model):
         TAG_REMOVE = "tag_remove", "Remove a tag"
         NOTE_ADD = "note_add", "Add a note"
         TICKET_STATUS = "ticket_status", "Set status"
+        TICKET_PRIORITY = "ticket_priority", "Set priority"
         TICKET_ASSIGNEE = "ticket_assignee", "Set assignee"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)

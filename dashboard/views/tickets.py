@@ -13,6 +13,7 @@ from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
 from ..forms.filters import TICKET_STATUSES, TicketFilterForm
+from ..forms.jobs import BulkTicketsForm
 from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
 from ..selectors import attempt
 from ..selectors.customers import customer_get
@@ -28,6 +29,7 @@ from ..selectors.tickets import (
     tickets_label_assignees,
 )
 from ..services.tickets import ticket_reply, ticket_update
+from .bulk_drafts import bulk_form_context
 from .common import add_store_errors, clean_cursor, is_partial, list_partial, render_page, seen_new
 
 LIST = "dashboard/tickets/list.html"
@@ -91,6 +93,12 @@ def ticket_list(request, store):
         "counts": counts,
         "counts_error": counts_error,
     }
+    if request.membership.allows(Perm.BULK_TICKETS):
+        context.update(
+            bulk_form_context(
+                request, store=store, kind="tickets", form_class=BulkTicketsForm, page=page, key="id", staff=staff
+            )
+        )
     return render_page(request, LIST, context, partial=list_partial(request, prefix="ticket"))
 
 
