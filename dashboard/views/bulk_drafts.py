@@ -9,11 +9,14 @@ why it was refused beside it. What they sent waits in their session for that one
 
 from __future__ import annotations
 
+import time
+
 from django.http import QueryDict
 
 # What a bulk form carries of its own (the list's filters come from the list's URL).
 FIELDS = ("ids", "change", "action", "value", "all_matching", "idempotency_key")
 MAX_VALUES = 10_000  # as many ids as a bulk form takes
+MAX_AGE_SECONDS = 300  # a draft the operator did not come back to (a `back` elsewhere) is dropped
 
 
 def _key(store, kind: str) -> str:
@@ -23,13 +26,16 @@ def _key(store, kind: str) -> str:
 def bulk_draft_keep(request, *, store, kind: str) -> None:
     """Keep the refused form `request.POST` for the next view of the `kind` list."""
     draft = {name: request.POST.getlist(name)[:MAX_VALUES] for name in FIELDS if name in request.POST}
-    request.session[_key(store, kind)] = draft
+    request.session[_key(store, kind)] = {"at": time.time(), "data": draft}
 
 
 def bulk_draft_take(request, *, store, kind: str) -> QueryDict | None:
     """The form kept for this list (once), as the data to bind the bulk form with."""
-    draft = request.session.pop(_key(store, kind), None)
-    if not isinstance(draft, dict):
+    kept = request.session.pop(_key(store, kind), None)
+    if not isinstance(kept, dict) or not isinstance(kept.get("at"), int | float):
+        return None
+    draft = kept.get("data")
+    if not isinstance(draft, dict) or time.time() - kept["at"] > MAX_AGE_SECONDS:
         return None
     data = QueryDict(mutable=True)
     for name in FIELDS:
