@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from storeapi.roles import Role
 from tests.dashboard.conftest import api_get
-from tests.e2e.helpers import htmx_settled
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +36,7 @@ def test_assign_a_ticket_by_name_then_to_nobody(page, agent, sign_in, sandbox):
     labels = picker.locator("option").all_inner_texts()
     assert labels[0] == "Unassigned" and sorted(labels[1:]) == sorted(staff.values())
 
-    htmx_settled(page)
+    expect(page.locator("#ticket-sidebar")).to_contain_text("Requester")  # the last panel has loaded
     picker.select_option(label=other_name)  # saved on change
     expect(page.locator("#ticket-properties")).to_contain_text("Saved.")
     assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["assignee"] == other_id
@@ -49,7 +48,7 @@ def test_assign_a_ticket_by_name_then_to_nobody(page, agent, sign_in, sandbox):
     expect(row).to_contain_text(other_name)
 
     page.goto(f"/s/acme/tickets/{ticket['id']}/")
-    htmx_settled(page)
+    expect(page.locator("#ticket-sidebar")).to_contain_text("Requester")
     page.get_by_label("Assignee").select_option(label="Unassigned")
     expect(page.locator("#ticket-properties")).to_contain_text("Saved.")
     assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["assignee"] is None
