@@ -20,7 +20,13 @@ class Migration(migrations.Migration):
                 (
                     "kind",
                     models.CharField(
-                        choices=[("ticket_comment", "Ticket comment")], default="ticket_comment", max_length=20
+                        choices=[
+                            ("ticket_comment", "Ticket comment"),
+                            ("order_note", "Order note"),
+                            ("customer_note", "Customer note"),
+                        ],
+                        default="ticket_comment",
+                        max_length=20,
                     ),
                 ),
                 ("parent_id", models.CharField(max_length=64)),

@@ -3,17 +3,20 @@ from django.db import models
 
 
 class OperatorAuthorship(models.Model):
-    """Which operator wrote a ticket comment (a public reply or an internal note) that
-    Storedesk created in a store. The store records the app's store user as its author,
-    whoever of the team wrote it; this row lets the thread say "Ana · via Storedesk"."""
+    """Which operator wrote a ticket comment (a public reply or an internal note), an
+    order note or a customer note that Storedesk created in a store. The store records
+    the app's store user as its author, whoever of the team wrote it; this row lets the
+    page say "Ana · via Storedesk"."""
 
     class Kind(models.TextChoices):
         TICKET_COMMENT = "ticket_comment", "Ticket comment"
+        ORDER_NOTE = "order_note", "Order note"
+        CUSTOMER_NOTE = "customer_note", "Customer note"
 
     store = models.ForeignKey("storeapi.Store", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TICKET_COMMENT)
-    parent_id = models.CharField(max_length=64)  # the ticket the comment is on
-    object_id = models.CharField(max_length=64)  # the comment, as the store numbers it
+    parent_id = models.CharField(max_length=64)  # the ticket, order (number) or customer it is on
+    object_id = models.CharField(max_length=64)  # the comment or note, as the store numbers it
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

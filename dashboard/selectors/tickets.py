@@ -6,6 +6,7 @@ from storeapi.client import Page, StoreClient
 from storeapi.errors import StoreAPIError
 
 from ..models import OperatorAuthorship
+from .authorship import operator_authors
 
 
 def ticket_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
@@ -84,8 +85,5 @@ def tickets_label_assignees(tickets: list, staff: list[dict] | None) -> None:
 
 def ticket_comment_authors(*, store, ticket_id) -> dict[str, str]:
     """The comments of a ticket that operators wrote through Storedesk: comment id ->
-    the operator's name (as it is now, or as it was if they were removed)."""
-    rows = OperatorAuthorship.objects.filter(
-        store=store, kind=OperatorAuthorship.Kind.TICKET_COMMENT, parent_id=str(ticket_id)
-    ).select_related("operator")
-    return {row.object_id: row.operator.get_full_name() if row.operator else row.operator_name for row in rows}
+    the operator's name."""
+    return operator_authors(store=store, kind=OperatorAuthorship.Kind.TICKET_COMMENT, parent_id=ticket_id)

@@ -6,6 +6,7 @@ from storeapi.client import StoreClient
 
 from ..audit import audit_record
 from ..models import OperatorAuthorship
+from .authorship import authorship_record
 
 # The fields an operator may change on a ticket, and nothing else.
 EDITABLE_FIELDS = ("status", "priority", "assignee", "tags")
@@ -16,18 +17,13 @@ def ticket_reply(*, operator, store, ticket_id: int, body: str, is_public: bool)
     store records the app's store user as its author: which operator wrote it is kept
     here (`OperatorAuthorship`), for the thread to say so."""
     ticket = StoreClient.for_store(store).post(f"tickets/{ticket_id}/comments/", {"body": body, "is_public": is_public})
-    comment_id = created_comment_id(ticket, body=body, is_public=is_public)
-    if comment_id is not None:
-        OperatorAuthorship.objects.get_or_create(
-            store=store,
-            kind=OperatorAuthorship.Kind.TICKET_COMMENT,
-            object_id=str(comment_id),
-            defaults={
-                "parent_id": str(ticket_id),
-                "operator": operator,
-                "operator_name": operator.get_full_name()[:255],
-            },
-        )
+    authorship_record(
+        operator=operator,
+        store=store,
+        kind=OperatorAuthorship.Kind.TICKET_COMMENT,
+        parent_id=ticket_id,
+        object_id=created_comment_id(ticket, body=body, is_public=is_public),
+    )
     audit_record(
         operator=operator,
         store=store,

@@ -179,3 +179,24 @@ def test_the_thread_names_who_wrote_each_message(acme, login_as, sandbox):
     assert "Ana Lee · via Storedesk" in re.sub(
         r"<[^>]+>", "", html_lib.unescape(other.get(detail_url(ticket["id"])).content.decode())
     )
+
+
+def test_order_and_customer_notes_name_the_operator_who_wrote_them(acme, login_as, sandbox):
+    operator = OperatorFactory(name="Ana Lee")
+    client = login_as(acme, Role.AGENT, operator=operator)
+    number = sandbox.order_numbers("acme")[7]
+    client.post(reverse("order_note_add", kwargs={"store": "acme", "number": number}), {"message": "Refund promised."})
+    note = api_get(sandbox, "acme", f"orders/{number}/notes/")["results"][0]
+    assert note["message"] == "Refund promised." and note["author"]["email"]  # the app's store user, says the store
+    customer = api_get(sandbox, "acme", "users/")["results"][1]
+    url = reverse("customer_note_add", kwargs={"store": "acme", "customer_id": customer["id"]})
+    client.post(url, {"message": "Prefers phone calls."})
+
+    other = login_as(acme, Role.VIEWER)  # what a colleague sees
+    for page_url, message in (
+        (reverse("order_detail", kwargs={"store": "acme", "number": number}), "Refund promised."),
+        (reverse("customer_detail", kwargs={"store": "acme", "customer_id": customer["id"]}), "Prefers phone calls."),
+    ):
+        page = html_lib.unescape(other.get(page_url).content.decode())
+        item = next(li for li in re.findall(r'<li class="list-group-item note".*?</li>', page, re.S) if message in li)
+        assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip().startswith("Ana Lee · via Storedesk")
