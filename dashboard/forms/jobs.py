@@ -239,7 +239,16 @@ class BulkTicketsForm(_BulkForm, TicketFilterForm):
         elif action == Job.Action.TICKET_ASSIGNEE and value and not self._assignable(value):
             self.add_error("change", NOT_A_STORE_USER)
         data["action"], data["value"] = action, value
+        data["label"] = self._label(f"{action}:{value}") if not self.errors else ""
         return data
+
+    def _label(self, change: str) -> str:
+        """The chosen change's label in the list: "Solved", "High", a person's name."""
+        for _group, options in self.fields["change"].choices[1:]:
+            for key, label in options:
+                if key == change:
+                    return str(label)
+        return ""
 
     def _assignable(self, value: str) -> bool:
         if not value.isdigit() or len(value) > 12:

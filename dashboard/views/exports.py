@@ -198,6 +198,7 @@ def _bulk_start(request, store, form, *, back: str, kind: str):
         filters=form.filter_params() if data.get("all_matching") else None,
         idempotency_key=data["idempotency_key"],
         enqueue=tasks.job_enqueue,
+        label=data.get("label") or "",
     )
     messages.success(request, f"{job.get_action_display()} started as a background job.")
     return redirect("job_detail", job_id=job.pk)

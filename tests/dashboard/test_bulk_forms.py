@@ -54,19 +54,23 @@ def test_a_chosen_status_priority_or_person_becomes_the_job(
     acme, login_as, sandbox, django_capture_on_commit_callbacks
 ):
     client = login_as(acme, Role.AGENT)
-    someone = api_get(sandbox, "acme", "users/", user_type="dashboard")["results"][0]["id"]
+    user = api_get(sandbox, "acme", "users/", user_type="dashboard")["results"][0]
+    someone, name = user["id"], f"{user['first_name']} {user['last_name']}"
     url = reverse("bulk_tickets", kwargs={"store": "acme"})
-    for change, action, value in (
-        ("ticket_status:solved", Job.Action.TICKET_STATUS, "solved"),
-        ("ticket_priority:high", Job.Action.TICKET_PRIORITY, "high"),
-        (f"ticket_assignee:{someone}", Job.Action.TICKET_ASSIGNEE, str(someone)),
-        ("ticket_assignee:", Job.Action.TICKET_ASSIGNEE, ""),
+    for change, action, value, label in (
+        ("ticket_status:solved", Job.Action.TICKET_STATUS, "solved", "Solved"),
+        ("ticket_priority:high", Job.Action.TICKET_PRIORITY, "high", "High"),
+        (f"ticket_assignee:{someone}", Job.Action.TICKET_ASSIGNEE, str(someone), name),
+        ("ticket_assignee:", Job.Action.TICKET_ASSIGNEE, "", "Unassigned"),
     ):
         with django_capture_on_commit_callbacks():
             response = client.post(url, {"change": change, "ids": ["11", "12"], "back": inbox()})
         job = Job.objects.latest("created_at")
         assert response["Location"] == reverse("job_detail", args=[job.pk]), change
-        assert (job.action, job.action_value) == (action, value)
+        assert (job.action, job.action_value, job.action_label) == (action, value, label)
+        # The job's page names the value as it was chosen, not by its id.
+        title = re.search(r"<h1[^>]*>(.*?)</h1>", client.get(response["Location"]).content.decode(), re.S)[1]
+        assert html_lib.unescape(title) == f"{Job.Action(action).label}: “{label}”"
 
 
 def test_a_refused_bulk_form_keeps_the_ticked_rows_and_the_chosen_change(acme, login_as, sandbox):

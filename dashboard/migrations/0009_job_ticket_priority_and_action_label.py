@@ -25,4 +25,9 @@ class Migration(migrations.Migration):
                 max_length=20,
             ),
         ),
+        migrations.AddField(
+            model_name="job",
+            name="action_label",
+            field=models.CharField(blank=True, max_length=255),
+        ),
     ]
