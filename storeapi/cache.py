@@ -77,6 +77,13 @@ def _segments(path: str) -> list[str]:
 # belongs there: a ticket's change does not make every order's tickets panel stale.
 PARENT_FILTERS = {"tickets": {"order_number": "order", "requester": "requester"}}
 
+# Lists of a resource that the changes of its other objects do not touch: the store's
+# own users (`users/?user_type=dashboard`, who tickets are assigned to) are not
+# customers, so a new order or customer must not make them stale. No event announces a
+# new store user: like ticket types, they are refreshed by age; a change to one of them
+# (a webhook or a write showing `user_type: dashboard`) marks them too.
+OWN_LISTS = {"users": ("user_type", "dashboard")}
+
 
 def _scalar(value) -> str | None:
     if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
@@ -92,6 +99,9 @@ def read_dependencies(path: str, params: dict | None = None) -> list[str]:
         return []
     resource = parts[0]
     if len(parts) == 1:
+        own_list = OWN_LISTS.get(resource)
+        if own_list is not None and _scalar((params or {}).get(own_list[0])) == own_list[1]:
+            return [f"list:{resource}:{own_list[0]}:{own_list[1]}"]
         for param, field in PARENT_FILTERS.get(resource, {}).items():
             value = _scalar((params or {}).get(param))
             if value is not None:
@@ -113,6 +123,9 @@ def change_dependencies(resource: str, object_id=None, value: dict | None = None
         parent = _scalar(value.get(field)) if isinstance(value, dict) else None
         if parent is not None:
             deps.append(f"list:{resource}:{field}:{parent}")
+    own_list = OWN_LISTS.get(resource)
+    if own_list is not None and isinstance(value, dict) and value.get(own_list[0]) == own_list[1]:
+        deps.append(f"list:{resource}:{own_list[0]}:{own_list[1]}")
     return deps
 
 

@@ -9,6 +9,7 @@ status, the platform's `detail` text and the request path only.
 from __future__ import annotations
 
 import email.utils
+import re
 from datetime import UTC, datetime
 
 
@@ -179,6 +180,41 @@ def _flatten_errors(body) -> tuple[str, dict[str, list[str]]]:
     return "", {}
 
 
+# The platform's stock validation messages (Django REST framework's), in plain words. A
+# field's error reaches the form's field (dashboard.views.common.add_store_errors) and a
+# bulk job's failure report; `message` keeps the store's own words for the logs.
+_NO_SUCH_OBJECT = re.compile(r'^Invalid pk "(?P<value>[^"]{0,40})" - object does not exist\.$')
+_NOT_AN_ID = re.compile(r"^Incorrect type\. Expected pk value, received \w+\.$")
+_NOT_A_CHOICE = re.compile(r'^"(?P<value>[^"]{0,60})" is not a valid choice\.$')
+# What an id in a field names, for those messages (the last part of a nested field).
+FIELD_NOUNS = {
+    "assignee": "store user",
+    "author": "store user",
+    "ticket_type": "ticket type",
+    "requester": "customer",
+    "user": "customer",
+    "product_id": "product",
+    "products": "product",
+    "location_id": "location",
+    "stockrecord": "stock record",
+}
+
+
+def plain_field_message(field: str, message: str) -> str:
+    """A field error as an operator reads it: `Invalid pk "99999" - object does not
+    exist.` on `assignee` becomes "No store user 99999 in this store (removed, perhaps).
+    Choose another." Messages already in plain words are kept."""
+    parts = [p for p in field.split(".") if p != "id"]
+    noun = FIELD_NOUNS.get(parts[-1] if parts else field, "item")
+    if found := _NO_SUCH_OBJECT.match(message):
+        return f"There is no {noun} {found['value']} in this store (removed, perhaps). Choose another."
+    if _NOT_AN_ID.match(message):
+        return f"Choose a {noun} from the list."
+    if found := _NOT_A_CHOICE.match(message):
+        return f"“{found['value']}” is not one of the values the store accepts here."
+    return message
+
+
 def error_from_response(response, *, store: str | None = None, scope: str | None = None) -> StoreAPIError:
     """Map a non-2xx answer to the error that says what it means."""
     status = response.status_code
@@ -190,7 +226,8 @@ def error_from_response(response, *, store: str | None = None, scope: str | None
     kwargs = {"status": status, "store": store}
 
     if status == 400:
-        return InvalidRequest(detail or "Bad request.", field_errors=field_errors, **kwargs)
+        plain = {name: [plain_field_message(name, m) for m in messages] for name, messages in field_errors.items()}
+        return InvalidRequest(detail or "Bad request.", field_errors=plain, **kwargs)
     if status == 401:
         return TokenRevoked(detail or "Unauthorized.", **kwargs)
     if status == 403:

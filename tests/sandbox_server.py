@@ -48,6 +48,7 @@ API of the object the fixture returns (`Sandbox`):
                                                     of the order, any text (a carrier's)
     add_redirect_uri(uri)                            the partner app's registration
     add_staff(store, email)                          a store user (consent page, session tokens)
+    remove_staff(store, email)                       and removing one (their tickets become unassigned)
     session_token(store, email=None) -> (app_url_with_token, token)   as "open app" does
     uninstall_app(store) -> int                      revoke the app's tokens, send app.uninstalled
     export_download_url(store, export_id, age_seconds=0) -> str   a download URL signed that long ago
@@ -232,6 +233,9 @@ class Sandbox:
 
     def add_staff(self, store: str, email: str) -> int:
         return self.control("POST", f"stores/{store}/staff/", {"email": email})["id"]
+
+    def remove_staff(self, store: str, email: str) -> int:
+        return self.control("DELETE", f"stores/{store}/staff/", {"email": email})["removed"]
 
     def session_token(self, store: str, email: str | None = None) -> tuple[str, str]:
         data = self.control("POST", f"stores/{store}/session-token/", {"email": email} if email else {})

@@ -124,3 +124,30 @@ class OrderNumberField(SearchField):
         if number and not number.isdigit():
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return number
+
+
+NOT_A_STORE_USER = "Choose someone from the list: that person is not a user of this store."
+
+
+def staff_choices(staff: list[dict] | None, *, current=None) -> list[tuple]:
+    """The store's users by name (`selectors.tickets.store_staff_list`), and `current`
+    (a ticket's assignee) when the store did not list them, so that it stays shown."""
+    choices = [(member["id"], member["name"]) for member in staff or ()]
+    if isinstance(current, int) and current > 0 and current not in {c[0] for c in choices}:
+        choices.append((current, f"Store user #{current}"))
+    return choices
+
+
+class AssigneeField(forms.TypedChoiceField):
+    """A ticket's assignee: one of the store's users, by name, or nobody ("Unassigned"),
+    sent to the store as their id or null. The choices are set per form
+    (`offer_staff`): they are the store's."""
+
+    def __init__(self, *, empty_label: str = "Unassigned", **kwargs):
+        self.empty_label = empty_label
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("error_messages", {"invalid_choice": NOT_A_STORE_USER})
+        super().__init__(coerce=int, empty_value=None, choices=[("", empty_label)], **kwargs)
+
+    def offer_staff(self, staff: list[dict] | None, *, current=None) -> None:
+        self.choices = [("", self.empty_label), *staff_choices(staff, current=current)]

@@ -22,7 +22,15 @@ from django import forms
 from django.http import QueryDict
 
 from ..formatting import humanize_code
-from .fields import ChoicesDropdown, FilterDateField, OrderNumberField, SearchField, ValuesField, ValuesInput
+from .fields import (
+    AssigneeField,
+    ChoicesDropdown,
+    FilterDateField,
+    OrderNumberField,
+    SearchField,
+    ValuesField,
+    ValuesInput,
+)
 
 ORDER_STATUSES = ["open", "archived", "canceled"]
 
@@ -208,9 +216,7 @@ class TicketFilterForm(FilterForm):
         label="Order", widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. #101950"})
     )
     priority = forms.ChoiceField(label="Priority", required=False, choices=[("", "Any"), *_choices(TICKET_PRIORITIES)])
-    assignee = forms.IntegerField(
-        label="Assignee", required=False, min_value=1, help_text="The store user's id.", widget=forms.NumberInput()
-    )
+    assignee = AssigneeField(label="Assignee", empty_label="Anyone")
     ticket_type = forms.TypedChoiceField(label="Type", required=False, coerce=int, empty_value=None, choices=[])
     created_from = FilterDateField(label="Created from")
     created_to = FilterDateField(label="Created to")
@@ -218,8 +224,18 @@ class TicketFilterForm(FilterForm):
     date_ranges = (("created_from", "created_to"),)
     chip_exclude = ("status",)
 
-    def __init__(self, *args, ticket_types: list[dict] | None = None, **kwargs):
+    def __init__(self, *args, ticket_types: list[dict] | None = None, staff: list[dict] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if "assignee" in self.fields:
+            if staff is None:
+                # The store's users could not be listed: accept an id so a bookmarked URL still works.
+                self.fields["assignee"] = forms.IntegerField(
+                    label="Assignee", required=False, min_value=1, widget=forms.HiddenInput
+                )
+            else:
+                asked = self.data.get("assignee") if self.is_bound else None
+                current = int(asked) if isinstance(asked, str) and asked.isdigit() and len(asked) < 12 else None
+                self.fields["assignee"].offer_staff(staff, current=current)
         if "ticket_type" in self.fields:
             choices = [(t["id"], t.get("name") or f"Type {t['id']}") for t in ticket_types or [] if "id" in t]
             self.fields["ticket_type"].choices = [("", "Any"), *choices]

@@ -14,9 +14,11 @@ import uuid
 
 from django import forms
 
+from ..formatting import humanize_code
 from ..jobs import columns as cols
 from ..models import Job
-from .filters import TICKET_STATUSES, FilterForm, OrderFilterForm, TicketFilterForm
+from .fields import NOT_A_STORE_USER, staff_choices
+from .filters import TICKET_PRIORITIES, TICKET_STATUSES, FilterForm, OrderFilterForm, TicketFilterForm
 
 
 class ListFiltersMixin:
@@ -181,22 +183,75 @@ class BulkOrdersForm(_BulkForm, OrderFilterForm):
 
 
 class BulkTicketsForm(_BulkForm, TicketFilterForm):
-    """Set the status or assignee of the selected tickets, or of every ticket matching
-    the inbox's filters (its tab included)."""
+    """Set the status, priority or assignee of the selected tickets, or of every ticket
+    matching the inbox's filters (its tab included).
+
+    The toolbar offers one list of changes, grouped: "Set status" (New … Closed), "Set
+    priority", "Assign to" (Unassigned and the store's users by name); its value is
+    `change` ("ticket_status:solved", "ticket_assignee:12", "ticket_assignee:" for
+    nobody). `action` and `value` may be sent instead, as before."""
 
     list_filters = TicketFilterForm
+    ACTIONS = (Job.Action.TICKET_STATUS, Job.Action.TICKET_PRIORITY, Job.Action.TICKET_ASSIGNEE)
 
-    action = forms.ChoiceField(
-        choices=[(a, Job.Action(a).label) for a in (Job.Action.TICKET_STATUS, Job.Action.TICKET_ASSIGNEE)]
+    change = forms.ChoiceField(
+        label="Change",
+        required=False,
+        choices=[],
+        error_messages={"invalid_choice": "Choose a change from the list."},
+        widget=forms.Select(attrs={"id": "bulk-tickets-change", "class": "form-select-sm w-auto"}),
     )
-    value = forms.CharField(required=False, max_length=20, help_text="A status, or an assignee's id (empty: nobody).")
+    action = forms.ChoiceField(required=False, choices=[(a, Job.Action(a).label) for a in ACTIONS])
+    value = forms.CharField(required=False, max_length=20)
+
+    def __init__(self, *args, staff: list[dict] | None = None, **kwargs):
+        super().__init__(*args, staff=staff, **kwargs)
+        self.staff = staff
+        # Without the store's users (they could not be listed), an id sent is offered as
+        # it is; the store checks it on each ticket.
+        sent = str(self.data.get("change") or "") if self.is_bound and staff is None else ""
+        prefix = f"{Job.Action.TICKET_ASSIGNEE}:"
+        current = sent[len(prefix) :] if sent.startswith(prefix) else ""
+        current = int(current) if current.isdigit() and len(current) <= 12 else None
+        people = [(prefix, "Unassigned")]
+        people += [(f"{prefix}{key}", label) for key, label in staff_choices(staff, current=current)]
+        self.fields["change"].choices = [
+            ("", "Choose a change…"),
+            ("Set status", [(f"ticket_status:{s}", humanize_code(s)) for s in TICKET_STATUSES]),
+            ("Set priority", [(f"ticket_priority:{p}", humanize_code(p)) for p in TICKET_PRIORITIES]),
+            ("Assign to", people),
+        ]
 
     def clean(self):
         data = super().clean()
-        action, value = data.get("action"), (data.get("value") or "").strip()
-        if action == Job.Action.TICKET_STATUS and value not in TICKET_STATUSES:
-            self.add_error("value", "Choose a ticket status.")
-        if action == Job.Action.TICKET_ASSIGNEE and value and not value.isdigit():
-            self.add_error("value", "Choose an assignee.")
-        data["value"] = value
+        if data.get("change"):
+            action, _, value = data["change"].partition(":")
+        else:
+            action, value = data.get("action"), (data.get("value") or "").strip()
+        if "change" in self.errors:
+            pass
+        elif not action:
+            self.add_error("change", "Choose a change.")
+        elif action == Job.Action.TICKET_STATUS and value not in TICKET_STATUSES:
+            self.add_error("change", "Choose a ticket status.")
+        elif action == Job.Action.TICKET_PRIORITY and value not in TICKET_PRIORITIES:
+            self.add_error("change", "Choose a priority.")
+        elif action == Job.Action.TICKET_ASSIGNEE and value and not self._assignable(value):
+            self.add_error("change", NOT_A_STORE_USER)
+        data["action"], data["value"] = action, value
+        data["label"] = self._label(f"{action}:{value}") if not self.errors else ""
         return data
+
+    def _label(self, change: str) -> str:
+        """The chosen change's label in the list: "Solved", "High", a person's name."""
+        for _group, options in self.fields["change"].choices[1:]:
+            for key, label in options:
+                if key == change:
+                    return str(label)
+        return ""
+
+    def _assignable(self, value: str) -> bool:
+        if not value.isdigit() or len(value) > 12:
+            return False
+        # The store's users could not be listed: the store itself checks each ticket.
+        return self.staff is None or int(value) in {member["id"] for member in self.staff}

@@ -4,7 +4,7 @@ from django import forms
 
 from ..formatting import humanize_code
 from .drawn import Drawn, DrawnField
-from .fields import ValuesField
+from .fields import AssigneeField, ValuesField
 from .filters import TICKET_PRIORITIES, TICKET_STATUSES
 
 
@@ -24,9 +24,7 @@ class TicketReplyForm(forms.Form):
 class TicketPropertiesForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=[(s, humanize_code(s)) for s in TICKET_STATUSES])
     priority = forms.ChoiceField(label="Priority", choices=[(p, humanize_code(p)) for p in TICKET_PRIORITIES])
-    assignee = forms.IntegerField(
-        label="Assignee", required=False, min_value=1, help_text="The store user's id; empty for nobody."
-    )
+    assignee = AssigneeField(label="Assignee")  # the store's users: `offer_staff` in the view
     tags = ValuesField(label="Tags", required=False, max_length=500, help_text="Comma separated.")
     # The ticket's fields and `updated_at` as the form was drawn (dashboard/forms/drawn.py):
     # only what the operator changed from them is sent, and a change made meanwhile by a

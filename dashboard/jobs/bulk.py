@@ -1,10 +1,10 @@
-"""One store's part of a bulk action: tag, untag or note orders; set tickets' status or
-assignee.
+"""One store's part of a bulk action: tag, untag or note orders; set tickets' status,
+priority or assignee.
 
 The part keeps one JobItem per object (collected first, page by page, when the job
 targets "all matching this filter"); each item is marked "started" before its call
 and "ok"/"failed" after, so a resumed part redoes at most the one item in flight
-(idempotent for tags, statuses and assignees; a note is first looked for).
+(idempotent for tags, statuses, priorities and assignees; a note is first looked for).
 """
 
 from __future__ import annotations
@@ -103,6 +103,9 @@ def _apply_action(job: Job, client: StoreClient, object_id: str, *, resumed: boo
     if job.action == Job.Action.TICKET_STATUS:
         client.patch(f"tickets/{object_id}/", {"status": value})
         return f"status set to {value}"
+    if job.action == Job.Action.TICKET_PRIORITY:
+        client.patch(f"tickets/{object_id}/", {"priority": value})
+        return f"priority set to {value}"
     if job.action == Job.Action.TICKET_ASSIGNEE:
         assignee = int(value) if value else None
         client.patch(f"tickets/{object_id}/", {"assignee": assignee})
@@ -115,6 +118,7 @@ _ITEM_AUDIT = {
     Job.Action.TAG_REMOVE: ("order.tag_removed", "order"),
     Job.Action.NOTE_ADD: ("order.note_added", "order"),
     Job.Action.TICKET_STATUS: ("ticket.status_changed", "ticket"),
+    Job.Action.TICKET_PRIORITY: ("ticket.priority_changed", "ticket"),
     Job.Action.TICKET_ASSIGNEE: ("ticket.assignee_changed", "ticket"),
 }
 

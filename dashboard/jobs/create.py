@@ -100,9 +100,11 @@ def job_bulk_create(
     filters: dict | None = None,
     idempotency_key: str = "",
     enqueue: Enqueue | None = None,
+    label: str = "",
 ) -> tuple[Job, bool]:
     """A bulk action on the given objects, or on every object matching `filters`
-    (cleaned, as for job_export_create)."""
+    (cleaned, as for job_export_create). `label`: the value as the operator chose it
+    (a status's or a person's name), for the job's title."""
     resource = Job.Resource.TICKETS if action in TICKET_ACTIONS else Job.Resource.ORDERS
 
     def build():
@@ -112,6 +114,7 @@ def job_bulk_create(
             resource=resource,
             action=action,
             action_value=value,
+            action_label=label[:255],
             filters={} if object_ids is not None else dict(filters or {}),
             idempotency_key=idempotency_key,
         )

@@ -9,7 +9,7 @@ from ..models import Job
 
 PAGE_PATHS = {Job.Resource.ORDERS: "orders/", Job.Resource.ORDER_LINES: "orders/", Job.Resource.TICKETS: "tickets/"}
 ORDER_ACTIONS = (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE, Job.Action.NOTE_ADD)
-TICKET_ACTIONS = (Job.Action.TICKET_STATUS, Job.Action.TICKET_ASSIGNEE)
+TICKET_ACTIONS = (Job.Action.TICKET_STATUS, Job.Action.TICKET_PRIORITY, Job.Action.TICKET_ASSIGNEE)
 
 
 def required_perm(job: Job) -> Perm:

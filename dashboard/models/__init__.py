@@ -1,6 +1,7 @@
 from .audit import AuditEntry
+from .authors import OperatorAuthorship
 from .jobs import Job, JobItem, JobPart
 from .phone_orders import PhoneOrder
 from .refunds import OrderRefund
 
-__all__ = ["AuditEntry", "Job", "JobItem", "JobPart", "OrderRefund", "PhoneOrder"]
+__all__ = ["AuditEntry", "Job", "JobItem", "JobPart", "OperatorAuthorship", "OrderRefund", "PhoneOrder"]

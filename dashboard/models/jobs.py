@@ -45,6 +45,7 @@ class Job(models.Model):
         TAG_REMOVE = "tag_remove", "Remove a tag"
         NOTE_ADD = "note_add", "Add a note"
         TICKET_STATUS = "ticket_status", "Set status"
+        TICKET_PRIORITY = "ticket_priority", "Set priority"
         TICKET_ASSIGNEE = "ticket_assignee", "Set assignee"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
@@ -59,6 +60,8 @@ class Job(models.Model):
     resource = models.CharField(max_length=16, choices=Resource.choices, default=Resource.ORDERS)
     action = models.CharField(max_length=20, choices=Action.choices, blank=True)
     action_value = models.CharField(max_length=2000, blank=True)
+    # How the operator chose the value, for the job's title: "Solved", "Ana Lee", not "12".
+    action_label = models.CharField(max_length=255, blank=True)
     # The platform's query parameters (list values for repeated keys).
     filters = models.JSONField(default=dict, blank=True)
     columns = models.JSONField(default=list, blank=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from storeapi.client import Page, StoreClient
 
+from ..models import OperatorAuthorship
+from .authorship import notes_label_operators
+
 
 def customer_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
     return StoreClient.for_store(store).list_page("users/", params, cursor=cursor, cached=True)
@@ -15,7 +18,11 @@ def customer_get(*, store, customer_id: int) -> dict:
 
 
 def customer_notes_page(*, store, customer_id: int, cursor: str | None = None) -> Page:
-    return StoreClient.for_store(store).list_page(f"users/{customer_id}/notes/", cursor=cursor, cached=True)
+    """The customer's notes; those written through Storedesk name their operator."""
+    page = StoreClient.for_store(store).list_page(f"users/{customer_id}/notes/", cursor=cursor, cached=True)
+    kind = OperatorAuthorship.Kind.CUSTOMER_NOTE
+    notes_label_operators(store=store, kind=kind, parent_id=customer_id, notes=page.results)
+    return page
 
 
 ORDERS_SHOWN = 50

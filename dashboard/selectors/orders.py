@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from storeapi.client import Page, StoreClient
 
 from ..formatting import humanize_code
+from ..models import OperatorAuthorship
+from .authorship import notes_label_operators
 
 
 def order_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
@@ -23,8 +25,11 @@ def order_get(*, store, number: str, fresh: bool = False) -> dict:
 
 
 def order_notes_page(*, store, number: str, cursor: str | None = None) -> Page:
-    """The order's notes, newest first."""
-    return StoreClient.for_store(store).list_page(f"orders/{number}/notes/", cursor=cursor, cached=True)
+    """The order's notes, newest first; those written through Storedesk name their
+    operator (`operator_name`)."""
+    page = StoreClient.for_store(store).list_page(f"orders/{number}/notes/", cursor=cursor, cached=True)
+    notes_label_operators(store=store, kind=OperatorAuthorship.Kind.ORDER_NOTE, parent_id=number, notes=page.results)
+    return page
 
 
 def order_tickets_page(*, store, number: str) -> Page:

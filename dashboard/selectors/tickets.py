@@ -5,6 +5,9 @@ from __future__ import annotations
 from storeapi.client import Page, StoreClient
 from storeapi.errors import StoreAPIError
 
+from ..models import OperatorAuthorship
+from .authorship import operator_authors
+
 
 def ticket_list_page(*, store, params: dict, cursor: str | None = None) -> Page:
     return StoreClient.for_store(store).list_page("tickets/", params, cursor=cursor, cached=True)
@@ -33,3 +36,62 @@ def tickets_label_types(*, tickets: list, types: list[dict]) -> None:
     for ticket in tickets:
         if isinstance(ticket, dict):
             ticket["type_name"] = names.get(ticket.get("ticket_type"))
+
+
+STAFF_PAGES = 4  # at the platform's 50 a page: a store has a few dozen users at most
+
+
+def store_staff_list(*, store) -> list[dict] | None:
+    """The store's own users, the people a ticket can be assigned to, by name:
+    `[{"id", "name", "email"}]` (`users/?user_type=dashboard`). Read through the shared
+    cache like the ticket types: no event announces a new store user, so the list is
+    refreshed by age (storeapi.cache.OWN_LISTS), and customers' and orders' changes
+    leave it alone. None when the store could not say: names only label the page, so
+    their failure must not hide it (ids are shown instead)."""
+    client = StoreClient.for_store(store)
+    staff: list[dict] = []
+    cursor = None
+    try:
+        for _ in range(STAFF_PAGES):
+            query = {"user_type": "dashboard", **({"cursor": cursor} if cursor else {})}
+            body = client.get("users/", query, cached=True, reference=True)
+            page = Page.from_body(body, store=store.subdomain)
+            staff += [_staff_member(u) for u in page.results if isinstance(u, dict) and _int_id(u.get("id"))]
+            if not page.has_next:
+                break
+            cursor = page.next_cursor
+    except StoreAPIError:
+        return None
+    return sorted(staff, key=lambda u: (u["name"].casefold(), u["id"]))
+
+
+def _int_id(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _staff_member(user: dict) -> dict:
+    name = f"{user.get('first_name') or ''} {user.get('last_name') or ''}".strip()
+    email = user.get("email") or ""
+    return {"id": user["id"], "name": name or email or f"Store user #{user['id']}", "email": email}
+
+
+def staff_name(staff: list[dict] | None, user_id) -> str:
+    """A store user's name, or "Store user #5" when the store did not list them."""
+    for member in staff or ():
+        if member["id"] == user_id:
+            return member["name"]
+    return f"Store user #{user_id}"
+
+
+def tickets_label_assignees(tickets: list, staff: list[dict] | None) -> None:
+    """`assignee_name` on each ticket that has an assignee (the rows show names)."""
+    names = {member["id"]: member["name"] for member in staff or ()}
+    for ticket in tickets:
+        if isinstance(ticket, dict) and ticket.get("assignee"):
+            ticket["assignee_name"] = names.get(ticket["assignee"]) or f"Store user #{ticket['assignee']}"
+
+
+def ticket_comment_authors(*, store, ticket_id) -> dict[str, str]:
+    """The comments of a ticket that operators wrote through Storedesk: comment id ->
+    the operator's name."""
+    return operator_authors(store=store, kind=OperatorAuthorship.Kind.TICKET_COMMENT, parent_id=ticket_id)

@@ -6,6 +6,8 @@ from storeapi.client import StoreClient
 from storeapi.errors import UnexpectedResponse
 
 from ..audit import audit_record
+from ..models import OperatorAuthorship
+from .authorship import authorship_record
 
 
 def customer_create(*, operator, store, data: dict) -> dict:
@@ -29,6 +31,13 @@ def customer_create(*, operator, store, data: dict) -> dict:
 
 def customer_note_add(*, operator, store, customer_id: int, message: str) -> dict:
     note = StoreClient.for_store(store).post(f"users/{customer_id}/notes/", {"message": message})
+    authorship_record(
+        operator=operator,
+        store=store,
+        kind=OperatorAuthorship.Kind.CUSTOMER_NOTE,
+        parent_id=customer_id,
+        object_id=note.get("id") if isinstance(note, dict) else None,
+    )
     audit_record(
         operator=operator,
         store=store,

@@ -22,8 +22,9 @@ from storeapi.errors import (
 )
 
 from ..audit import audit_record
-from ..models import OrderRefund
+from ..models import OperatorAuthorship, OrderRefund
 from ..selectors.orders import order_get
+from .authorship import authorship_record
 from .edits import edit_lock
 
 
@@ -33,6 +34,13 @@ def _client(store) -> StoreClient:
 
 def order_note_add(*, operator, store, number: str, message: str) -> dict:
     note = _client(store).post(f"orders/{number}/notes/", {"message": message})
+    authorship_record(
+        operator=operator,
+        store=store,
+        kind=OperatorAuthorship.Kind.ORDER_NOTE,
+        parent_id=number,
+        object_id=note.get("id") if isinstance(note, dict) else None,
+    )
     audit_record(
         operator=operator,
         store=store,

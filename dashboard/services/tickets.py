@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from storeapi.client import StoreClient
 
 from ..audit import audit_record
+from ..models import OperatorAuthorship
 from ..selectors.tickets import ticket_get
+from .authorship import authorship_record
 from .edits import FieldChange, changed_fields, edit_lock, merge
 
 # The fields an operator may change on a ticket, and nothing else.
@@ -15,8 +17,17 @@ EDITABLE_FIELDS = ("status", "priority", "assignee", "tags")
 
 
 def ticket_reply(*, operator, store, ticket_id: int, body: str, is_public: bool) -> dict:
-    """A public reply (the customer sees it) or an internal note (only staff do)."""
+    """A public reply (the customer sees it) or an internal note (only staff do). The
+    store records the app's store user as its author: which operator wrote it is kept
+    here (`OperatorAuthorship`), for the thread to say so."""
     ticket = StoreClient.for_store(store).post(f"tickets/{ticket_id}/comments/", {"body": body, "is_public": is_public})
+    authorship_record(
+        operator=operator,
+        store=store,
+        kind=OperatorAuthorship.Kind.TICKET_COMMENT,
+        parent_id=ticket_id,
+        object_id=created_comment_id(ticket, body=body, is_public=is_public),
+    )
     audit_record(
         operator=operator,
         store=store,
@@ -27,6 +38,24 @@ def ticket_reply(*, operator, store, ticket_id: int, body: str, is_public: bool)
         details={"is_public": is_public, "body": body[:2000]},
     )
     return ticket
+
+
+def created_comment_id(answer, *, body: str, is_public: bool) -> int | None:
+    """The id of the comment a POST to `tickets/{id}/comments/` created: the store
+    answers the ticket with its thread, where it is the newest comment with this body
+    and visibility (or, should it answer the comment alone, that comment)."""
+    if not isinstance(answer, dict):
+        return None
+    comments = answer.get("comments") if "comments" in answer else [answer]
+    ids = [
+        c["id"]
+        for c in comments or []
+        if isinstance(c, dict)
+        and isinstance(c.get("id"), int)
+        and (c.get("body") or "").strip() == body.strip()
+        and bool(c.get("is_public")) == is_public
+    ]
+    return max(ids) if ids else None
 
 
 def ticket_value(name: str, value):

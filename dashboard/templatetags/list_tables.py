@@ -68,7 +68,7 @@ def _row_id(prefix: str, row_store, key: str) -> str:
 # the same store on the all-stores lists (a badge, and the store in the row's id) or None.
 
 
-def order_row(order, *, store, row_store, base_url: str, bulk: bool, autofocus: bool) -> str:
+def order_row(order, *, store, row_store, base_url: str, bulk: bool, autofocus: bool, checked: bool = False) -> str:
     number = _text(_field(order, "number"))
     url = f"{base_url}{number}/"
     user = _field(order, "user")
@@ -78,7 +78,7 @@ def order_row(order, *, store, row_store, base_url: str, bulk: bool, autofocus: 
     total = format_money(_field(order, "total_incl_tax"), _field(order, "currency"))
     checkbox = (
         f'<td class="select-cell"><input type="checkbox" class="form-check-input" name="ids" value="{number}" '
-        f'form="bulk-orders" aria-label="Select order #{number}"></td>'
+        f'form="bulk-orders" aria-label="Select order #{number}"{" checked" if checked else ""}></td>'
         if bulk
         else ""
     )
@@ -99,14 +99,16 @@ def order_row(order, *, store, row_store, base_url: str, bulk: bool, autofocus: 
     )
 
 
-def ticket_row(ticket, *, store, row_store, base_url: str, bulk: bool, autofocus: bool) -> str:
+def ticket_row(ticket, *, store, row_store, base_url: str, bulk: bool, autofocus: bool, checked: bool = False) -> str:
     key = _text(_field(ticket, "id"))
     url = f"{base_url}{key}/"
     assignee = _field(ticket, "assignee")
-    assigned = f"#{_text(assignee)}" if assignee else '<span class="text-body-secondary">Nobody</span>'
+    # `assignee_name`: set by the view from the store's users (selectors.tickets).
+    name = _field(ticket, "assignee_name") or f"Store user #{assignee}"
+    assigned = _text(name) if assignee else '<span class="text-body-secondary">Unassigned</span>'
     checkbox = (
         f'<td class="select-cell"><input type="checkbox" class="form-check-input" name="ids" value="{key}" '
-        f'form="bulk-tickets" aria-label="Select ticket #{key}"></td>'
+        f'form="bulk-tickets" aria-label="Select ticket #{key}"{" checked" if checked else ""}></td>'
         if bulk
         else ""
     )
@@ -127,7 +129,7 @@ def ticket_row(ticket, *, store, row_store, base_url: str, bulk: bool, autofocus
     )
 
 
-def customer_row(customer, *, store, row_store, base_url: str, bulk: bool, autofocus: bool) -> str:
+def customer_row(customer, *, store, row_store, base_url: str, bulk: bool, autofocus: bool, checked=False) -> str:
     key = _text(_field(customer, "id"))
     url = f"{base_url}{key}/"
     blocked = ' <span class="badge text-bg-danger">Blocked</span>' if _field(customer, "is_blocked") else ""
@@ -157,6 +159,7 @@ class TableKind:
     columns: tuple[tuple[str, str], ...]  # (label, css class) of each header cell
     row: Any  # one of the row functions above
     bulk_perm: str = ""  # the permission that shows the checkbox column (one store only)
+    key: str = "id"  # the field of a row that its checkbox sends
 
 
 KINDS = {
@@ -177,6 +180,7 @@ KINDS = {
         ),
         row=order_row,
         bulk_perm="bulk_orders",
+        key="number",
     ),
     "tickets": TableKind(
         noun="ticket",
@@ -216,8 +220,9 @@ KINDS = {
 class ListTable:
     """One list page's table, for the frame template (see the module's docstring)."""
 
-    def __init__(self, kind: TableKind, *, all_stores: bool, page, store, can, cursor):
+    def __init__(self, kind: TableKind, *, all_stores: bool, page, store, can, cursor, selected=()):
         self.kind = kind
+        self.selected = selected  # keys of the rows to show ticked (a refused bulk form's)
         self.all_stores = all_stores
         self.page = page
         self.store = store
@@ -255,6 +260,7 @@ class ListTable:
                     base_url=base_url,
                     bulk=bool(self.bulk_form),
                     autofocus=index == 0 and bool(self.cursor),
+                    checked=bool(self.selected) and str(_field(row, self.kind.key)) in self.selected,
                 )
             )
         # Every value in these rows went through _text (escaped) or a filter that
@@ -271,4 +277,5 @@ def list_table(context, kind: str, all_stores: bool = False) -> ListTable:
         store=context.get("store"),
         can=context.get("can"),
         cursor=context.get("cursor"),
+        selected=context.get("bulk_selected") or (),
     )

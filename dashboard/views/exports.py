@@ -32,7 +32,10 @@ from ..forms.filters import OrderFilterForm, filters_as_query
 from ..forms.jobs import BulkOrdersForm, BulkTicketsForm, ExportForm
 from ..jobs import cancel, create, downloads, notices, selectors
 from ..jobs.writers import neutralise
+from ..models import Job
 from ..selectors.cross_store import operator_stores
+from ..selectors.tickets import store_staff_list
+from .bulk_drafts import bulk_draft_keep
 
 JOBS_PER_PAGE = 25
 CONTENT_TYPES = {
@@ -185,10 +188,12 @@ def job_notice(request):
 # --- bulk actions ------------------------------------------------------------------------------
 
 
-def _bulk_start(request, store, form, *, back: str):
+def _bulk_start(request, store, form, *, back: str, kind: str):
     if not form.is_valid():
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
         messages.error(request, f"The bulk action was not started: {errors}")
+        # Back on the list, the ticked rows and the chosen change are as they were.
+        bulk_draft_keep(request, store=store, kind=kind)
         return redirect(back)
     data = form.cleaned_data
     job, _ = create.job_bulk_create(
@@ -200,6 +205,7 @@ def _bulk_start(request, store, form, *, back: str):
         filters=form.filter_params() if data.get("all_matching") else None,
         idempotency_key=data["idempotency_key"],
         enqueue=tasks.job_enqueue,
+        label=data.get("label") or "",
     )
     messages.success(request, f"{job.get_action_display()} started as a background job.")
     return redirect("job_detail", job_id=job.pk)
@@ -220,16 +226,19 @@ def bulk_orders(request, store):
     `all_matching=1` with the orders filters."""
     form = BulkOrdersForm(request.POST)
     back = _safe_back(request, reverse("store_overview", kwargs={"store": store.subdomain}))
-    return _bulk_start(request, store, form, back=back)
+    return _bulk_start(request, store, form, back=back, kind="orders")
 
 
 @require_POST
 @store_view(Perm.BULK_TICKETS)
 def bulk_tickets(request, store):
-    """Set the status or assignee of many tickets."""
-    form = BulkTicketsForm(request.POST)
+    """Set the status, priority or assignee of many tickets."""
+    # The store's users (a cached read) are needed only to check a chosen assignee.
+    chosen = request.POST.get("change") or request.POST.get("action") or ""
+    staff = store_staff_list(store=store) if chosen.startswith(Job.Action.TICKET_ASSIGNEE) else None
+    form = BulkTicketsForm(request.POST, staff=staff)
     back = _safe_back(request, reverse("store_overview", kwargs={"store": store.subdomain}))
-    return _bulk_start(request, store, form, back=back)
+    return _bulk_start(request, store, form, back=back, kind="tickets")
 
 
 def export_url_for(store, params: dict) -> str:

@@ -17,6 +17,7 @@ from storeapi.roles import Perm
 
 from ..formatting import format_money
 from ..forms.filters import OrderFilterForm
+from ..forms.jobs import BulkOrdersForm
 from ..forms.notes import NoteForm
 from ..forms.orders import CancelOrderForm, RefundForm, TagForm
 from ..selectors import attempt
@@ -43,6 +44,7 @@ from ..services.orders import (
     order_tag_remove,
     refund_amount,
 )
+from .bulk_drafts import bulk_form_context
 from .common import (
     add_store_errors,
     clean_cursor,
@@ -80,6 +82,10 @@ def order_list(request, store):
         "chips": form.chips(request.GET),
         "cursor": cursor,
     }
+    if request.membership.allows(Perm.BULK_ORDERS):
+        context.update(
+            bulk_form_context(request, store=store, kind="orders", form_class=BulkOrdersForm, page=page, key="number")
+        )
     return render_page(request, LIST, context, partial=list_partial(request, prefix="order"))
 
 

@@ -13,15 +13,25 @@ from storeapi.errors import NotFound, StoreAPIError
 from storeapi.roles import Perm
 
 from ..formatting import humanize_code
-from ..forms.drawn import OUT_OF_DATE
+from ..forms.drawn import OUT_OF_DATE, Drawn
 from ..forms.filters import TICKET_STATUSES, TicketFilterForm
+from ..forms.jobs import BulkTicketsForm
 from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
 from ..selectors import attempt
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
 from ..selectors.overview import ticket_tab_counts
-from ..selectors.tickets import ticket_get, ticket_list_page, ticket_types_list
+from ..selectors.tickets import (
+    staff_name,
+    store_staff_list,
+    ticket_comment_authors,
+    ticket_get,
+    ticket_list_page,
+    ticket_types_list,
+    tickets_label_assignees,
+)
 from ..services.tickets import TicketUpdate, ticket_reply, ticket_update
+from .bulk_drafts import bulk_form_context
 from .common import add_store_errors, clean_cursor, is_partial, list_partial, refused_status, render_page, seen_new
 
 LIST = "dashboard/tickets/list.html"
@@ -67,11 +77,13 @@ def ticket_list(request, store):
         counts, counts_error = None, None
     seen_new(request, store, "tickets")
     types = ticket_types_list(store=store)
-    form = TicketFilterForm(request.GET, ticket_types=types)
+    staff = store_staff_list(store=store)
+    form = TicketFilterForm(request.GET, ticket_types=types, staff=staff)
     cursor = clean_cursor(request)
     page, error = attempt(ticket_list_page, store=store, params=form.upstream_params(), cursor=cursor)
     if page is not None:
         _label_types(page.results, types)
+        tickets_label_assignees(page.results, staff)
     context = {
         "store": store,
         "form": form,
@@ -83,6 +95,12 @@ def ticket_list(request, store):
         "counts": counts,
         "counts_error": counts_error,
     }
+    if request.membership.allows(Perm.BULK_TICKETS):
+        context.update(
+            bulk_form_context(
+                request, store=store, kind="tickets", form_class=BulkTicketsForm, page=page, key="id", staff=staff
+            )
+        )
     return render_page(request, LIST, context, partial=list_partial(request, prefix="ticket"))
 
 
@@ -93,7 +111,7 @@ def _ticket_or_404(store, ticket_id, *, fresh=False):
     return ticket, error
 
 
-def _detail_context(store, ticket_id, ticket, error, **extra) -> dict:
+def _detail_context(store, ticket_id, ticket, error, *, staff=None, **extra) -> dict:
     context = {
         "store": store,
         "ticket_id": ticket_id,
@@ -102,10 +120,31 @@ def _detail_context(store, ticket_id, ticket, error, **extra) -> dict:
         "reply_form": TicketReplyForm(),
         "properties_form": TicketPropertiesForm(initial=TicketPropertiesForm.initial_from(ticket)) if ticket else None,
     }
+    context.update(extra)
     if ticket:
         _label_types([ticket], ticket_types_list(store=store))
-    context.update(extra)
+        staff = staff if staff is not None else store_staff_list(store=store)
+        _label_people(store, ticket, staff)
+        if context["properties_form"] is not None:
+            context["properties_form"].fields["assignee"].offer_staff(staff, current=ticket.get("assignee"))
     return context
+
+
+def _label_people(store, ticket: dict, staff) -> None:
+    """Names instead of ids: the assignee, and each comment's author: the operator who
+    wrote it through Storedesk ("Ana · via Storedesk"), the store user who wrote it at
+    the store, or the customer's address."""
+    tickets_label_assignees([ticket], staff)
+    comments = [c for c in ticket.get("comments") or [] if isinstance(c, dict)]
+    operators = ticket_comment_authors(store=store, ticket_id=ticket.get("id"))
+    for comment in comments:
+        operator = operators.get(str(comment.get("id")))
+        if operator:
+            comment["author_name"], comment["via_storedesk"] = operator, True
+        elif comment.get("author"):
+            comment["author_name"] = staff_name(staff, comment["author"])
+        else:
+            comment["author_name"] = comment.get("from_email") or "The store"
 
 
 def _sidebar(store, ticket) -> dict:
@@ -220,6 +259,11 @@ def ticket_update_view(request, store, ticket_id):
     changed from the form as it was drawn is sent (and audited); a field that a colleague
     or the store changed meanwhile is shown, never overwritten (dashboard/services/edits.py)."""
     form = TicketPropertiesForm(request.POST)
+    # The picker offers the store's users, and the assignee the form was drawn with
+    # even when the store's list of users could not be read.
+    staff = store_staff_list(store=store)
+    drawn = Drawn.from_token(request.POST.get("drawn") or "", kind="ticket")
+    form.fields["assignee"].offer_staff(staff, current=drawn.values.get("assignee") if drawn else None)
     if form.is_valid() and getattr(form.cleaned_data["drawn"], "object_id", None) != str(ticket_id):
         form.add_error(None, OUT_OF_DATE)  # missing, or drawn for another ticket
     if form.is_valid():
@@ -238,7 +282,7 @@ def ticket_update_view(request, store, ticket_id):
         else:
             return _after_update(request, store, ticket_id, form, result)
     ticket, _ = _ticket_or_404(store, ticket_id)
-    context = _detail_context(store, ticket_id, ticket, None, properties_form=form, properties_answer=True)
+    context = _detail_context(store, ticket_id, ticket, None, staff=staff, properties_form=form, properties_answer=True)
     return render_page(request, DETAIL, context, partial="properties", status=refused_status(request))
 
 

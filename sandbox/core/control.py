@@ -20,6 +20,7 @@ authentication and no rate limit: it is a test harness on localhost. JSON in, JS
     POST   /_control/stores/<store>/uninstall/             uninstall the partner app (revoke + app.uninstalled)
     POST   /_control/stores/<store>/session-token/         {"email": ...} -> {"token", "url"} as "open app" does
     POST   /_control/stores/<store>/staff/                 {"email": ...} add a store user
+    DELETE /_control/stores/<store>/staff/                 {"email": ...} remove a store user
     POST   /_control/stores/<store>/exports/<id>/url/      {"age_seconds": 0} a download URL signed that long ago
     GET    /_control/stores/<store>/products/              ground truth: every sellable product (variant) with
                                                            its prices and stock
@@ -285,12 +286,20 @@ def session_token(request, store):
 
 
 @csrf_exempt
-@require_http_methods(["POST"])
+@require_http_methods(["POST", "DELETE"])
 def staff(request, store):
+    """POST adds a store user (or finds them); DELETE removes one, as a store owner
+    removing a colleague does (their tickets become unassigned)."""
     from .services import staff_get_or_create
 
     store = _store(store)
-    user = staff_get_or_create(store=store, email=_body(request).get("email") or "")
+    email = _body(request).get("email") or ""
+    if request.method == "DELETE":
+        leaving = store.staff.filter(email__iexact=email)
+        removed = leaving.count()
+        leaving.delete()
+        return JsonResponse({"removed": removed})
+    user = staff_get_or_create(store=store, email=email)
     return JsonResponse({"id": user.id, "email": user.email}, status=201)
 
 

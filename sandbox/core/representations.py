@@ -142,6 +142,31 @@ def customer_repr(customer: Customer, addresses=None) -> dict:
     }
 
 
+def staff_user_repr(staff) -> dict:
+    """A store user (`StaffUser`) in the `User` schema, as `users/?user_type=dashboard`
+    lists them: no orders, no addresses; joined when the store was made."""
+    return {
+        "id": staff.id,
+        "email": staff.email,
+        "first_name": staff.first_name,
+        "last_name": staff.last_name,
+        "phone_number": None,
+        "language": None,
+        "user_type": "dashboard",
+        "date_joined": dt(staff.store.created_at),
+        "is_blocked": False,
+        "accepts_marketing": False,
+        "tags": [],
+        "ip": None,
+        "user_agent": None,
+        "metadata": {},
+        "orders_count": 0,
+        "subscriptions_count": 0,
+        "total_spent": money(ZERO),
+        "addresses": [],
+    }
+
+
 def author_repr(staff) -> dict:
     if staff is None:
         return {"id": 0, "email": None, "first_name": "", "last_name": ""}

@@ -128,7 +128,10 @@
     if (!form) return;
     const count = form.querySelector("[data-selected-count]");
     if (!count) return;
-    const ticked = Array.prototype.filter.call(form.elements, function (e) { return e.name === "ids" && e.checked; });
+    // Hidden `ids` are ticked rows not shown now (kept from a refused bulk form).
+    const ticked = Array.prototype.filter.call(form.elements, function (e) {
+      return e.name === "ids" && (e.checked || e.type === "hidden");
+    });
     count.textContent = String(ticked.length);
   });
 })();

@@ -229,6 +229,30 @@ def test_users_and_their_orders(sandbox):
     assert all(not c["is_blocked"] for c in blocked)
 
 
+def test_dashboard_users_are_the_staff_tickets_are_assigned_to(sandbox):
+    """`users/?user_type=dashboard` lists the store's own users: the ids of tickets'
+    assignees and of staff comments' authors. The other lists hold customers only."""
+    token = sandbox.issue_token("acme", "users:read tickets:read")
+    staff, _ = walk(sandbox, "acme", "users/", token, user_type="dashboard")
+    assert len(staff) >= 5 and {u["user_type"] for u in staff} == {"dashboard"}
+    assert all(u["first_name"] and u["last_name"] and u["email"].endswith("@acme.example.com") for u in staff[-5:])
+    tickets, _ = walk(sandbox, "acme", "tickets/", token)
+    ids = {u["id"] for u in staff}
+    assignees = {t["assignee"] for t in tickets if t["assignee"]}
+    authors = {c["author"] for t in tickets for c in t["comments"] if c["author"]}
+    assert assignees and assignees <= ids and authors <= ids
+    customers, _ = walk(sandbox, "acme", "users/", token)
+    assert "dashboard" not in {u["user_type"] for u in customers}
+    leads, _ = walk(sandbox, "acme", "users/", token, user_type="lead")
+    assert leads and {u["user_type"] for u in leads} == {"lead"}
+    someone = staff[-1]
+    named, _ = walk(sandbox, "acme", "users/", token, user_type="dashboard", name=someone["last_name"])
+    assert someone["id"] in {u["id"] for u in named} and len(named) < len(staff)
+    assert walk(sandbox, "acme", "users/", token, user_type="dashboard", is_blocked="true")[0] == []
+    other, _ = walk(sandbox, "bergmann", "users/", sandbox.issue_token("bergmann", "users:read"), user_type="dashboard")
+    assert not ids & {u["id"] for u in other}  # each store its own
+
+
 def test_tickets_link_to_customers_and_orders(sandbox):
     token = sandbox.issue_token("acme", "tickets:read")
     tickets, _ = walk(sandbox, "acme", "tickets/", token)

@@ -209,8 +209,14 @@ def test_users(acme):
         {"email": "example", "name": "a", "phone_number": "5"},
         {"language": "en", "user_type": "customer", "is_blocked": "false", "accepts_marketing": "true"},
         {"date_joined_from": "2020-01-01", "date_joined_to": "2100-01-01"},
+        {"user_type": "lead"},
     ):
         acme("GET", "users/", params=params)
+    # The store's own users (the people tickets are assigned to), in the same schema.
+    staff = acme("GET", "users/", params={"user_type": "dashboard"})["results"]
+    assert staff and {u["user_type"] for u in staff} == {"dashboard"}
+    acme("GET", "users/", params={"user_type": "dashboard", "name": staff[0]["last_name"], "email": "example"})
+    acme("GET", "users/", params={"user_type": "dashboard", "date_joined_from": "2020-01-01"})
     buyer = next(u for u in page["results"] if u["orders_count"])
     acme("GET", f"users/{buyer['id']}/")
     acme("GET", f"users/{buyer['id']}/orders/")

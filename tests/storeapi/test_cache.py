@@ -329,6 +329,32 @@ def test_an_orders_tickets_are_asked_again_only_when_one_of_its_tickets_changes(
     assert tickets_asked(sandbox, query) == 3
 
 
+def test_the_store_users_are_not_asked_again_when_customers_or_orders_change(acme, sandbox, settings):
+    """`users/?user_type=dashboard` (who tickets are assigned to) is a list of its own:
+    a new order or customer, by webhook or an operator's write, leaves it cached; a
+    change to one of the store's users marks it."""
+    settings.STOREAPI_CACHE_COALESCE_SECONDS = 0
+    client = StoreClient.for_store(acme)
+    staff = {"user_type": "dashboard"}
+
+    def staff_asked() -> int:
+        return len([e for e in api_log(sandbox, "acme", "users/") if e["query"] == "user_type=dashboard"])
+
+    client.get("users/", staff, cached=True)
+    webhook_arrives(acme, "orders", 1)  # an order changes its customer (CHANGES_ALSO)
+    webhook_arrives(acme, "users", 5)
+    read_cache.changed(acme.pk, read_cache.write_dependencies("users/"), own=True)  # an operator adds a customer
+    client.get("users/", staff, cached=True)
+    assert staff_asked() == 1
+    client.get("users/", cached=True)  # the customers list is asked again
+    assert len([e for e in api_log(sandbox, "acme", "users/") if e["query"] == ""]) == 1
+    # A store user changed (a webhook whose object says so).
+    dashboard_user = read_cache.change_dependencies("users", 7, {"user_type": "dashboard"})
+    read_cache.changed(acme.pk, dashboard_user, own=False)
+    client.get("users/", staff, cached=True)
+    assert staff_asked() == 2
+
+
 def test_a_pages_reads_share_one_budget_of_waiting(acme, sandbox, settings):
     """Two reads that each would wait less than the bound, together more: the second is
     told the store is busy instead of doubling the page's wait."""

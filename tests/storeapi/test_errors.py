@@ -100,3 +100,23 @@ def test_retry_after_that_is_not_a_number_or_names_no_zone():
     # "-0000" is an HTTP date in no particular zone: read as UTC.
     in_ten = format_datetime(datetime.now(UTC) + timedelta(seconds=10)).replace("+0000", "-0000")
     assert 8 <= parse_retry_after(in_ten) <= 10
+
+
+def test_the_platforms_stock_validation_messages_become_plain_words():
+    body = (
+        '{"assignee": ["Invalid pk \\"99999\\" - object does not exist."],'
+        ' "user": {"id": ["Invalid pk \\"7\\" - object does not exist."]},'
+        ' "ticket_type": ["Incorrect type. Expected pk value, received str."],'
+        ' "status": ["\\"exploded\\" is not a valid choice."],'
+        ' "email": ["Enter a valid email address."]}'
+    )
+    error = error_from_response(make_response(400, body))
+    assert error.field_errors == {
+        "assignee": ["There is no store user 99999 in this store (removed, perhaps). Choose another."],
+        "user.id": ["There is no customer 7 in this store (removed, perhaps). Choose another."],
+        "ticket_type": ["Choose a ticket type from the list."],
+        "status": ["“exploded” is not one of the values the store accepts here."],
+        "email": ["Enter a valid email address."],  # already plain
+    }
+    assert "Invalid pk" not in error.user_message
+    assert "Invalid pk" in error.message  # the store's own words, for the logs

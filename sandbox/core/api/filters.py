@@ -289,6 +289,22 @@ def filter_users(queryset, store, f: dict):
     return queryset.filter(q)
 
 
+def filter_staff(queryset, store, f: dict):
+    """`users/?user_type=dashboard`: the store's own users (`StaffUser`), with the
+    filters that mean something for them. They joined when the store was made, have no
+    phone number or language, are never blocked and receive no marketing."""
+    q = Q()
+    if f["email"]:
+        q &= Q(email__icontains=f["email"].strip())
+    if f["name"]:
+        for part in f["name"].split():
+            q &= Q(first_name__icontains=part) | Q(last_name__icontains=part)
+    if f["phone_number"] or f["language"] or f["is_blocked"] or f["accepts_marketing"]:
+        return queryset.none()
+    q &= date_range("store__created_at", store, f["date_joined_from"], f["date_joined_to"])
+    return queryset.filter(q)
+
+
 # --- tickets --------------------------------------------------------------------------
 
 

@@ -214,10 +214,14 @@ class UserListView(StoreAPIView):
 
     def get(self, request, **kwargs):
         store = self.store
+        found = filters.bind(filters.UserFilters, request)
+        if found["user_type"] == "dashboard":
+            # The store's staff: the people a ticket can be assigned to. Their ids are
+            # those of tickets' `assignee` and comments' `author`.
+            staff = filters.filter_staff(store.staff.filter(is_active=True).select_related("store"), store, found)
+            return self.paginated(staff, rep.staff_user_repr)
         queryset = filters.filter_users(
-            Customer.objects.filter(store=store).prefetch_related("addresses"),
-            store,
-            filters.bind(filters.UserFilters, request),
+            Customer.objects.filter(store=store).prefetch_related("addresses"), store, found
         )
         return self.paginated(queryset, rep.customer_repr)
 

@@ -110,3 +110,18 @@ def test_setting_then_clearing_the_assignee_of_tickets(client, sandbox, stores, 
     assert job.status == Job.Status.FINISHED, job.error
     assert [api_get(sandbox, "siam", f"tickets/{i}/")["assignee"] for i in chosen] == [None, None]
     assert set(JobItem.objects.filter(part__job=job).values_list("message", flat=True)) == {"unassigned"}
+
+
+def test_bulk_ticket_priority_chosen_from_the_list(client, sandbox, stores, celery_worker):
+    agent = OperatorFactory()
+    MembershipFactory(operator=agent, store=stores["siam"], role=Role.AGENT)
+    tickets = [t for t in api_get(sandbox, "siam", "tickets/")["results"] if t["priority"] != "high"][:2]
+    client.force_login(agent)
+    client.post(
+        reverse("bulk_tickets", kwargs={"store": "siam"}),
+        {"change": "ticket_priority:high", "ids": [str(t["id"]) for t in tickets]},
+    )
+    job = wait_for(Job.objects.get(kind=Job.Kind.BULK), worker=celery_worker)
+    assert job.status == Job.Status.FINISHED, job.error
+    assert [api_get(sandbox, "siam", f"tickets/{t['id']}/")["priority"] for t in tickets] == ["high", "high"]
+    assert AuditEntry.objects.filter(action="ticket.priority_changed", operator=agent).count() == 2
