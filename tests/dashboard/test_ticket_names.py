@@ -13,6 +13,7 @@ from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
 
 from .conftest import HX, api_get
+from .html_forms import forms_of
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,11 @@ def options(select: str) -> list[tuple[str, str]]:
     return [(v, html_lib.unescape(label)) for v, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<', select)]
 
 
+def drawn_of(html: str) -> str:
+    """The properties form's record of what it was drawn from (only changes are sent)."""
+    return forms_of(html, within="ticket-properties")[0]["drawn"]
+
+
 def selected(select: str) -> str:
     found = re.search(r'<option value="([^"]*)"[^>]*selected', select)
     return found.group(1) if found else ""
@@ -61,11 +67,15 @@ def test_the_assignee_is_picked_by_name_or_unassigned(acme, login_as, sandbox):
 
     other = next(i for i in staff if i != ticket["assignee"])
     data = {"status": ticket["status"], "priority": ticket["priority"], "tags": ", ".join(ticket["tags"])}
-    answer = client.post(update_url(ticket["id"]), {**data, "assignee": other}, **HX).content.decode()
+    answer = client.post(
+        update_url(ticket["id"]), {**data, "assignee": other, "drawn": drawn_of(page)}, **HX
+    ).content.decode()
     assert "Saved." in answer and selected(select_html(answer, "assignee")) == str(other)
     assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["assignee"] == other
 
-    answer = client.post(update_url(ticket["id"]), {**data, "assignee": ""}, **HX).content.decode()
+    answer = client.post(
+        update_url(ticket["id"]), {**data, "assignee": "", "drawn": drawn_of(answer)}, **HX
+    ).content.decode()
     assert "Saved." in answer and selected(select_html(answer, "assignee")) == ""
     assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["assignee"] is None
 
@@ -73,7 +83,8 @@ def test_the_assignee_is_picked_by_name_or_unassigned(acme, login_as, sandbox):
 def test_someone_who_is_not_a_store_user_is_refused_on_the_field(acme, login_as, sandbox):
     client = login_as(acme, Role.AGENT)
     ticket = api_get(sandbox, "acme", "tickets/")["results"][0]
-    data = {"status": ticket["status"], "priority": ticket["priority"], "assignee": "99999"}
+    page = client.get(detail_url(ticket["id"])).content.decode()
+    data = {"status": ticket["status"], "priority": ticket["priority"], "assignee": "99999", "drawn": drawn_of(page)}
     answer = client.post(update_url(ticket["id"]), data, **HX)
     text = html_lib.unescape(answer.content.decode())
     assert answer.status_code == 200  # htmx swaps the form with its error
@@ -92,7 +103,7 @@ def test_the_stores_refusal_is_said_in_plain_words_on_its_field(acme, login_as, 
     page = client.get(detail_url(ticket["id"])).content.decode()
     assert str(leaving) in dict(options(select_html(page, "assignee")))  # listed (and now cached)
     assert sandbox.remove_staff("acme", email) == 1
-    data = {"status": ticket["status"], "priority": ticket["priority"], "assignee": leaving}
+    data = {"status": ticket["status"], "priority": ticket["priority"], "assignee": leaving, "drawn": drawn_of(page)}
     answer = client.post(update_url(ticket["id"]), data, **HX).content.decode()
     text = html_lib.unescape(answer)
     assert "Invalid pk" not in text and "object does not exist" not in text
