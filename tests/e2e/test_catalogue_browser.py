@@ -1,0 +1,53 @@
+"""Finding a SKU across stores in a real browser: the operator types it once and sees,
+side by side, that Acme is out of what Bergmann has, then opens Acme's product."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from storeapi.roles import Role
+from tests.dashboard.conftest import PHONE_SCOPES
+from tests.factories import MembershipFactory, OperatorFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def operator(connect_store):
+    operator = OperatorFactory()
+    for name in ("acme", "bergmann"):
+        MembershipFactory(operator=operator, store=connect_store(name, scopes=PHONE_SCOPES), role=Role.VIEWER)
+    return operator
+
+
+def test_a_sku_found_across_stores(page, operator, sign_in, sandbox):
+    shirt = next(p for p in sandbox.products("acme") if p["variant_title"] == "M / Black")
+    assert shirt["net_stock_level"] <= 0  # the seed: out at Acme, in stock at Bergmann
+    sign_in(page, operator)
+    page.get_by_role("link", name="All products").click()
+    page.wait_for_url("**/products/")
+    page.get_by_label("SKU or title").fill(shirt["sku"].lower())
+    page.wait_for_url(re.compile(r"/products/\?q=" + shirt["sku"].lower()))
+
+    rows = page.locator("#catalogue-table tbody tr")
+    expect(rows).to_have_count(2)
+    acme, bergmann = rows.nth(0), rows.nth(1)
+    expect(acme).to_contain_text("Acme Outfitters")
+    expect(acme.locator("[data-stock]")).to_have_text("Out")
+    expect(bergmann).to_contain_text("Bergmann Haushaltswaren")
+    expect(bergmann.locator("[data-stock]")).to_have_text(re.compile("In stock|Low"))
+    expect(bergmann).to_contain_text("€")
+
+    # The row opens Acme's product at that variant, its stock per location below.
+    acme.get_by_role("link", name="Organic Cotton T-Shirt").click()
+    page.wait_for_url(re.compile(rf"/s/acme/products/{shirt['product_id']}/#variant-{shirt['id']}$"))
+    variant = page.locator(f"#variant-{shirt['id']}")
+    expect(variant).to_contain_text(shirt["sku"])
+    expect(variant.locator("tbody tr")).to_have_count(2)
+    expect(variant).to_contain_text("Main warehouse")
+    # The lazy panels load by themselves.
+    expect(page.locator("#product-orders .card-header")).to_have_text("Recent orders")
+    expect(page.locator("#product-tickets .card-header")).to_have_text("Tickets about this product")
+    expect(page.locator("#product-orders[aria-busy]")).to_have_count(0)
+    assert page.js_errors == [] and page.console_errors == []
