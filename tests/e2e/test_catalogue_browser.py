@@ -34,10 +34,17 @@ def test_a_sku_found_across_stores(page, operator, sign_in, sandbox):
     expect(rows).to_have_count(2)
     acme, bergmann = rows.nth(0), rows.nth(1)
     expect(acme).to_contain_text("Acme Outfitters")
-    expect(acme.locator("[data-stock]")).to_have_text("Out")
+    expect(acme.locator("[data-stock]:visible")).to_have_text("Out")
     expect(bergmann).to_contain_text("Bergmann Haushaltswaren")
-    expect(bergmann.locator("[data-stock]")).to_have_text(re.compile("In stock|Low"))
+    expect(bergmann.locator("[data-stock]:visible")).to_have_text(re.compile("In stock|Low"))
     expect(bergmann).to_contain_text("€")
+
+    # On a phone the stock stays on screen (beside the price), not past the table's edge.
+    page.set_viewport_size({"width": 390, "height": 800})
+    expect(acme.locator("[data-stock]:visible")).to_have_text("Out")
+    expect(acme.locator("[data-stock]:visible")).to_be_in_viewport()
+    expect(bergmann.locator("[data-stock]:visible")).to_be_in_viewport()
+    page.set_viewport_size({"width": 1400, "height": 900})
 
     # The row opens Acme's product at that variant, its stock per location below.
     acme.get_by_role("link", name="Organic Cotton T-Shirt").click()
