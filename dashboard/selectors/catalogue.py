@@ -208,6 +208,7 @@ class ProductVariantRow:
 
     variant: Variant
     stock: list[StockLine]
+    reported: str = ""  # the answer's `inventory_availability`, when it gives one
 
     @property
     def threshold(self) -> int | None:
@@ -217,8 +218,8 @@ class ProductVariantRow:
     @property
     def level(self) -> str:
         """The platform's own word when it gives one, else computed from the stock."""
-        if self.variant.availability in STOCK_LEVELS:
-            return self.variant.availability
+        if self.reported in STOCK_LEVELS:
+            return self.reported
         return stock_level(net=self.variant.stock, threshold=self.threshold)
 
 
@@ -315,6 +316,7 @@ def product_row_from(data: dict, *, currency: str, locations: dict[int, str] | N
                 ProductVariantRow(
                     variant=variant_from(item, currency=currency, product_title=title),
                     stock=_stock_lines(item, locations or {}),
+                    reported=str(item.get("inventory_availability") or ""),
                 )
             )
     description = data.get("description")

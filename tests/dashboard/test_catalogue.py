@@ -274,3 +274,18 @@ def test_a_store_without_the_catalogue_scope_says_so_everywhere(acme, login_as):
     low = client.get(reverse("low_stock")).content.decode()
     assert 'data-store-error="missing_scope"' in low and "data-counting" not in low
     assert 'hx-trigger="load delay:3s"' not in low  # no endless polling of a refused walk
+
+
+def test_a_products_images_are_links_to_web_addresses_only():
+    from dashboard.selectors.catalogue import product_row_from
+
+    data = {
+        "id": 3,
+        "title": "Lamp",
+        "images": [{"id": 1, "src": "https://cdn.example.com/lamp.jpg"}, {"id": 2, "src": "javascript:alert(1)"}, 7],
+        "variants": [{"id": 4, "sku": "L-1", "prices": [{"currency": "EUR", "price": "9.50"}], "stockrecords": []}],
+    }
+    row = product_row_from(data, currency="eur")
+    assert row.images == ["https://cdn.example.com/lamp.jpg"]
+    assert row.prices == (row.variants[0].variant.price,) * 2 and str(row.prices[0]) == "9.50"
+    assert row.level == "out_of_stock"  # tracked, and no stock anywhere
