@@ -289,3 +289,17 @@ def test_a_products_images_are_links_to_web_addresses_only():
     assert row.images == ["https://cdn.example.com/lamp.jpg"]
     assert row.prices == (row.variants[0].variant.price,) * 2 and str(row.prices[0]) == "9.50"
     assert row.level == "out_of_stock"  # tracked, and no stock anywhere
+
+
+def test_odd_ids_and_panels_are_404s_or_ignored_never_500(shop, login_as):
+    client = login_as(shop)
+    huge = "9" * 30
+    assert client.get(f"/s/acme/products/{huge}/").status_code == 404
+    assert client.get(f"/s/acme/products/variants/{huge}/", follow=True).status_code == 404
+    assert client.get("/s/acme/products/0/").status_code == 404
+    assert client.get("/s/acme/products/abc/").status_code == 404
+    jacket_page = client.get(products_url(), {"title": "jacket"}).content.decode()
+    product_id = product_ids_in(jacket_page)[0]
+    assert client.get(product_url(product_id), {"panel": "<script>"}).status_code == 200
+    assert client.get(reverse("all_products"), {"q": "x" * 5000, "stores": "nope"}).status_code == 200
+    assert client.get(reverse("low_stock"), {"level": "plenty", "stores": ["nope"]}).status_code == 200
