@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from storeapi.client import Page, StoreClient
+from storeapi.client import Page, StoreClient, cached_list_pages
 from storeapi.errors import StoreAPIError, UnexpectedResponse
 from storeapi.figures import figure_in_background
 from storeapi.ratelimit import BULK
@@ -405,43 +405,80 @@ class StoreMatch:
     row: ProductVariantRow
 
 
+def _clean_query(query: str) -> str:
+    return " ".join(query.split())[:100]
+
+
+def _matches(store, items, query: str, *, sku_only: bool) -> list[StoreMatch]:
+    """The variants of a `products/` page: those with the SKU `query` (any case), or all."""
+    currency = store.currency or "USD"
+    found: list[StoreMatch] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        product = product_row_from(item, currency=currency)
+        for row in product.variants:
+            if not sku_only or row.variant.sku.lower() == query.lower():
+                found.append(StoreMatch(product=product, row=row))
+    return found
+
+
+def _queries(query: str) -> list[tuple[dict, bool]]:
+    """What to ask, in order, until something is found: (parameters, SKU only)."""
+    asks = [({"sku": [query]}, True)] if SKU_LIKE.match(query) else []
+    return [*asks, ({"title": query}, False)]
+
+
 def catalogue_find(*, store, query: str) -> list[StoreMatch]:
-    """The variants of one store whose SKU is `query` (any case) or whose product title
-    has its words: the SKU first. At most two cached requests (by SKU when the query
-    looks like one, and by title)."""
-    query = " ".join(query.split())[:100]
+    """The variants of one store whose SKU is `query` (any case) or, when none has it,
+    whose product title has its words. At most two cached requests (by SKU when the query
+    looks like one, then by title)."""
+    query = _clean_query(query)
     if len(query) < 2:
         return []
     client = StoreClient.for_store(store)
-    currency = store.currency or "USD"
     found: list[StoreMatch] = []
-    seen: set[int] = set()
-
-    def take(items, *, sku_only: bool) -> None:
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            product = product_row_from(item, currency=currency)
-            for row in product.variants:
-                if row.variant.id in seen or (sku_only and row.variant.sku.lower() != query.lower()):
-                    continue
-                seen.add(row.variant.id)
-                found.append(StoreMatch(product=product, row=row))
-
-    if SKU_LIKE.match(query):
-        take(client.list_page("products/", {"sku": [query]}, cached=True).results, sku_only=True)
-    if not found:  # a SKU found is the answer; otherwise the words of a title
-        take(client.list_page("products/", {"title": query}, cached=True).results, sku_only=False)
+    for params, sku_only in _queries(query):
+        found = _matches(store, client.list_page("products/", params, cached=True).results, query, sku_only=sku_only)
+        if found:
+            break
     return found[:CROSS_STORE_MATCHES]
 
 
 def catalogue_find_everywhere(*, stores: list, query: str):
-    """`catalogue_find` in every store at once (dashboard.selectors.cross_store's pool:
-    a bounded number of threads; each read served from the shared cache when it can be).
+    """`catalogue_find` in every store: first what the shared cache can show for all of
+    them (one Redis round trip per step, no thread), then the other stores at once in the
+    all-stores pool (dashboard.selectors.cross_store: a bounded number of threads).
     Returns ({store pk: matches}, failures)."""
     from .cross_store import stores_fan_out  # the all-stores pages' pool
 
-    return stores_fan_out(stores=stores, call=lambda store: catalogue_find(store=store, query=query))
+    query = _clean_query(query)
+    if len(query) < 2:
+        return {store.pk: [] for store in stores}, []
+    results: dict[int, list[StoreMatch]] = {}
+    pending = list(stores)  # stores whose answer so far came from the cache, and was empty
+    for params, sku_only in _queries(query):
+        if not pending:
+            break
+        clients = [StoreClient.for_store(store) for store in pending]
+        pages = cached_list_pages(clients, "products/", params, cursors=[None] * len(pending))
+        still = []
+        for store, page in zip(pending, pages, strict=True):
+            if page is None:
+                results.pop(store.pk, None)  # not cached: asked below, the whole way
+                continue
+            found = _matches(store, page.results, query, sku_only=sku_only)
+            if found:
+                results[store.pk] = found[:CROSS_STORE_MATCHES]
+            else:
+                still.append(store)
+        for store in still:
+            results[store.pk] = []  # nothing yet; the next step may find it
+        pending = still
+    asked = [store for store in stores if store.pk not in results]
+    fetched, failures = stores_fan_out(stores=asked, call=lambda store: catalogue_find(store=store, query=query))
+    results.update(fetched)
+    return results, failures
 
 
 # --- low stock ---------------------------------------------------------------------------------

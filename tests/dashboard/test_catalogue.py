@@ -303,3 +303,28 @@ def test_odd_ids_and_panels_are_404s_or_ignored_never_500(shop, login_as):
     assert client.get(product_url(product_id), {"panel": "<script>"}).status_code == 200
     assert client.get(reverse("all_products"), {"q": "x" * 5000, "stores": "nope"}).status_code == 200
     assert client.get(reverse("low_stock"), {"level": "plenty", "stores": ["nope"]}).status_code == 200
+
+
+def test_a_title_found_from_the_cache_after_a_sku_that_was_not(shop, login_as, sandbox, monkeypatch):
+    """A SKU-like query that is no SKU: the store is asked by SKU, then by title; a second
+    search is served from the cache without starting a thread."""
+    from dashboard.selectors import cross_store
+
+    asked = []
+    fan_out = cross_store.stores_fan_out
+
+    def recording(*, stores, call):
+        asked.append([s.subdomain for s in stores])
+        return fan_out(stores=stores, call=call)
+
+    monkeypatch.setattr(cross_store, "stores_fan_out", recording)
+    client = login_as(shop)
+    sandbox.clear_request_log("acme")
+    first = client.get(reverse("all_products"), {"q": "headlamp"}).content.decode()
+    headlamp = sellable(sandbox, "acme", title="Headlamp")[0]
+    assert f'data-sku="{headlamp["sku"]}"' in first
+    assert len(sandbox.request_log("acme")) == 2  # by SKU (none), then by title
+    sandbox.clear_request_log("acme")
+    again = client.get(reverse("all_products"), {"q": "headlamp"}).content.decode()
+    assert f'data-sku="{headlamp["sku"]}"' in again and sandbox.request_log("acme") == []
+    assert asked == [["acme"], []]  # the second time no store needed the pool
