@@ -22,7 +22,7 @@ class ProductFilterForm(FilterForm):
         label="SKU",
         required=False,
         max_length=500,
-        widget=ValuesInput(attrs={"placeholder": "SD-HEADLAMP-022"}),
+        widget=ValuesInput(attrs={"placeholder": "SD-HEADLAMP-3-022"}),
         help_text="Comma separated; whole SKUs, any case.",
     )
     is_public = forms.ChoiceField(label="Public", required=False, choices=YES_NO_ANY)

@@ -113,7 +113,7 @@ def all_products(request):
     results = [(store, found[store.pk]) for store in stores if store.pk in found]
     context = {
         "form": form,
-        "query": query,
+        "found_for": query,  # not `query`: that fills the top bar's search box (base.html)
         "results": results,
         "failures": failures,
         "skipped": skipped if query else [],

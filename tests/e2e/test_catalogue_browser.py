@@ -58,3 +58,15 @@ def test_a_sku_found_across_stores(page, operator, sign_in, sandbox):
     expect(page.locator("#product-tickets .card-header")).to_have_text("Tickets about this product")
     expect(page.locator("#product-orders[aria-busy]")).to_have_count(0)
     assert page.js_errors == [] and page.console_errors == []
+
+
+@pytest.mark.parametrize("store", ["acme", "bergmann"])
+def test_the_top_bar_with_products_fits_a_1366_px_window(page, operator, sign_in, store):
+    """The navigation gained Products: at a common laptop width the top bar (store switcher,
+    links, search, the operator's e-mail) still fits, with no sideways scrolling."""
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, operator)
+    page.goto(f"/s/{store}/products/")
+    expect(page.get_by_role("link", name="Products", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    expect(page.locator("#account-menu")).to_be_in_viewport(ratio=1)
