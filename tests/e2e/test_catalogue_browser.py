@@ -70,3 +70,22 @@ def test_the_top_bar_with_products_fits_a_1366_px_window(page, operator, sign_in
     expect(page.get_by_role("link", name="Products", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     expect(page.locator("#account-menu")).to_be_in_viewport(ratio=1)
+
+
+def test_a_stores_products_filtered_as_one_types_and_loaded_page_by_page(page, operator, sign_in, sandbox):
+    sandbox.set_page_size("acme", 10)
+    sign_in(page, operator)
+    page.goto("/s/acme/")
+    page.get_by_role("link", name="Products", exact=True).click()
+    page.wait_for_url("**/s/acme/products/")
+    rows = page.locator("#product-rows tr[data-product]")
+    expect(rows).to_have_count(10)
+    page.get_by_role("link", name="Load more").click()
+    expect(rows).to_have_count(20)
+    page.get_by_label("Search", exact=True).fill("rain jacket")
+    page.wait_for_url(re.compile(r"/s/acme/products/\?title=rain(%20|\+)jacket$"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Packable Rain Jacket")
+    expect(rows.first.locator("[data-stock]")).to_have_text("Low")  # one of its two variants is low
+    expect(page.locator(".filter-chips")).to_contain_text("Search: rain jacket")
+    assert page.js_errors == [] and page.console_errors == []
