@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     audit,
+    catalogue,
     cross_store,
     customers,
     exports,
@@ -21,6 +22,8 @@ urlpatterns = [
     # Across every store of the operator
     path("orders/", cross_store.all_orders, name="all_orders"),
     path("tickets/", cross_store.all_tickets, name="all_tickets"),
+    path("products/", catalogue.all_products, name="all_products"),
+    path("products/low-stock/", catalogue.low_stock_list, name="low_stock"),
     path("search/", search.search, name="search"),
     path("notices/payments/", payments.payment_notice, name="payment_notice"),
     # Where stores post the outcome of a payment link (public; see views/payments.py)
@@ -52,6 +55,9 @@ urlpatterns = [
     path(
         "s/<slug:store>/customers/<int:customer_id>/notes/", customers.customer_note_add_view, name="customer_note_add"
     ),
+    path("s/<slug:store>/products/", catalogue.product_list, name="product_list"),
+    path("s/<slug:store>/products/<int:product_id>/", catalogue.product_detail, name="product_detail"),
+    path("s/<slug:store>/products/variants/<int:variant_id>/", catalogue.variant_detail, name="variant_detail"),
     path("s/<slug:store>/transactions/", transactions.transaction_list, name="transaction_list"),
     path("s/<slug:store>/tickets/", tickets.ticket_list, name="ticket_list"),
     path("s/<slug:store>/tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket_detail"),

@@ -70,6 +70,7 @@ _RESOURCE_SCOPES = {
     "webhooks": "webhooks",
     "store": "store",
     "products": "catalogue",
+    "stockrecords": "catalogue",
     "transactions": "transactions",
 }
 

@@ -712,6 +712,17 @@ def product_list_repr(product: Product, variants: list[dict]) -> dict:
     }
 
 
+def product_repr(product: Product, variants: list[dict]) -> dict:
+    """`Product`: what the list shows of it, and its description and page texts."""
+    return {
+        **product_list_repr(product, variants),
+        "description": f"<p>{product.title}: made to last, from the {product.store.name} catalogue.</p>",
+        "meta_title": product.title,
+        "meta_description": None,
+        "template": None,
+    }
+
+
 def location_repr(location) -> dict:
     address = location.address or {}
     return {

@@ -18,7 +18,15 @@ from tests.factories import MembershipFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE_KWARGS = {"number": "1042", "customer_id": 7, "ticket_id": 9, "membership_id": 1, "invitation_id": 1}
+SAMPLE_KWARGS = {
+    "number": "1042",
+    "customer_id": 7,
+    "ticket_id": 9,
+    "membership_id": 1,
+    "invitation_id": 1,
+    "product_id": 5,
+    "variant_id": 6,
+}
 
 
 def _patterns(resolver=None, prefix=""):

@@ -107,15 +107,23 @@ def seeded_rows(tmp_path, name: str, seed: int) -> list[tuple]:
     for command in (["migrate", "--noinput", "-v", "0"], seeding):
         subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True, capture_output=True)
     with sqlite3.connect(db) as connection:
-        return connection.execute(
+        orders = connection.execute(
             "SELECT s.subdomain, o.number, o.status, o.payment_status, o.date_placed, c.email"
             " FROM sandbox_order o JOIN sandbox_store s ON s.id = o.store_id"
             " LEFT JOIN sandbox_customer c ON c.id = o.customer_id ORDER BY s.subdomain, o.number"
         ).fetchall()
+        # The stock too (what the catalogue pages and the low-stock view show).
+        stock = connection.execute(
+            "SELECT s.subdomain, p.sku, l.name, r.num_in_stock, r.num_allocated, r.low_stock_threshold"
+            " FROM sandbox_stockrecord r JOIN sandbox_product p ON p.id = r.product_id"
+            " JOIN sandbox_location l ON l.id = r.location_id JOIN sandbox_store s ON s.id = p.store_id"
+            " ORDER BY s.subdomain, p.sku, l.name"
+        ).fetchall()
+        return orders + stock
 
 
 def test_the_seed_is_deterministic(tmp_path):
     first, again, other = (seeded_rows(tmp_path, n, s) for n, s in (("a", 7), ("b", 7), ("c", 8)))
-    assert len(first) == 3 * 40
+    assert len(first) == 3 * 40 + 3 * 30 * 2  # orders, and stock of 30 items at two locations
     assert first == again
     assert first != other

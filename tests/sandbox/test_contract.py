@@ -57,6 +57,7 @@ WEBHOOK_OPS = {
 }
 CATALOGUE_OPS = {
     "productsList",
+    "productsRetrieve",
     "productsVariantsRetrieve",
     "stockrecordsList",
     "stockrecordsRetrieve",
@@ -309,6 +310,11 @@ def test_catalogue(acme, sandbox):
     for params in ({"title": "shirt", "is_public": "true"}, {"sku": [parent["variants"][0]["sku"]]}, {"category": [1]}):
         acme("GET", "products/", params=params)
     acme("GET", f"products/variants/{parent['variants'][0]['id']}/")
+    product = acme("GET", f"products/{parent['id']}/")
+    assert [v["id"] for v in product["variants"]] == [v["id"] for v in parent["variants"]]
+    standalone = next(p for p in page["results"] if p["structure"] == "standalone")
+    assert acme("GET", f"products/{standalone['id']}/")["variants"][0]["id"] == standalone["id"]
+    acme("GET", f"products/{parent['variants'][0]['id']}/", status=404)  # a child is a variant
     records = acme("GET", "stockrecords/")
     for params in (
         {"search_text": "jacket", "location_id": ["1"]},
@@ -359,7 +365,7 @@ def test_every_implemented_operation_is_in_the_document():
         if method in ("get", "post", "put", "patch", "delete")
     }
     assert documented >= IMPLEMENTED
-    assert len(IMPLEMENTED) == 43
+    assert len(IMPLEMENTED) == 44
 
 
 def test_webhook_payloads_match_the_documented_events(sandbox):

@@ -144,7 +144,7 @@ def test_products_list_variants_with_prices_per_currency_and_stock(api):
     (shirt,) = page["results"]
     assert shirt["structure"] == "parent" and len(shirt["variants"]) == 3
     variant = shirt["variants"][0]
-    assert variant["product_id"] == shirt["id"] and variant["sku"].startswith("ACM-")
+    assert variant["product_id"] == shirt["id"] and variant["sku"].startswith("SD-")
     assert {p["currency"] for p in variant["prices"]} == {"USD", "CAD"}
     assert {s["location_id"] for s in variant["stockrecords"]} and variant["inventory_availability"]
     by_sku = api("GET", "products/", params={"sku": variant["sku"].lower()}).json()["results"]

@@ -46,6 +46,7 @@ def _with_real_ids(spec: dict, sandbox) -> dict:
         "/users/{id}/": {"id": first("users/")},
         "/tickets/{id}/": {"id": first("tickets/")},
         "/tickettypes/{id}/": {"id": first("tickettypes/")},
+        "/products/{id}/": {"id": first("products/")},
         "/exports/{id}/": {"id": export["id"]},
         "/webhooks/{id}/": {"id": webhook["id"]},
     }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("tickettypes/<int:id>/", views.TicketTypeDetailView.as_view()),
     path("products/", views.ProductListView.as_view()),
     path("products/variants/<int:id>/", views.ProductVariantView.as_view()),
+    path("products/<int:id>/", views.ProductDetailView.as_view()),
     path("stockrecords/", views.StockRecordListView.as_view()),
     path("stockrecords/<int:id>/", views.StockRecordDetailView.as_view()),
     path("shipping-methods/", views.ShippingMethodListView.as_view()),

@@ -525,6 +525,32 @@ class ProductListView(StoreAPIView):
         return self.paginated(queryset, render)
 
 
+class ProductDetailView(StoreAPIView):
+    """A product (a parent or a standalone product) with its variants, as `Product`. A
+    child is not a product of its own here: it is reached as a variant."""
+
+    scope_resource = "catalogue"
+
+    def get(self, request, id, **kwargs):
+        store = self.store
+        product = (
+            Product.objects.filter(store=store, id=_id(id))
+            .exclude(structure=Product.CHILD)
+            .prefetch_related(
+                "prices",
+                "stockrecords",
+                Prefetch(
+                    "children", queryset=Product.objects.prefetch_related("prices", "stockrecords").order_by("id")
+                ),
+            )
+            .first()
+        )
+        if product is None:
+            raise Http404
+        product.store = store
+        return Response(rep.product_repr(product, _variants(product)))
+
+
 class ProductVariantView(StoreAPIView):
     """One sellable product (a child, or a standalone product) as a `ProductVariant`."""
 

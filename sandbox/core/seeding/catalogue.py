@@ -42,8 +42,15 @@ CATALOGUE = [
     ("Travel Pillow", "Memory foam", 35, 0.3),
 ]
 
-# Index in CATALOGUE -> units in stock (all at the main warehouse): low and out of stock.
-STOCK_LEVELS = {3: 2, 7: 0, 13: 3, 17: 0, 27: 0}
+# Per store, index in CATALOGUE -> units in stock (all at the main warehouse): a few low
+# (at or below the threshold of 5) and a few out of stock, different in each store, so
+# that one store is out of what another has (the all-stores catalogue shows it).
+STOCK_LEVELS = {
+    "acme": {3: 2, 7: 0, 13: 3, 17: 0, 27: 0},
+    "bergmann": {2: 4, 9: 0, 13: 0, 21: 1, 25: 0},
+    "siam": {0: 0, 5: 3, 7: 2, 17: 5, 22: 0},
+}
+LOW_STOCK_THRESHOLD = 5
 # The second fulfillment location: (city, state, postcode).
 SECOND_WAREHOUSE = {
     "acme": ("Reno", "NV", "89502"),
@@ -96,7 +103,8 @@ def create_catalogue(seed: StoreSeed) -> list[Product]:
                 structure=Product.CHILD if parent else Product.STANDALONE,
                 title=title,
                 variant_title=variant,
-                sku=f"{store.subdomain[:3].upper()}-{slug[:10].upper()}-{len(rows) + 1:03d}",
+                # The same SKU in every store: an operator finds one item across stores.
+                sku=f"SD-{slug[:10].upper()}-{len(rows) + 1:03d}",
                 price=cents(price),
                 cost=cents(round(price * cost_share)),
                 slug=slug,
@@ -149,8 +157,9 @@ def create_stock(seed: StoreSeed, products: list[Product]) -> None:
     # Its own generator: stock levels do not shift the orders' random choices.
     rng = random.Random(f"stock:{store.subdomain}")
     records = []
+    levels = STOCK_LEVELS.get(store.subdomain, STOCK_LEVELS["acme"])
     for index, product in enumerate(products):
-        level = STOCK_LEVELS.get(index)
+        level = levels.get(index)
         if level is None:
             first, second = rng.randrange(20, 200), rng.randrange(0, 40)
         else:
@@ -162,7 +171,7 @@ def create_stock(seed: StoreSeed, products: list[Product]) -> None:
                     location=location,
                     num_in_stock=count,
                     num_allocated=0,
-                    low_stock_threshold=5,
+                    low_stock_threshold=LOW_STOCK_THRESHOLD,
                     date_created=seed.start,
                     date_updated=seed.anchor,
                 )
