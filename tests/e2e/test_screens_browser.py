@@ -277,6 +277,7 @@ def test_filter_updates_and_quick_property_changes_log_no_error(page, operator, 
     page.goto("/s/acme/tickets/")
     page.locator("#ticket-rows tr.ticket-row").first.locator("a").first.click()
     page.wait_for_url(re.compile(r"/s/acme/tickets/\d+/$"))
+    snap(page, "ticket-1366")
     properties = page.locator("#ticket-properties")
     priority, status = properties.get_by_label("Priority"), properties.get_by_label("Status")
     other_priority = "low" if priority.input_value() != "low" else "high"
