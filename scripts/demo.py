@@ -99,11 +99,11 @@ def demo_environment(*, debug: bool) -> dict[str, str]:
     }
 
 
-def web_command(*, debug: bool) -> str:
+def web_command(*, debug: bool, bind: str = "127.0.0.1:8000") -> str:
     """The web process: gunicorn as in the Procfile, or the reloading development server."""
     if debug:
-        return f"{PYTHON} manage.py runserver 127.0.0.1:8000"
-    return f"{PYTHON} -m gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 --timeout 60"
+        return f"{PYTHON} manage.py runserver {bind}"
+    return f"{PYTHON} -m gunicorn config.wsgi --bind {bind} --workers 2 --threads 4 --timeout 60"
 
 
 def choose_redis() -> tuple[str, bool]:
