@@ -95,3 +95,13 @@ def test_a_410_page_exists_in_the_same_frame(client, member):
     assert response.status_code == 410
     assert 'data-error-page="410"' in html and "No longer here" in html
     assert main_navigation(html)
+
+
+def test_a_form_without_its_csrf_token_gets_the_styled_403(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.operator)
+    response = client.post(reverse("account_logout"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert 'data-error-page="403"' in html and "This form has expired" in html and "storedesk.css" in html
+    assert "CSRF verification failed" not in html  # not Django's own page
