@@ -91,16 +91,24 @@ def test_on_a_phone_orders_are_cards_and_filters_and_actions_fold_behind_buttons
     snap(page, "orders-390-folds-open")
 
 
-@pytest.mark.parametrize("path", ["/s/acme/tickets/", "/tickets/"])
-def test_on_a_phone_the_inboxes_are_cards(page, operator, sign_in, path):
+@pytest.mark.parametrize(
+    ("path", "table", "row", "shot"),
+    [
+        ("/s/acme/tickets/", "#ticket-table", "ticket-row", "inbox-390"),
+        ("/tickets/", "#all-ticket-table", "ticket-row", "all-tickets-390"),
+        ("/orders/", "#all-order-table", "order-row", "all-orders-390"),
+        ("/s/acme/customers/", "#customer-table", "customer-row", "customers-390"),
+    ],
+    ids=["inbox", "all-stores-inbox", "all-stores-orders", "customers"],
+)
+def test_on_a_phone_the_other_lists_are_cards_too(page, operator, sign_in, path, table, row, shot):
     page.set_viewport_size(PHONE)
     sign_in(page, operator)
     page.goto(path)
-    table = "#ticket-table" if path.startswith("/s/") else "#all-ticket-table"
-    assert_cards(page, table, "ticket-row")
-    expect(page.locator(f"{table} tbody tr.ticket-row").first.locator("td.cell-primary")).to_contain_text("#")
-    expect(page.locator("form[role=search][aria-label='Filter tickets']")).to_be_hidden()
-    snap(page, "inbox-390" if path.startswith("/s/") else "all-tickets-390")
+    assert_cards(page, table, row)
+    expect(page.locator(f"{table} tbody tr.{row}").first.locator("td.cell-primary")).not_to_be_empty()
+    expect(page.locator("form[role=search]").last).to_be_hidden()  # the filters, behind their button
+    snap(page, shot)
 
 
 def test_on_a_phone_a_tickets_author_and_time_do_not_run_together(page, operator, sign_in, sandbox):
