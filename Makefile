@@ -37,8 +37,10 @@ lock: $(BIN)/.installed
 	$(LOCK) requirements-demo.in -o requirements-demo.txt
 	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
+# Runs as production does (DEBUG off, gunicorn, collected static files, the site's error
+# pages); `make demo DEBUG=true` for Django's debug pages and development server.
 demo: $(BIN)/.installed-demo
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python scripts/demo.py $(if $(filter true True 1 yes on,$(DEBUG)),--debug)
 
 # Line and branch coverage (pyproject.toml, [tool.coverage]; docs/coverage.md), also of the
 # Celery worker and the sandbox store the tests start as subprocesses, summed per package

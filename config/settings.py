@@ -310,7 +310,8 @@ PLATFORM_EXPORT_DEADLINE_SECONDS = env.int("PLATFORM_EXPORT_DEADLINE_SECONDS", d
 # https://docs.djangoproject.com/en/5.2/ref/settings/#storages
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Where `collectstatic` puts the files whitenoise serves.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {

@@ -19,6 +19,9 @@ urlpatterns = [
     path("", include("dashboard.urls")),
 ]
 
-# An error no view handled: a 503 naming the service when Redis or the database does not
-# answer, else Django's 500 page (dashboard/views/errors.py).
+# Errors no view handled: the site's own pages, with the navigation (templates/<status>.html);
+# a 503 naming the service when Redis or the database does not answer (dashboard/views/errors.py).
+handler400 = "dashboard.views.errors.bad_request"
+handler403 = "dashboard.views.errors.permission_denied"
+handler404 = "dashboard.views.errors.page_not_found"
 handler500 = "dashboard.views.errors.server_error"

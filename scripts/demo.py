@@ -2,8 +2,16 @@
 
 Safe to run again: secrets are generated once into `.env`, migrations and seeding are
 idempotent, the demo operator's password is reset to the same value.
+
+The demo runs the way production does: DEBUG off, gunicorn, whitenoise serving the
+collected static files, the site's own error pages (an operator who opens another
+store's URL sees "Not found", not Django's debug page listing every URL pattern). Only
+what plain HTTP on 127.0.0.1 needs differs (no HTTPS redirect, no secure-only cookies,
+no HSTS). `make demo DEBUG=true` (`scripts/demo.py --debug`) runs Django's development
+server with DEBUG on instead, for developers who want the debug pages and reloading.
 """
 
+import argparse
 import os
 import secrets
 import signal
@@ -50,8 +58,8 @@ def read_env_file() -> dict[str, str]:
 def ensure_env_file() -> dict[str, str]:
     """Write `.env` with generated secrets the first time; keep it afterwards."""
     values = read_env_file()
+    # No DEBUG here: the demo sets it for its processes (`demo_environment`).
     defaults = {
-        "DEBUG": "true",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "STOREAPI_CLIENT_ID": DEMO_CLIENT_ID,
@@ -74,6 +82,28 @@ def ensure_env_file() -> dict[str, str]:
         if os.environ.get(key):
             values[key] = os.environ[key]
     return values
+
+
+def demo_environment(*, debug: bool) -> dict[str, str]:
+    """The settings the demo's processes run with, over `.env` (the environment wins
+    over the file: an old `.env` that says DEBUG=true does not switch the debug pages on).
+    As in production but for plain HTTP on this machine; with `debug`, Django's
+    development settings (DEBUG on, static files served as they are, no collectstatic)."""
+    return {
+        "DEBUG": "true" if debug else "false",
+        "STATIC_MANIFEST": "false" if debug else "true",
+        # http://127.0.0.1:8000: no redirect to HTTPS, cookies sent over HTTP, no HSTS.
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "SECURE_HSTS_SECONDS": "0",
+    }
+
+
+def web_command(*, debug: bool, bind: str = "127.0.0.1:8000") -> str:
+    """The web process: gunicorn as in the Procfile, or the reloading development server."""
+    if debug:
+        return f"{PYTHON} manage.py runserver {bind}"
+    return f"{PYTHON} -m gunicorn config.wsgi --bind {bind} --workers 2 --threads 4 --timeout 60"
 
 
 def choose_redis() -> tuple[str, bool]:
@@ -128,9 +158,9 @@ def wait_for(url: str, seconds: float = 60) -> bool:
     return False
 
 
-def write_procfile(use_embedded_redis: bool) -> Path:
+def write_procfile(use_embedded_redis: bool, *, debug: bool) -> Path:
     lines = [
-        f"web: {PYTHON} manage.py runserver 127.0.0.1:8000",
+        f"web: {web_command(debug=debug)}",
         f"worker: {PYTHON} -m celery -A config worker --loglevel=info --concurrency=2",
         f"beat: {PYTHON} -m celery -A config beat --loglevel=info --schedule var/celerybeat-schedule",
     ]
@@ -143,14 +173,22 @@ def write_procfile(use_embedded_redis: bool) -> Path:
     return path
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the Storedesk demo.")
+    parser.add_argument(
+        "--debug", action="store_true", help="Django's debug pages and development server (make demo DEBUG=true)"
+    )
+    debug = parser.parse_args(argv).debug
     (BASE_DIR / "var").mkdir(exist_ok=True)
     values = ensure_env_file()
     redis_url, use_embedded_redis = choose_redis()
-    env = {**os.environ, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **demo_environment(debug=debug), "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
 
     say("Migrating the database")
     manage("migrate", "--noinput", "-v0", env=env)
+    if not debug:
+        say("Collecting the static files (whitenoise serves them, as in production)")
+        manage("collectstatic", "--noinput", "-v0", env=env)
     sandbox_present = (BASE_DIR / "sandbox" / "settings.py").exists()
     if sandbox_present:
         say("Preparing the sandbox store (first run seeds about 6,000 orders)")
@@ -173,7 +211,7 @@ def main() -> int:
         + (", store" if sandbox_present else "")
         + (", redis" if use_embedded_redis else "")
     )
-    procfile = write_procfile(use_embedded_redis)
+    procfile = write_procfile(use_embedded_redis, debug=debug)
     honcho = subprocess.Popen(
         [PYTHON, "-m", "honcho", "-f", str(procfile), "-d", str(BASE_DIR), "-e", "var/no-such.env", "start"],
         cwd=BASE_DIR,
@@ -199,6 +237,11 @@ def main() -> int:
             + values["DEMO_PASSWORD"]
             + "\n"
             + (f"  Sandbox store:         {SANDBOX_URL}/acme/dashboard/\n" if sandbox_present else "")
+            + (
+                "  DEBUG is on: Django's debug pages and development server.\n"
+                if debug
+                else "  Runs as in production (DEBUG off); `make demo DEBUG=true` for the debug pages.\n"
+            )
             + "  Stop with Ctrl+C.\n",
             flush=True,
         )

@@ -16,20 +16,27 @@ from .freshness import record_read, wants_fresh
 T = TypeVar("T")
 
 
-def cached_figure(*, store, name: str, resources: tuple[str, ...], compute: Callable[[], T]) -> T:
+def cached_figure(
+    *, store, name: str, resources: tuple[str, ...], compute: Callable[[], T], only_cached: bool = False
+) -> T | None:
     """`compute()` (which asks the store) once for every operator: the figure as last
     counted, recounted in the background when `resources`' lists have changed since
-    (at once after an operator's own write)."""
+    (at once after an operator's own write). `only_cached`: None instead of counting now,
+    for a page that must not spend requests on the figure (it asks for it later), and
+    shows it beside its own data: the figure's age does not make the page's "as of" older."""
     found = read_cache.figure_lookup(store.pk, name, resources)
     now = time.time()
     verdict = read_cache.figure_verdict(found, now=now)
     if wants_fresh() and found.figure is not None and now - found.figure.computed_at > read_cache.REFRESH_MIN_AGE:
         verdict = read_cache.MISS  # Refresh pressed: count now
     if verdict.serve:
-        record_read(fetched_at=found.figure.computed_at, from_cache=True)
+        if not only_cached:
+            record_read(fetched_at=found.figure.computed_at, from_cache=True)
         if verdict.refresh and read_cache.figure_claim_refresh(found):
             run_soon(_recount, found, compute)
         return found.figure.value
+    if only_cached:
+        return None
     return _recount(found, compute)
 
 

@@ -17,8 +17,8 @@ def jobs_mark_notified(jobs) -> None:
         Job.objects.filter(pk__in=ended).update(notified_at=timezone.now())
 
 
-def job_notices_take(*, operator) -> dict:
+def job_notices_take(*, operator, exclude=None) -> dict:
     """Like `selectors.job_notices`, and the ended jobs count as shown from now on."""
-    notices = job_notices(operator=operator)
+    notices = job_notices(operator=operator, exclude=exclude)
     jobs_mark_notified(notices["ended"])
     return notices

@@ -181,17 +181,18 @@ def job_progress(job: Job) -> Progress:
     return Progress(rows, pages, items_total, done, failed, rate, seconds_left, percent, sharing, share_one_in)
 
 
-def job_notices(*, operator) -> dict:
-    """For the notice area of every page: jobs that ended since last shown, and
-    whether any job is still running (then the area keeps polling). One query."""
+def job_notices(*, operator, exclude=None) -> dict:
+    """For the notice area of every page: jobs that ended since last shown, with their
+    stores (a notice names the job), and whether any job is still running (then the area
+    keeps polling). `exclude`: a job the page shows itself (its own page). One query,
+    and two more for the stores when there are such jobs."""
     if not operator.is_authenticated:
         return {"ended": [], "running": False}
-    rows = list(
-        Job.objects.filter(owner=operator, notified_at__isnull=True)
-        .exclude(status=Job.Status.EXPIRED)
-        .only("id", "kind", "status", "resource", "action", "file_name", "created_at", "notified_at")
-        .order_by("-created_at")[:20]
-    )
+    jobs = Job.objects.filter(owner=operator, notified_at__isnull=True).exclude(status=Job.Status.EXPIRED)
+    if exclude is not None:
+        jobs = jobs.exclude(pk=exclude)
+    fields = ("id", "kind", "status", "resource", "action", "action_value", "format", "file_name", "created_at")
+    rows = list(jobs.only(*fields, "notified_at").prefetch_related("parts__store").order_by("-created_at")[:20])
     ended = [j for j in rows if j.status in (Job.Status.FINISHED, Job.Status.FAILED)]
     running = any(j.status in Job.ACTIVE_STATUSES for j in rows)
     return {"ended": ended, "running": running}

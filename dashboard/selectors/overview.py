@@ -40,9 +40,9 @@ class TicketCounts:
         return sum(self.counts.values())
 
 
-def ticket_status_counts(*, store) -> TicketCounts:
+def ticket_status_counts(*, store, only_cached: bool = False) -> TicketCounts | None:
     """Unsolved tickets (new, open, pending) by status. Costs up to
-    TICKET_COUNT_MAX_PAGES requests when counted."""
+    TICKET_COUNT_MAX_PAGES requests when counted; `only_cached`: None instead."""
 
     def count() -> dict:
         counter: Counter = Counter()
@@ -55,15 +55,20 @@ def ticket_status_counts(*, store) -> TicketCounts:
                 break
         return {"counts": {s: counter.get(s, 0) for s in OPEN_TICKET_STATUSES}, "capped": capped}
 
-    return TicketCounts(**cached_figure(store=store, name="ticketcounts", resources=("tickets",), compute=count))
+    figure = cached_figure(
+        store=store, name="ticketcounts", resources=("tickets",), compute=count, only_cached=only_cached
+    )
+    return TicketCounts(**figure) if figure is not None else None
 
 
-def ticket_tab_counts(*, store) -> dict[str, str]:
+def ticket_tab_counts(*, store, only_cached: bool = False) -> dict[str, str] | None:
     """Every inbox tab's count as shown ("12", "200+"). The API has no counts: the
     unsolved statuses are counted together (`ticket_status_counts`); solved and closed,
     which grow with the store's whole history, up to one page each. Costs up to
-    TICKET_COUNT_MAX_PAGES + 2 requests when not cached."""
-    unsolved = ticket_status_counts(store=store)
+    TICKET_COUNT_MAX_PAGES + 2 requests when not cached; `only_cached`: None instead."""
+    unsolved = ticket_status_counts(store=store, only_cached=only_cached)
+    if unsolved is None:
+        return None
     shown = {status: f"{n}{'+' if unsolved.capped else ''}" for status, n in unsolved.counts.items()}
 
     def count_ended() -> dict:
@@ -74,7 +79,10 @@ def ticket_tab_counts(*, store) -> dict[str, str]:
             ended[status] = f"{len(page.results)}{'+' if page.has_next else ''}"
         return ended
 
-    return shown | cached_figure(store=store, name="endedcounts", resources=("tickets",), compute=count_ended)
+    ended = cached_figure(
+        store=store, name="endedcounts", resources=("tickets",), compute=count_ended, only_cached=only_cached
+    )
+    return shown | ended if ended is not None else None
 
 
 # --- orders by day ---------------------------------------------------------------------------

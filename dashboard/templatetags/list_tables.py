@@ -86,15 +86,15 @@ def order_row(order, *, store, row_store, base_url: str, bulk: bool, autofocus: 
         f'<tr id="{_row_id("order", row_store, number)}" class="order-row" data-href="{url}" '
         f'data-order-number="{number}" data-store="{_text(store.subdomain)}">'
         f"{checkbox}"
-        f'<td>{_store_badge(row_store)}<a href="{url}" class="fw-semibold"{" data-autofocus" if autofocus else ""}>'
-        f"#{number}</a>{test_badge}</td>"
-        f'<td class="text-nowrap">{_text(store_time(_field(order, "date_placed"), store))}</td>'
-        f"<td>{_text(customer_name(user))}"
+        f'<td class="cell-primary">{_store_badge(row_store)}<a href="{url}" class="fw-semibold"'
+        f"{' data-autofocus' if autofocus else ''}>#{number}</a>{test_badge}</td>"
+        f'<td class="cell-time">{_text(store_time(_field(order, "date_placed"), store))}</td>'
+        f'<td class="cell-customer">{_text(customer_name(user))}'
         f"{email_line}</td>"
-        f'<td class="text-end money">{_text(total)}</td>'
+        f'<td class="cell-aside text-end money">{_text(total)}</td>'
         f"<td>{status_badge(_field(order, 'payment_status'))}</td>"
         f"<td>{status_badge(_field(order, 'fulfillment_status'))}</td>"
-        f"<td>{status_badge(_field(order, 'status'))}</td>"
+        f'<td class="cell-status">{status_badge(_field(order, "status"))}</td>'
         "</tr>"
     )
 
@@ -116,15 +116,16 @@ def ticket_row(ticket, *, store, row_store, base_url: str, bulk: bool, autofocus
         f'<tr id="{_row_id("ticket", row_store, key)}" class="ticket-row" data-href="{url}" '
         f'data-ticket-id="{key}" data-store="{_text(store.subdomain)}">'
         f"{checkbox}"
-        f'<td>{_store_badge(row_store)}<a href="{url}" class="fw-semibold"{" data-autofocus" if autofocus else ""}>'
-        f"#{key}</a> {_text(_field(ticket, 'subject'))} {_tags(_field(ticket, 'tags'), 'ms-1')}</td>"
-        f"<td>{_text(_field(ticket, 'from_email') or '—')}</td>"
-        f"<td>{status_badge(_field(ticket, 'status'))}</td>"
+        f'<td class="cell-primary">{_store_badge(row_store)}<a href="{url}" class="fw-semibold"'
+        f"{' data-autofocus' if autofocus else ''}>#{key}</a> {_text(_field(ticket, 'subject'))} "
+        f"{_tags(_field(ticket, 'tags'), 'ms-1')}</td>"
+        f'<td class="cell-customer">{_text(_field(ticket, "from_email") or "—")}</td>'
+        f'<td class="cell-aside">{status_badge(_field(ticket, "status"))}</td>'
         f"<td>{status_badge(_field(ticket, 'priority'))}</td>"
         f"<td>{_text(_field(ticket, 'type_name') or '—')}</td>"
         f"<td>{assigned}</td>"
-        f'<td class="text-nowrap">{_text(store_time(_field(ticket, "created_at"), store))}</td>'
-        f'<td class="text-nowrap">{_text(store_time(_field(ticket, "updated_at"), store))}</td>'
+        f'<td class="cell-when">{_text(store_time(_field(ticket, "created_at"), store))}</td>'
+        f'<td class="cell-time">{_text(store_time(_field(ticket, "updated_at"), store))}</td>'
         "</tr>"
     )
 
@@ -134,14 +135,15 @@ def customer_row(customer, *, store, row_store, base_url: str, bulk: bool, autof
     url = f"{base_url}{key}/"
     blocked = ' <span class="badge text-bg-danger">Blocked</span>' if _field(customer, "is_blocked") else ""
     marketing = "Yes" if _field(customer, "accepts_marketing") else '<span class="text-body-secondary">No</span>'
+    spent = format_money(_field(customer, "total_spent"), store.currency)
     return (
         f'<tr id="customer-{key}" class="customer-row" data-href="{url}" data-customer-id="{key}">'
-        f'<td><a href="{url}" class="fw-semibold"{" data-autofocus" if autofocus else ""}>'
+        f'<td class="cell-primary"><a href="{url}" class="fw-semibold"{" data-autofocus" if autofocus else ""}>'
         f"{_text(customer_name(customer))}</a>{blocked}</td>"
-        f"<td>{_text(_field(customer, 'email'))}</td>"
-        f'<td class="text-nowrap">{_text(store_time(_field(customer, "date_joined"), store))}</td>'
+        f'<td class="cell-customer">{_text(_field(customer, "email"))}</td>'
+        f'<td class="cell-time">{_text(store_time(_field(customer, "date_joined"), store))}</td>'
         f'<td class="text-end num">{_text(_field(customer, "orders_count"))}</td>'
-        f'<td class="text-end money">{_text(format_money(_field(customer, "total_spent"), store.currency))}</td>'
+        f'<td class="cell-aside text-end money">{_text(spent)}</td>'
         f"<td>{marketing}</td>"
         f"<td>{_tags(_field(customer, 'tags'), 'me-1')}</td>"
         "</tr>"

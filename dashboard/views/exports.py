@@ -12,6 +12,7 @@ through `store_view` like every other store page.
 from __future__ import annotations
 
 import csv
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -114,7 +115,11 @@ def job_detail(request, job_id):
         "failures": list(selectors.job_failures(job=job)[:50]),
         "filters": filters_as_query(job.filters),
         "downloadable": selectors.jobs_downloadable(operator=request.user, jobs=[job]),
+        # The page shows this job's end itself: no "your job finished" notice above it.
+        "job_notice_except": job.pk,
     }
+    if job.owner_id == request.user.pk:
+        notices.jobs_mark_notified([job])  # once ended, seen here
     if request.htmx:
         return render(request, "dashboard/exports/detail.html#progress", context)
     return render(request, "dashboard/exports/detail.html", context)
@@ -180,9 +185,16 @@ def job_failures_report(request, job_id):
 @require_GET
 @login_required
 def job_notice(request):
-    """The small "your job finished" area of every page (polled while jobs run)."""
-    notice = notices.job_notices_take(operator=request.user)
-    return render(request, "dashboard/exports/notice.html", {"job_notice": notice})
+    """The "your job finished" area of every page, polled while jobs run: the notices of
+    jobs that ended since, added to those shown (each job's once), and the poll again
+    while jobs still run. `?except=<job id>`: the job whose own page this is."""
+    try:
+        shown_here = uuid.UUID(request.GET.get("except", ""))
+    except ValueError:
+        shown_here = None
+    notice = notices.job_notices_take(operator=request.user, exclude=shown_here)
+    context = {"job_notice": notice, "job_notice_except": shown_here}
+    return render(request, "dashboard/exports/notice.html#update", context)
 
 
 # --- bulk actions ------------------------------------------------------------------------------

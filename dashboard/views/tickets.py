@@ -65,14 +65,18 @@ def _label_types(tickets: list[dict], types: list[dict]) -> None:
 @require_GET
 @store_view(Perm.VIEW)
 def ticket_list(request, store):
-    """The inbox. Tab counts (whole store) come from a cached count that a separate
-    request (`?panel=counts`) fills after the page has shown."""
+    """The inbox. Tab counts (whole store) are counted once for the team: the page has
+    them when they are counted already (without JavaScript too); otherwise a separate
+    request (`?panel=counts`, a link without JavaScript) counts them after the page has
+    shown, so that the page costs one request to the store."""
     if request.GET.get("panel") == "counts":
         counts, counts_error = attempt(ticket_tab_counts, store=store)
         if is_partial(request):
             return render_page(
                 request, LIST, {"store": store, "counts": counts, "counts_error": counts_error}, partial="counts"
             )
+    elif not is_partial(request):
+        counts, counts_error = attempt(ticket_tab_counts, store=store, only_cached=True)
     else:
         counts, counts_error = None, None
     seen_new(request, store, "tickets")

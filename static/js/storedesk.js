@@ -2,15 +2,25 @@
 (function () {
   "use strict";
 
-  // A thin progress bar while any htmx request is running.
+  // What only makes sense with JavaScript (a spinner beside a panel that htmx loads)
+  // shows only with it: `html.js .js-only` in storedesk.css.
+  document.documentElement.classList.add("js");
+
+  // A thin progress bar while any htmx request is running. A panel loading itself
+  // (templates/includes/lazy_panel.html) is marked busy meanwhile, and only then:
+  // without JavaScript nothing loads, so nothing may say it is loading.
   let pending = 0;
-  document.addEventListener("htmx:beforeRequest", function () {
+  document.addEventListener("htmx:beforeRequest", function (event) {
     pending += 1;
     document.body.classList.add("htmx-busy");
+    const elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-panel]")) elt.setAttribute("aria-busy", "true");
   });
-  document.addEventListener("htmx:afterRequest", function () {
+  document.addEventListener("htmx:afterRequest", function (event) {
     pending = Math.max(0, pending - 1);
     if (pending === 0) document.body.classList.remove("htmx-busy");
+    const elt = event.detail.elt;
+    if (elt && elt.removeAttribute) elt.removeAttribute("aria-busy");
   });
 
   // After a swap, move focus to the element the server marked, so keyboard users
@@ -19,6 +29,25 @@
     const target = event.detail.elt && event.detail.elt.querySelector
       ? event.detail.elt.querySelector("[data-autofocus]") : null;
     if (target) target.focus();
+  });
+
+  // A form that saves on every change waits while it saves (hx-disabled-elt: the
+  // ticket's properties), so that a quick second change neither aborts the first nor
+  // is lost. Disabling the field takes the focus from it: give it back to the same
+  // field of the redrawn form, so that a keyboard user carries on where they were.
+  let refocusId = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    const active = document.activeElement;
+    refocusId = elt && elt.hasAttribute && elt.hasAttribute("hx-disabled-elt") && active && active.id && elt.contains(active)
+      ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refocusId) return;
+    const field = document.getElementById(refocusId);
+    refocusId = null;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (field && lost) field.focus();
   });
 
   // Show a readable message when an htmx request fails at the network level or

@@ -38,7 +38,7 @@ def test_the_inbox_merges_every_store_newest_first(client, three_stores, sandbox
     html = client.get(reverse("all_tickets")).content.decode()
     found = rows(html)
     assert {store for store, _ in found} == {"acme", "bergmann", "siam"}
-    created = re.findall(r'<td class="text-nowrap"><time datetime="([^"]+)"', html)[::2]
+    created = re.findall(r'<td class="cell-when"><time datetime="([^"]+)"', html)
     assert len(created) == len(found) == 50
     from datetime import datetime
 

@@ -264,6 +264,55 @@ def test_a_finished_job_is_announced_once_on_any_page(client, manager, acme):
     assert reverse("job_notice").encode() in polling.content
 
 
+def test_a_notice_names_the_job_it_announces(client, manager, acme):
+    acme.name = "Acme Outfitters"
+    acme.save()
+    export = finished_job(manager, [acme])
+    bulk = Job.objects.create(
+        owner=manager, kind=Job.Kind.BULK, action=Job.Action.TAG_ADD, action_value="vip", status=Job.Status.FAILED
+    )
+    JobPart.objects.create(job=bulk, store=acme)
+    client.force_login(manager)
+    html = " ".join(client.get(reverse("home")).content.decode().split())
+    assert "Your export of orders (CSV) from Acme Outfitters has finished." in html
+    assert f"Download {export.file_name}</a>" in html
+    assert "Your bulk job “Add a tag: vip” in Acme Outfitters has failed." in html
+
+
+def test_the_poll_adds_each_ended_job_once_and_leaves_out_the_jobs_own_page(client, manager, acme):
+    running = Job.objects.create(owner=manager, status=Job.Status.RUNNING)
+    JobPart.objects.create(job=running, store=acme)
+    client.force_login(manager)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="job-notice-poll"' in page and "job-notice-" + str(running.pk) not in page
+
+    Job.objects.filter(pk=running.pk).update(status=Job.Status.FINISHED)
+    on_its_page = client.get(reverse("job_notice"), {"except": str(running.pk)}, HTTP_HX_REQUEST="true")
+    assert on_its_page.content.decode().strip() == ""  # nothing to add, nothing left running: the poll stops
+    running.refresh_from_db()
+    assert running.notified_at is None  # the job's page shows its end, and marks it seen itself
+
+    other = Job.objects.create(owner=manager, status=Job.Status.RUNNING)
+    first = client.get(reverse("job_notice"), HTTP_HX_REQUEST="true").content.decode()
+    # Added below the notices already shown, never replacing them; the poll goes on.
+    assert '<div hx-swap-oob="beforeend:#job-notice">' in first
+    assert first.count('id="job-notice-') == 2  # the finished job's notice and the poll
+    assert f'id="job-notice-{running.pk}"' in first and 'id="job-notice-poll"' in first
+    again = client.get(reverse("job_notice"), HTTP_HX_REQUEST="true").content.decode()
+    assert f"job-notice-{running.pk}" not in again  # once
+    assert 'id="job-notice-poll"' in again and other.is_active
+
+
+def test_a_jobs_own_page_shows_its_end_without_a_notice_above(client, manager, acme):
+    job = finished_job(manager, [acme])
+    client.force_login(manager)
+    page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
+    assert f"job-notice-{job.pk}" not in page and "Finished" in page
+    job.refresh_from_db()
+    assert job.notified_at is not None  # seen: no notice on the next page either
+    assert f"job-notice-{job.pk}" not in client.get(reverse("home")).content.decode()
+
+
 # --- bulk endpoints --------------------------------------------------------------------------
 
 

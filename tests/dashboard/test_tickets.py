@@ -51,6 +51,22 @@ def test_every_tab_has_its_count_fetched_once(acme, login_as, sandbox):
     assert sandbox.request_log("acme") == []  # cached
 
 
+def test_counted_tab_counts_are_in_the_page_itself_also_without_javascript(acme, login_as, sandbox):
+    client = login_as(acme)
+    first = client.get(inbox()).content.decode()
+    # Not counted yet: the page does not spend requests on them; they come after it, or
+    # without JavaScript by following the link.
+    assert not re.search(r'id="ticket-count-new"[^>]*>\d', first)
+    assert '<noscript><a href="/s/acme/tickets/?panel=counts">Count the tickets</a></noscript>' in first
+    without_js = client.get(inbox(), {"panel": "counts"}).content.decode()  # the link: the page with the counts
+    counted = re.search(r'id="ticket-count-new"[^>]*>(\d+\+?)<', without_js).group(1)
+    sandbox.clear_request_log("acme")
+    page = client.get(inbox(), {"status": "open"}).content.decode()
+    assert f'id="ticket-count-new" class="badge rounded-pill text-bg-secondary ticket-count">{counted}<' in page
+    assert "Count the tickets" not in page and "panel=counts" not in page
+    assert [r["path"] for r in sandbox.request_log("acme")] == ["/acme/api/admin/tickets/"]  # the list only
+
+
 def test_solved_and_closed_are_counted_up_to_a_page(acme, login_as, sandbox):
     assert len(api_get(sandbox, "acme", "tickets/", status="solved")["results"]) >= 2
     sandbox.set_page_size("acme", 1)

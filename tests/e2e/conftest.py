@@ -5,7 +5,9 @@ Reusable fixtures:
 
     browser                   one Chromium per test module (never downloads a browser)
     page                      a fresh browser context and page, its base URL the live server;
-                              page.js_errors (uncaught exceptions), page.console_errors
+                              page.js_errors (uncaught exceptions), page.console_errors; at the
+                              end of every test, both must be empty (a test that causes one on
+                              purpose says so: page.allow_console_error(r"status of 404"))
     sign_in(page, operator)   signs in through the real sign-in form
 
 and, from the dashboard's tests, `connect_store` (a store connected to the sandbox),
@@ -19,6 +21,7 @@ from playwright.sync_api import expect
 
 from tests.dashboard.conftest import _fast_tests, connect_store  # noqa: F401  (fixtures)
 from tests.e2e.chromium import launch
+from tests.e2e.helpers import assert_no_errors, watch_errors
 from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; the live server's database
@@ -51,17 +54,13 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    # What the browser logs as an error without throwing, e.g. a Content-Security-Policy refusal.
-    console_errors = []
-    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
-    page.console_errors = console_errors
+    watch_errors(page)
     try:
         yield page
     finally:
         context.close()
+    # After the test, as part of it: no page may throw or log an error, a CSP refusal included.
+    assert_no_errors(page)
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ def test_connect_siam_through_the_consent_page(page, site, sandbox, sign_in):
 
 
 def test_declining_shows_what_happened(page, site, sandbox, sign_in):
+    page.allow_console_error(r"status of 400")  # the callback answers the refusal with a 400
     operator = OperatorFactory(email="decliner@example.com")
     sign_in(page, operator)
     page.wait_for_url(site + "/")

@@ -33,6 +33,10 @@ def test_tag_selected_orders_as_a_job_then_export_the_list(page, manager, sign_i
     page.wait_for_url(re.compile(r"/exports/[0-9a-f-]{36}/$"))
     expect(page.locator("#job-progress .badge").first).to_have_text("Finished", timeout=60_000)
     assert sorted(sandbox.order_numbers("acme", tags="e2e-bulk")) == sorted(numbers)
+    # The job's own page shows its end: no "your bulk job has finished" notice above it.
+    expect(page.locator("[data-job-notice]")).to_have_count(0)
+    page.goto("/s/acme/orders/?status=open")
+    expect(page.locator("[data-job-notice]")).to_have_count(0)  # seen on its page: not announced again
 
     page.goto("/s/acme/orders/?status=open")
     page.get_by_role("link", name="Export these orders").click()
@@ -41,6 +45,7 @@ def test_tag_selected_orders_as_a_job_then_export_the_list(page, manager, sign_i
     page.get_by_role("button", name="Start export").click()
     download_link = page.locator("#jobs").get_by_role("link", name="Download")
     expect(download_link).to_be_visible(timeout=60_000)
+    expect(page.locator("#job-notice")).to_have_count(0)  # the list shows every job's end itself
     with page.expect_download() as download:
         download_link.click()
     assert re.fullmatch(r"orders-acme-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)

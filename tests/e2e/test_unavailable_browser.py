@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.chromium import launch
+from tests.e2e.helpers import assert_no_errors, watch_errors
 from tests.redis_down import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,12 +24,14 @@ def page(own_redis_web, acme_owner):
         context = browser.new_context(base_url=own_redis_web, viewport={"width": 1400, "height": 900})
         context.set_default_timeout(15_000)
         page = context.new_page()
-        page.js_errors = []
-        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+        watch_errors(page)
+        # The 503 the test causes on purpose: the browser logs the failed request.
+        page.allow_console_error(r"status of 503")
         try:
             yield page
         finally:
             browser.close()
+        assert_no_errors(page)
 
 
 def test_a_tab_clicked_while_redis_is_stopped_says_so_in_place(page, own_redis, acme_owner):
