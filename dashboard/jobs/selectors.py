@@ -195,4 +195,9 @@ def job_notices(*, operator, exclude=None) -> dict:
     rows = list(jobs.only(*fields, "notified_at").prefetch_related("parts__store").order_by("-created_at")[:20])
     ended = [j for j in rows if j.status in (Job.Status.FINISHED, Job.Status.FAILED)]
     running = any(j.status in Job.ACTIVE_STATUSES for j in rows)
+    # A Download link only where the operator may download now (a demoted operator's
+    # notice says the export finished, and links to its page only).
+    downloadable = jobs_downloadable(operator=operator, jobs=ended) if ended else set()
+    for job in ended:
+        job.downloadable = job.pk in downloadable
     return {"ended": ended, "running": running}

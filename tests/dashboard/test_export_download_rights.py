@@ -92,3 +92,17 @@ def test_a_removed_member_still_gets_a_404(client, manager, stores):
     Membership.objects.filter(operator=manager, store=bergmann).delete()
     client.force_login(manager)
     assert download(client, job).status_code == 404
+
+
+def test_the_finished_notice_offers_the_download_only_to_who_may_download_now(client, manager, stores):
+    """The "your export has finished" notice of every page links to the file only while
+    the operator may download it; a demoted operator's notice links to the job's page."""
+    acme, bergmann = stores
+    kept, demoted = finished_job(manager, [acme]), finished_job(manager, [acme, bergmann])
+    set_role(manager, bergmann, Role.AGENT)
+    client.force_login(manager)
+    page = client.get("/").content.decode()
+    for job in (kept, demoted):
+        assert f'id="job-notice-{job.pk}"' in page and reverse("job_detail", args=[job.pk]) in page
+    assert reverse("job_download", args=[kept.pk]) in page
+    assert reverse("job_download", args=[demoted.pk]) not in page
