@@ -152,8 +152,9 @@ def _label_people(store, ticket: dict, staff) -> None:
 
 
 def _sidebar(store, ticket) -> dict:
-    """The requester and the linked order (two cached reads), for the sidebar."""
-    context = {"sidebar_loaded": True}
+    """The requester and the linked order (two cached reads), for the sidebar. `order`
+    is always set: the sidebar's product links look in it (a filter's argument must exist)."""
+    context = {"sidebar_loaded": True, "order": None}
     if ticket:
         if ticket.get("requester"):
             context["requester"], context["requester_error"] = attempt(

@@ -96,6 +96,17 @@ def test_the_ticket_page_thread_first_sidebar_after(acme, login_as, sandbox):
     assert f"/s/acme/customers/{ticket['requester']}/" in sidebar
 
 
+def test_the_sidebar_of_a_ticket_about_no_order(acme, login_as, sandbox):
+    """Most tickets name no order: the sidebar (requester, products) still draws."""
+    client = login_as(acme, Role.AGENT)
+    ticket = next(t for t in api_get(sandbox, "acme", "tickets/")["results"] if not t["order"] and t["requester"])
+    url = reverse("ticket_detail", kwargs={"store": "acme", "ticket_id": ticket["id"]})
+    for headers in (HX, {}):
+        response = client.get(url, {"panel": "sidebar"}, **headers)
+        assert response.status_code == 200
+        assert f"/s/acme/customers/{ticket['requester']}/" in response.content.decode()
+
+
 def test_a_viewer_sees_no_reply_form(acme, login_as, sandbox):
     client = login_as(acme, Role.VIEWER)
     ticket = api_get(sandbox, "acme", "tickets/")["results"][0]

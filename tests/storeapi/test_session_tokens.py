@@ -5,6 +5,7 @@ secret); the sandbox's own tokens are tested in test_connect_sandbox.py.
 """
 
 import time
+import uuid
 
 import jwt
 import pytest
@@ -34,6 +35,7 @@ def make_token(store="acme", *, email="ana@example.com", key=None, alg="HS256", 
         "aud": settings.STOREAPI_CLIENT_ID,
         "iat": now,
         "exp": now + 30,
+        "jti": uuid.uuid4().hex,  # two tokens made in one second differ, as the store's do
     }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
