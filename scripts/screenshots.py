@@ -27,6 +27,12 @@ PAGES = [
     ("orders", "/s/acme/orders/?status=open&payment_status=paid"),
     ("all-tickets", "/tickets/"),
     ("new-order", "/s/acme/orders/new/"),
+    ("products", "/products/?q=SD-ORGANICCOT-008"),
+]
+# The same console on a phone (390 px wide): lists become cards.
+PHONE_PAGES = [
+    ("phone-inbox", "/s/acme/tickets/"),
+    ("phone-orders", "/s/acme/orders/"),
 ]
 
 
@@ -70,6 +76,13 @@ def main() -> int:
         page.wait_for_timeout(1500)
         page.screenshot(path=OUT / "exports.png", caret=CARET)
         print(f"saved {OUT / 'exports.png'}")
+        page.set_viewport_size({"width": 390, "height": 844})
+        for name, path in PHONE_PAGES:
+            page.goto(WEB + path)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
+            page.screenshot(path=OUT / f"{name}.png", caret=CARET)
+            print(f"saved {OUT / f'{name}.png'}")
         browser.close()
     return 0
 
