@@ -10,33 +10,12 @@ from storeapi.roles import Perm
 from ..forms.filters import CrossStoreOrderFilterForm, CrossStoreTicketFilterForm
 from ..selectors.cross_store import (
     merged_list_page,
-    merged_tickets_label_types,
+    merged_tickets_label,
     operator_memberships,
     operator_stores,
     split_connected,
-    stores_fan_out,
 )
-from ..selectors.tickets import store_staff_list, tickets_label_assignees
 from .common import clean_cursor, list_partial, render_page
-
-
-def _label_assignees(page) -> None:
-    """Each row's assignee by name: each store's users (a cached read per store that
-    has rows on the page, asked concurrently like the lists)."""
-    by_store: dict[int, list] = {}
-    stores = {}
-    for item in page.rows:
-        by_store.setdefault(item.store.pk, []).append(item.row)
-        stores[item.store.pk] = item.store
-    staff, _failures = stores_fan_out(stores=stores.values(), call=lambda store: store_staff_list(store=store))
-    for pk, rows in by_store.items():
-        tickets_label_assignees(rows, staff.get(pk))
-
-
-def _label_tickets(page) -> None:
-    """Each ticket's type and assignee by name, in its own store's words."""
-    merged_tickets_label_types(page=page)
-    _label_assignees(page)
 
 
 def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str, label=None):
@@ -48,7 +27,7 @@ def _merged(request, *, form_class, path: str, sort_key: str, template: str, pre
     cursor = clean_cursor(request)
     page = merged_list_page(stores=stores, path=path, params=form.upstream_params(), sort_key=sort_key, cursor=cursor)
     if label is not None:
-        label(page)
+        label(page=page)
     context = {
         "form": form,
         "page": page,
@@ -74,7 +53,7 @@ def all_tickets(request):
         sort_key="created_at",
         template="dashboard/cross_store/tickets.html",
         prefix="all-ticket",
-        label=_label_tickets,
+        label=merged_tickets_label,
     )
 
 
