@@ -29,6 +29,7 @@ from ..selectors.tickets import (
     ticket_list_page,
     ticket_types_list,
     tickets_label_assignees,
+    tickets_label_types,
 )
 from ..services.tickets import TicketUpdate, ticket_reply, ticket_update
 from .bulk_drafts import bulk_form_context
@@ -55,13 +56,6 @@ def _tabs(request, form) -> list[dict]:
     return tabs
 
 
-def _label_types(tickets: list[dict], types: list[dict]) -> None:
-    names = {t["id"]: t.get("name") for t in types}
-    for ticket in tickets:
-        if isinstance(ticket, dict):
-            ticket["type_name"] = names.get(ticket.get("ticket_type"))
-
-
 @require_GET
 @store_view(Perm.VIEW)
 def ticket_list(request, store):
@@ -86,7 +80,7 @@ def ticket_list(request, store):
     cursor = clean_cursor(request)
     page, error = attempt(ticket_list_page, store=store, params=form.upstream_params(), cursor=cursor)
     if page is not None:
-        _label_types(page.results, types)
+        tickets_label_types(tickets=page.results, types=types)
         tickets_label_assignees(page.results, staff)
     context = {
         "store": store,
@@ -126,7 +120,7 @@ def _detail_context(store, ticket_id, ticket, error, *, staff=None, **extra) -> 
     }
     context.update(extra)
     if ticket:
-        _label_types([ticket], ticket_types_list(store=store))
+        tickets_label_types(tickets=[ticket], types=ticket_types_list(store=store))
         staff = staff if staff is not None else store_staff_list(store=store)
         _label_people(store, ticket, staff)
         if context["properties_form"] is not None:
