@@ -164,7 +164,7 @@ class Sample:
 PROFILED = ["orders", "customers", "tickets", "all-tickets", "all-orders"]  # --profile, in `lists` order
 
 
-def _profile(label: str, url: str, view, views: int) -> None:
+def _profile(label: str, url: str, view, views: int, out: str | None = None) -> None:
     """Where the page spends its CPU time: `views` views (paced below the rate limit),
     under cProfile with a CPU clock; the functions by cumulative and by own time. Only
     the request's thread is profiled (the all-stores pages ask the stores in others)."""
@@ -178,6 +178,8 @@ def _profile(label: str, url: str, view, views: int) -> None:
         profiler.disable()
         time.sleep(PACE)
     say(f"  {label} ({url}), {views} views, CPU seconds in the request's thread:")
+    if out:
+        profiler.dump_stats(out)  # for pstats or snakeviz: callers, callees
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(45)
     stats.sort_stats("tottime").print_stats(25)
@@ -246,6 +248,7 @@ def main(argv: list[str]) -> int:
         choices=PROFILED,
         help="instead of the figures: where one list page spends its CPU time (cProfile, --rounds views)",
     )
+    parser.add_argument("--profile-out", metavar="FILE", help="with --profile: also save the profile to FILE")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds = min(args.rounds, QUICK_ROUNDS)
@@ -362,7 +365,7 @@ def _run(sandbox, args, cache) -> int:
     )
     if args.profile:
         label, url, *_ = lists[PROFILED.index(args.profile)]
-        _profile(label, url, page(url), args.rounds)
+        _profile(label, url, page(url), args.rounds, args.profile_out)
         return 0
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -4,6 +4,7 @@ what a page showed is marked as seen afterwards by `dashboard.middleware`."""
 from django.utils.functional import SimpleLazyObject
 
 from .jobs import selectors as job_selectors
+from .selectors.notices import pending_notices
 from .selectors.phone_orders import phone_order_notices
 
 
@@ -14,14 +15,24 @@ def shown_notices(request) -> dict:
     return request._shown_notices
 
 
+def _pending(request):
+    """Whether there are job or payment notices at all: one query a page, shared by
+    both processors (selectors/notices.py)."""
+    if not hasattr(request, "_pending_notices"):
+        request._pending_notices = pending_notices(operator=request.user)
+    return request._pending_notices
+
+
 def job_notices(request):
     """`job_notice` for the notice area of base.html: queried only when a full page
-    renders it (one small query), never for htmx partials."""
+    renders it and `_pending` says there is something, never for htmx partials."""
     user = getattr(request, "user", None)
     if user is None or getattr(request, "htmx", False):
         return {}
 
     def load():
+        if not _pending(request).jobs:
+            return {"ended": [], "running": False}
         notices = job_selectors.job_notices(operator=user)
         shown_notices(request)["jobs"] = notices["ended"]
         return notices
@@ -32,12 +43,14 @@ def job_notices(request):
 def payment_notices(request):
     """`payment_notice` for the notice area of base.html: payment links of the
     operator's phone orders that were paid or failed. Queried only when a full page
-    renders it (one small query), never for htmx partials."""
+    renders it and `_pending` says there is something, never for htmx partials."""
     user = getattr(request, "user", None)
     if user is None or getattr(request, "htmx", False):
         return {}
 
     def load():
+        if not _pending(request).payments:
+            return {"ended": [], "waiting": False}
         notices = phone_order_notices(operator=user)
         shown_notices(request)["payments"] = notices["ended"]
         return notices

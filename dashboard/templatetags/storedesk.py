@@ -15,7 +15,6 @@ from functools import lru_cache
 from html import escape as escape_text
 
 from django import forms, template
-from django.forms.utils import flatatt
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -53,13 +52,43 @@ def bootstrap(field):
     attrs = {"class": f"{existing} {css}".strip()}
     if field.help_text:
         attrs["aria-describedby"] = f"{field.auto_id}_helptext"
+    return widget_html(field, attrs)
+
+
+def widget_html(field, attrs: dict | None = None) -> str:
+    """`field.as_widget(attrs=attrs)`, drawn in Python for Django's plain inputs and
+    single selects (the same markup as their templates, without two template renders
+    per input and per option)."""
     widget = field.field.widget
-    if isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
-        attrs = field.build_widget_attrs(attrs, widget)
-        if field.auto_id and "id" not in widget.attrs:
-            attrs.setdefault("id", field.auto_id)
-        return select_html(widget.get_context(field.html_name, field.value(), attrs)["widget"])
-    return field.as_widget(attrs=attrs)
+    drawn = _DRAWN_IN_PYTHON.get(widget.template_name)
+    if drawn is None or (isinstance(widget, forms.Select) and widget.allow_multiple_selected):
+        return field.as_widget(attrs=attrs)
+    attrs = field.build_widget_attrs(dict(attrs or {}), widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    return drawn(widget.get_context(field.html_name, field.value(), attrs)["widget"])
+
+
+def input_html(widget: dict) -> str:
+    """An `<input>` from its widget context, as Django's `input.html` draws it (which
+    includes `attrs.html`: two templates for every text box of a filter bar)."""
+    value = widget["value"]
+    value_attr = format_html(' value="{}"', value) if value is not None else ""
+    return format_html(
+        '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_attr, attrs_html(widget["attrs"])
+    )
+
+
+def attrs_html(attrs: dict) -> str:
+    """Attributes as Django's `attrs.html` draws them: in order, `True` as a bare name,
+    `False` left out."""
+    parts = []
+    for name, value in attrs.items():
+        if value is True:
+            parts.append(format_html(" {}", name))
+        elif value is not False:
+            parts.append(format_html(' {}="{}"', name, value))
+    return mark_safe("".join(parts))  # noqa: S308 (each part made by format_html)
 
 
 def select_html(widget: dict) -> str:
@@ -67,20 +96,82 @@ def select_html(widget: dict) -> str:
     include two templates for every option, and the filter bars and bulk toolbars of the
     list pages hold several dozen options: drawn there, they were a third of a list
     page's own work (docs/page-speed.md)."""
-    parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+    parts = [format_html('<select name="{}"{}>', widget["name"], attrs_html(widget["attrs"]))]
     for group, options, _index in widget["optgroups"]:
         if group:
             parts.append(format_html('<optgroup label="{}">', group))
         for option in options:
             parts.append(
                 format_html(
-                    '<option value="{}"{}>{}</option>', str(option["value"]), flatatt(option["attrs"]), option["label"]
+                    '<option value="{}"{}>{}</option>',
+                    str(option["value"]),
+                    attrs_html(option["attrs"]),
+                    option["label"],
                 )
             )
         if group:
             parts.append("</optgroup>")
     parts.append("</select>")
     return mark_safe("".join(parts))  # noqa: S308 (every part made by format_html)
+
+
+# Django's own widget templates that `bootstrap` draws in Python instead (same markup).
+_DRAWN_IN_PYTHON = {
+    "django/forms/widgets/select.html": select_html,
+    **{
+        f"django/forms/widgets/{name}.html": input_html
+        for name in ("input", "text", "date", "hidden", "number", "email", "search", "url", "password")
+    },
+}
+
+
+@register.simple_tag
+def filter_fields(form):
+    """The fields of a filter form, in one wrapping row (includes/filter_form.html):
+    hidden fields, then each visible one with its label and errors. Multiple choices
+    open in a `<details>` disclosure, which works without JavaScript. Drawn here, not
+    in a template loop: a filter bar is the largest part of a list page's own markup."""
+    parts = [widget_html(field) for field in form.hidden_fields()]
+    for field in form.visible_fields():
+        classes = ["filter-field"]
+        multi = field.widget_type == "choicesdropdown"
+        if multi:
+            classes.append("filter-multi")
+        if field.name in _SEARCH_FIELDS:
+            classes.append("filter-search")
+        parts.append(format_html('<div class="{}">', " ".join(classes)))
+        if multi:
+            chosen = field.value()
+            badge = format_html(' <span class="badge text-bg-primary">{}</span>', len(chosen)) if chosen else ""
+            parts.append(
+                format_html(
+                    '<details class="filter-dropdown">'
+                    '<summary class="form-select form-select-sm" id="{}_summary">{}{}</summary>'
+                    '<fieldset class="filter-dropdown-menu shadow-sm" aria-labelledby="{}_summary">'
+                    '<legend class="visually-hidden">{}</legend>{}</fieldset></details>',
+                    field.auto_id,
+                    field.label,
+                    badge,
+                    field.auto_id,
+                    field.label,
+                    choice_checkboxes(field),
+                )
+            )
+        else:
+            parts.append(
+                format_html(
+                    '<label class="form-label small mb-0" for="{}">{}</label>{}',
+                    field.id_for_label,
+                    field.label,
+                    bootstrap(field),
+                )
+            )
+        parts.extend(format_html('<div class="invalid-feedback d-block">{}</div>', error) for error in field.errors)
+        parts.append("</div>")
+    return mark_safe("\n".join(parts))  # noqa: S308 (every part made by format_html or a widget)
+
+
+_SEARCH_FIELDS = {"search_text", "filter_text", "email", "name"}
 
 
 @register.filter
