@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -485,17 +486,30 @@ def cached_list_pages(
     that store must be asked: one round trip to Redis for all of them. Lets a page of
     many stores ask only the stores it has nothing for."""
     queries = [{**(params or {}), **({"cursor": cursor} if cursor else {})} for cursor in cursors]
-    usable = [not c.transient and c.priority == INTERACTIVE for c in clients]
-    reads = [(c.store.pk, path, q) for c, q, ok in zip(clients, queries, usable, strict=True) if ok]
-    found = iter(read_cache.lookup_many(reads))
-    pages: list[Page | None] = []
-    for client, query, ok in zip(clients, queries, usable, strict=True):
+    bodies = cached_gets([(c, path, q) for c, q in zip(clients, queries, strict=True)])
+    return [
+        Page.from_body(body, store=client.store.subdomain) if body is not None else None
+        for client, body in zip(clients, bodies, strict=True)
+    ]
+
+
+def cached_gets(reads: list[tuple[StoreClient, str, dict | None]], *, reference: bool = False) -> list[Any | None]:
+    """For each `(client, path, params)`, what `client.get(path, params, cached=True,
+    reference=reference)` would answer from the shared cache now, or None when that
+    store must be asked: one round trip to Redis for all of them (refreshing in the
+    background what is due, as `get` does)."""
+    usable = [not c.transient and c.priority == INTERACTIVE for c, _path, _params in reads]
+    found = iter(
+        read_cache.lookup_many([(c.store.pk, path, q) for (c, path, q), ok in zip(reads, usable, strict=True) if ok])
+    )
+    bodies: list[Any | None] = []
+    for (client, path, query), ok in zip(reads, usable, strict=True):
         hit = next(found) if ok else None
-        if hit is not None and client._serve_cached(hit, path, query, reference=False):
-            pages.append(Page.from_body(hit.entry.value, store=client.store.subdomain))
+        if hit is not None and client._serve_cached(hit, path, query, reference=reference):
+            bodies.append(hit.entry.value)
         else:
-            pages.append(None)
-    return pages
+            bodies.append(None)
+    return bodies
 
 
 # Background refreshes in flight in this process, per store: one at a time, so that a

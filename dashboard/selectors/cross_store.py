@@ -30,7 +30,13 @@ from storeapi.models import Membership
 from storeapi.redis_client import REDIS_UNAVAILABLE
 from storeapi.roles import Perm
 
-from .tickets import store_staff_list, ticket_types_list, tickets_label_assignees, tickets_label_types
+from .tickets import (
+    cached_ticket_labels,
+    store_staff_list,
+    ticket_types_list,
+    tickets_label_assignees,
+    tickets_label_types,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -229,16 +235,19 @@ def merged_list_page(
 def merged_tickets_label(*, page: MergedPage) -> None:
     """Each row of an all-stores inbox page gets its type's name and its assignee's name
     in its own store's words (`type_name`, `assignee_name`): each store names its types
-    and its users, and their ids mean nothing elsewhere. Two cached reads per store shown,
-    in one thread per store, the stores at once (one pool, not one per kind: with 12
-    stores a second pool cost the page a tenth); a store whose types or users cannot be
-    read leaves its rows without names (ticket_types_list, store_staff_list)."""
+    and its users, and their ids mean nothing elsewhere. What the shared cache holds is
+    read here, every store in one round trip; only the stores it has nothing for are
+    asked, one thread per store, at once (threads cost a 12-store inbox more than its
+    rows: docs/page-speed.md). A store whose types or users cannot be read leaves its
+    rows without names (ticket_types_list, store_staff_list)."""
     stores = {item.store.pk: item.store for item in page.rows}
 
     def names(store) -> tuple[list[dict], list[dict] | None]:
         return ticket_types_list(store=store), store_staff_list(store=store)
 
-    labels, _failures = stores_fan_out(stores=stores.values(), call=names)
+    labels: dict[int, tuple] = cached_ticket_labels(stores=stores.values())
+    asked, _failures = stores_fan_out(stores=[s for pk, s in stores.items() if pk not in labels], call=names)
+    labels.update(asked)
     for pk in stores:
         rows = [item.row for item in page.rows if item.store.pk == pk]
         types, staff = labels.get(pk, ([], None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storeapi.client import Page, StoreClient
+from storeapi.client import Page, StoreClient, cached_gets
 from storeapi.errors import StoreAPIError
 
 from ..models import OperatorAuthorship
@@ -25,6 +25,10 @@ def ticket_types_list(*, store) -> list[dict]:
         body = StoreClient.for_store(store).get("tickettypes/", cached=True, reference=True)
     except StoreAPIError:
         return []
+    return _types_from_body(body)
+
+
+def _types_from_body(body) -> list[dict]:
     if isinstance(body, dict):
         body = body.get("results")
     return [t for t in body or [] if isinstance(t, dict) and "id" in t]
@@ -49,20 +53,47 @@ def store_staff_list(*, store) -> list[dict] | None:
     leave it alone. None when the store could not say: names only label the page, so
     their failure must not hide it (ids are shown instead)."""
     client = StoreClient.for_store(store)
-    staff: list[dict] = []
+    pages: list[Page] = []
     cursor = None
     try:
         for _ in range(STAFF_PAGES):
-            query = {"user_type": "dashboard", **({"cursor": cursor} if cursor else {})}
+            query = {**STAFF_QUERY, **({"cursor": cursor} if cursor else {})}
             body = client.get("users/", query, cached=True, reference=True)
-            page = Page.from_body(body, store=store.subdomain)
-            staff += [_staff_member(u) for u in page.results if isinstance(u, dict) and _int_id(u.get("id"))]
-            if not page.has_next:
+            pages.append(Page.from_body(body, store=store.subdomain))
+            if not pages[-1].has_next:
                 break
-            cursor = page.next_cursor
+            cursor = pages[-1].next_cursor
     except StoreAPIError:
         return None
+    return _staff_from_pages(pages)
+
+
+STAFF_QUERY = {"user_type": "dashboard"}
+
+
+def _staff_from_pages(pages: list[Page]) -> list[dict]:
+    staff = [_staff_member(u) for page in pages for u in page.results if isinstance(u, dict) and _int_id(u.get("id"))]
     return sorted(staff, key=lambda u: (u["name"].casefold(), u["id"]))
+
+
+def cached_ticket_labels(*, stores) -> dict[int, tuple[list[dict], list[dict]]]:
+    """For each store whose ticket types and users the shared cache holds now (both, and
+    the users on one page), `(types, staff)` as `ticket_types_list` and
+    `store_staff_list` give them; one round trip to Redis for every store. The
+    all-stores inbox asks the stores only for the others."""
+    stores = list(stores)
+    clients = [StoreClient.for_store(store) for store in stores]
+    reads = [(c, "tickettypes/", None) for c in clients] + [(c, "users/", STAFF_QUERY) for c in clients]
+    bodies = cached_gets(reads, reference=True)
+    labels = {}
+    for store, types_body, staff_body in zip(stores, bodies[: len(stores)], bodies[len(stores) :], strict=True):
+        if types_body is None or staff_body is None:
+            continue
+        page = Page.from_body(staff_body, store=store.subdomain)
+        if page.has_next:  # more users than one page: read the rest the usual way
+            continue
+        labels[store.pk] = (_types_from_body(types_body), _staff_from_pages([page]))
+    return labels
 
 
 def _int_id(value) -> int | None:

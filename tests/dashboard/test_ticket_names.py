@@ -211,3 +211,29 @@ def test_order_and_customer_notes_name_the_operator_who_wrote_them(acme, login_a
         page = html_lib.unescape(other.get(page_url).content.decode())
         item = next(li for li in re.findall(r'<li class="list-group-item note".*?</li>', page, re.S) if message in li)
         assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip().startswith("Ana Lee · via Storedesk")
+
+
+def test_the_all_stores_inbox_names_rows_from_the_shared_cache(connect_store, client, sandbox):
+    """Once a store's types and users are cached, the inbox reads them for every store in
+    one round trip to Redis and asks no store for them; the names are the same."""
+    from dashboard.selectors.tickets import cached_ticket_labels, store_staff_list, ticket_types_list
+
+    operator = OperatorFactory()
+    stores = [connect_store(name) for name in ("acme", "bergmann")]
+    for store in stores:
+        MembershipFactory(operator=operator, store=store, role=Role.VIEWER)
+    assert cached_ticket_labels(stores=stores) == {}  # nothing read yet
+    client.force_login(operator)
+    first = client.get(reverse("all_tickets")).content.decode()
+
+    labels = cached_ticket_labels(stores=stores)
+    assert set(labels) == {store.pk for store in stores}
+    for store in stores:
+        assert labels[store.pk] == (ticket_types_list(store=store), store_staff_list(store=store))
+        assert labels[store.pk][1] and any(member["name"] in first for member in labels[store.pk][1])
+        sandbox.clear_request_log(store.subdomain)
+    again = client.get(reverse("all_tickets")).content.decode()
+    for store in stores:
+        asked = {r["path"] for r in sandbox.request_log(store.subdomain)}
+        assert not asked & {f"/{store.subdomain}/api/admin/users/", f"/{store.subdomain}/api/admin/tickettypes/"}
+    assert re.findall(r'<tr id="ticket-.*?</tr>', again, re.S) == re.findall(r'<tr id="ticket-.*?</tr>', first, re.S)
