@@ -58,6 +58,12 @@ class MacroForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(self.instance.tags or [])
 
+    def save(self, commit=True):
+        # A list field left out of the POST would keep its old value (ModelForm skips
+        # omitted fields that have a default): the form's list is the macro's, always.
+        self.instance.tags = self.cleaned_data.get("tags") or []
+        return super().save(commit=commit)
+
     def clean_body(self):
         body = self.cleaned_data["body"]
         unknown = unknown_variables(body)

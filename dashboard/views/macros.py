@@ -124,14 +124,12 @@ def ticket_macro_options(request, store, ticket_id):
     """The picker's list: the macros usable on this ticket whose name or reply holds `q`."""
     query = request.GET.get("q", "")[:100]
     context = {
-        "store": store,
-        "ticket_id": ticket_id,
         "macro_options": macros_usable_search(store=store, query=query),
         "macro_query": query,
         "macro_options_shown": True,
     }
     if is_partial(request):
-        return render_page(request, PICKER, context, partial="options")
+        return render_page(request, PICKER, {"store": store, "ticket_id": ticket_id, **context}, partial="options")
     ticket, error = _ticket_or_404(store, ticket_id)
     return render_page(request, DETAIL, _detail_context(store, ticket_id, ticket, error, **context))
 
@@ -186,8 +184,6 @@ def _preview_context(request, store, ticket_id, macro, ticket, *, posted=None, b
             for message in body_errors:
                 form.add_error("body", message)
     return {
-        "store": store,
-        "ticket_id": ticket_id,
         "macro_preview": macro,
         "macro_form": form,
         "macro_empty": filled.empty,
@@ -201,11 +197,9 @@ def _preview_context(request, store, ticket_id, macro, ticket, *, posted=None, b
 def ticket_macro_preview(request, store, ticket_id, macro_id):
     macro = _usable_or_404(store, macro_id)
     ticket, error = _ticket_or_404(store, ticket_id)
-    if ticket is None:
-        context = {"store": store, "ticket_id": ticket_id, "macro_error": error}
-    else:
-        context = _preview_context(request, store, ticket_id, macro, ticket)
+    context = {"macro_error": error} if ticket is None else _preview_context(request, store, ticket_id, macro, ticket)
     if is_partial(request):
+        context.update(store=store, ticket_id=ticket_id, ticket=ticket)
         return render_page(request, PICKER, context, partial="preview")
     return render_page(request, DETAIL, _detail_context(store, ticket_id, ticket, error, **context))
 
