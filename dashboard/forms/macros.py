@@ -27,7 +27,9 @@ class MacroForm(forms.ModelForm):
         required=False,
         empty_label="All stores (where I am a manager or owner)",
     )
-    kind = forms.ChoiceField(label="Sent as", choices=Macro.Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="Sent as", choices=Macro.Kind.choices, initial=Macro.Kind.PUBLIC, widget=forms.RadioSelect
+    )
     status = forms.ChoiceField(
         label="Set status",
         required=False,

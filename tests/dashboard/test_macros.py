@@ -423,3 +423,21 @@ def test_a_drawn_token_of_another_ticket_or_an_empty_reply_is_refused(acme, sand
     assert "This field is required." in html
     assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"] == ticket["comments"]
     assert Macro.objects.get().usage_count == 0
+
+
+# --- the demo's macros ---------------------------------------------------------------------
+
+
+def test_the_demo_seeds_its_macros_once_and_they_are_offered_where_the_demo_operator_owns(acme):
+    from django.core.management import call_command
+
+    from dashboard.macro_text import unknown_variables
+    from dashboard.selectors.macros import macros_usable
+
+    demo = member(acme, Role.OWNER, OperatorFactory(email="demo@example.com"))
+    call_command("demo_macros", "--email", "demo@example.com")
+    call_command("demo_macros", "--email", "DEMO@example.com")
+    macros = list(Macro.objects.all())
+    assert len(macros) == 3
+    assert all(m.author == demo and m.store is None and not unknown_variables(m.body) for m in macros)
+    assert set(macros_usable(store=acme)) == set(macros)
