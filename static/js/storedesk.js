@@ -207,9 +207,15 @@
       if (!open) macroListShown(parts, true);
       index = event.key === "ArrowDown" ? Math.min(index + 1, parts.options.length - 1) : Math.max(index - 1, 0);
       macroActivate(parts, index);
-    } else if (event.key === "Enter" && open && index >= 0) {
+    } else if (event.key === "Enter") {
+      // Enter previews the active macro; with none, it opens the list (the page stays).
       event.preventDefault();
-      parts.options[index].querySelector("a").click();
+      if (open && index >= 0) {
+        parts.options[index].querySelector("a").click();
+      } else if (parts.options.length) {
+        macroListShown(parts, true);
+        macroActivate(parts, 0);
+      }
     } else if (event.key === "Escape" && open) {
       event.preventDefault();
       macroListShown(parts, false);
