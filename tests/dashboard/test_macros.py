@@ -441,3 +441,20 @@ def test_the_demo_seeds_its_macros_once_and_they_are_offered_where_the_demo_oper
     assert len(macros) == 3
     assert all(m.author == demo and m.store is None and not unknown_variables(m.body) for m in macros)
     assert set(macros_usable(store=acme)) == set(macros)
+
+
+def test_a_store_that_fails_the_reply_leaves_the_preview_and_counts_nothing(acme, sandbox):
+    ticket = ticket_without_order(sandbox)
+    macro = a_macro(acme, member(acme, Role.MANAGER), body="Hello from {{ store.name }}")
+    client = signed_in(member(acme, Role.AGENT))
+    form = preview_form(client, ticket["id"], macro)
+    sandbox.set_faults("acme", error_rate=1.0, error_statuses=[500], limit=1)  # the reply's POST
+    response = client.post(apply_url(ticket["id"], macro), {**form, "body": "Kept as I wrote it"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="macro-apply-form"' in html and "Kept as I wrote it" in html
+    assert 'class="alert alert-danger small" role="alert"' in html
+    assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["comments"] == ticket["comments"]
+    macro.refresh_from_db()
+    assert macro.usage_count == 0
+    assert not AuditEntry.objects.filter(action="ticket.macro_applied").exists()
