@@ -25,10 +25,13 @@ class MacroForm(forms.ModelForm):
         label="Stores",
         queryset=Store.objects.none(),
         required=False,
-        empty_label="All stores (where I am a manager or owner)",
+        empty_label="All stores I manage",
     )
     kind = forms.ChoiceField(
-        label="Sent as", choices=Macro.Kind.choices, initial=Macro.Kind.PUBLIC, widget=forms.RadioSelect
+        label="Sent as",
+        choices=Macro.Kind.choices,
+        initial=Macro.Kind.PUBLIC,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     status = forms.ChoiceField(
         label="Set status",
@@ -56,7 +59,7 @@ class MacroForm(forms.ModelForm):
             "name", "subdomain"
         )
         self.fields["store"].label_from_instance = lambda store: store.display_name
-        self.fields["body"].help_text = "Variables: " + ", ".join(f"{{{{ {name} }}}}" for name in VARIABLES) + "."
+        self.fields["body"].help_text = "Variables such as {{ customer.first_name }}: see the list of variables."
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(self.instance.tags or [])
 
