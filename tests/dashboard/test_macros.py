@@ -458,3 +458,17 @@ def test_a_store_that_fails_the_reply_leaves_the_preview_and_counts_nothing(acme
     macro.refresh_from_db()
     assert macro.usage_count == 0
     assert not AuditEntry.objects.filter(action="ticket.macro_applied").exists()
+
+
+def test_a_macros_name_and_reply_are_shown_as_text(acme, sandbox):
+    hostile = '<img src=x onerror="alert(1)"> hx-get="//evil"'
+    manager = member(acme, Role.MANAGER)
+    a_macro(acme, manager, name=hostile, body=f"{hostile} {{{{ store.name }}}}")
+    ticket = ticket_without_order(sandbox)
+    pages = [
+        signed_in(manager).get(reverse("macro_list")).content.decode(),
+        signed_in(member(acme, Role.AGENT)).get(options_url(ticket["id"]), **HX).content.decode(),
+    ]
+    for html in pages:
+        assert "<img src=x" not in html
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
