@@ -6,6 +6,7 @@ from .views import (
     cross_store,
     customers,
     exports,
+    macros,
     members,
     orders,
     overview,
@@ -63,6 +64,17 @@ urlpatterns = [
     path("s/<slug:store>/tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket_detail"),
     path("s/<slug:store>/tickets/<int:ticket_id>/reply/", tickets.ticket_reply_view, name="ticket_reply"),
     path("s/<slug:store>/tickets/<int:ticket_id>/properties/", tickets.ticket_update_view, name="ticket_update"),
+    path("s/<slug:store>/tickets/<int:ticket_id>/macros/", macros.ticket_macro_options, name="ticket_macro_options"),
+    path(
+        "s/<slug:store>/tickets/<int:ticket_id>/macros/<int:macro_id>/",
+        macros.ticket_macro_preview,
+        name="ticket_macro_preview",
+    ),
+    path(
+        "s/<slug:store>/tickets/<int:ticket_id>/macros/<int:macro_id>/apply/",
+        macros.ticket_macro_apply,
+        name="ticket_macro_apply",
+    ),
     path("s/<slug:store>/members/", members.store_members, name="store_members"),
     path("s/<slug:store>/members/<int:membership_id>/role/", members.member_role_change, name="member_role_change"),
     path("s/<slug:store>/members/<int:membership_id>/remove/", members.member_remove, name="member_remove"),
@@ -72,6 +84,11 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("s/<slug:store>/audit/", audit.audit_log, name="audit_log"),
+    # Macros (canned replies) of the stores the operator manages.
+    path("macros/", macros.macro_list, name="macro_list"),
+    path("macros/new/", macros.macro_new, name="macro_new"),
+    path("macros/<int:macro_id>/", macros.macro_edit, name="macro_edit"),
+    path("macros/<int:macro_id>/delete/", macros.macro_delete_view, name="macro_delete"),
     # Bulk jobs: exports and bulk actions.
     path("exports/", exports.export_list, name="export_list"),
     path("exports/notice/", exports.job_notice, name="job_notice"),

@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             env=env,
         )
     manage("demo_operator", "--email", values["DEMO_EMAIL"], "--password", values["DEMO_PASSWORD"], env=env)
+    manage("demo_macros", "--email", values["DEMO_EMAIL"], env=env)
 
     say(
         "Starting web, worker, beat"

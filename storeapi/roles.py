@@ -28,6 +28,7 @@ class Perm(StrEnum):
     CREATE_ORDERS = "create_orders"
     BULK_ORDERS = "bulk_orders"  # tag / note many orders
     EXPORT_ORDERS = "export_orders"
+    MANAGE_MACROS = "manage_macros"  # create, edit, delete the store's canned replies
     MANAGE_CONNECTION = "manage_connection"  # connect, reconnect, disconnect the store
     MANAGE_MEMBERS = "manage_members"  # invite, change roles, remove
     VIEW_AUDIT_LOG = "view_audit_log"
@@ -42,7 +43,13 @@ _AGENT = _VIEWER | {
     Perm.CREATE_CUSTOMERS,
     Perm.BULK_TICKETS,
 }
-_MANAGER = _AGENT | {Perm.ORDER_ACTIONS, Perm.CREATE_ORDERS, Perm.BULK_ORDERS, Perm.EXPORT_ORDERS}
+_MANAGER = _AGENT | {
+    Perm.ORDER_ACTIONS,
+    Perm.CREATE_ORDERS,
+    Perm.BULK_ORDERS,
+    Perm.EXPORT_ORDERS,
+    Perm.MANAGE_MACROS,
+}
 _OWNER = _MANAGER | {Perm.MANAGE_CONNECTION, Perm.MANAGE_MEMBERS, Perm.VIEW_AUDIT_LOG}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {

@@ -163,4 +163,88 @@
     });
     count.textContent = String(ticked.length);
   });
+  // The macro picker of a ticket's reply box (templates/dashboard/macros/picker.html),
+  // a combobox: the search field keeps the focus, ↑/↓ move through the list htmx
+  // loaded (aria-activedescendant names the active one), Enter previews it, Escape
+  // closes the list. Without JavaScript, "Find" and the macros' links load pages.
+  function macroParts() {
+    const picker = document.querySelector("[data-macro-picker]");
+    if (!picker) return null;
+    return {
+      picker: picker,
+      input: picker.querySelector("#macro-search"),
+      list: picker.querySelector("#macro-options"),
+      options: Array.prototype.slice.call(picker.querySelectorAll("[data-macro-option]")),
+    };
+  }
+  function macroActivate(parts, index) {
+    parts.options.forEach(function (option, i) {
+      option.setAttribute("aria-selected", i === index ? "true" : "false");
+      option.classList.toggle("active", i === index);
+    });
+    const active = parts.options[index];
+    if (active) {
+      parts.input.setAttribute("aria-activedescendant", active.id);
+      active.scrollIntoView({ block: "nearest" });
+    } else {
+      parts.input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function macroListShown(parts, shown) {
+    if (parts.list) parts.list.hidden = !shown;
+    parts.input.setAttribute("aria-expanded", shown ? "true" : "false");
+    if (!shown) macroActivate(parts, -1);
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!event.target.matches || !event.target.matches("#macro-search")) return;
+    const parts = macroParts();
+    if (!parts) return;
+    const open = parts.list && !parts.list.hidden;
+    let index = parts.options.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!parts.options.length) return;
+      if (!open) macroListShown(parts, true);
+      index = event.key === "ArrowDown" ? Math.min(index + 1, parts.options.length - 1) : Math.max(index - 1, 0);
+      macroActivate(parts, index);
+    } else if (event.key === "Enter") {
+      // Enter previews the active macro; with none, it opens the list (the page stays).
+      event.preventDefault();
+      if (open && index >= 0) {
+        parts.options[index].querySelector("a").click();
+      } else if (parts.options.length) {
+        macroListShown(parts, true);
+        macroActivate(parts, 0);
+      }
+    } else if (event.key === "Escape" && open) {
+      event.preventDefault();
+      macroListShown(parts, false);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.target;
+    const parts = macroParts();
+    if (!target || !parts) return;
+    if (target.id === "macro-options") {
+      // A fresh list while typing: open, its first macro active (Enter takes it).
+      const typing = document.activeElement === parts.input;
+      macroListShown(parts, typing);
+      if (typing) macroActivate(parts, parts.options.length ? 0 : -1);
+    } else if (target.id === "macro-preview") {
+      macroListShown(parts, false);
+    }
+  });
+  document.addEventListener("click", function (event) {
+    const cancel = event.target.closest("[data-macro-cancel]");
+    const parts = macroParts();
+    if (!parts) return;
+    if (cancel) {
+      event.preventDefault();
+      const preview = document.getElementById("macro-preview");
+      if (preview) preview.replaceChildren();
+      parts.input.focus();
+    } else if (!event.target.closest("[data-macro-picker]")) {
+      macroListShown(parts, false);
+    }
+  });
 })();

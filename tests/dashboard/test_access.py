@@ -26,6 +26,7 @@ SAMPLE_KWARGS = {
     "invitation_id": 1,
     "product_id": 5,
     "variant_id": 6,
+    "macro_id": 3,
 }
 
 

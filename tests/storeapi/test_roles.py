@@ -15,6 +15,7 @@ EXPECTED = {
     Perm.CREATE_ORDERS: {Role.MANAGER, Role.OWNER},
     Perm.BULK_ORDERS: {Role.MANAGER, Role.OWNER},
     Perm.EXPORT_ORDERS: {Role.MANAGER, Role.OWNER},
+    Perm.MANAGE_MACROS: {Role.MANAGER, Role.OWNER},
     Perm.MANAGE_CONNECTION: {Role.OWNER},
     Perm.MANAGE_MEMBERS: {Role.OWNER},
     Perm.VIEW_AUDIT_LOG: {Role.OWNER},
