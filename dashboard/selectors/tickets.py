@@ -76,6 +76,13 @@ def _staff_from_pages(pages: list[Page]) -> list[dict]:
     return sorted(staff, key=lambda u: (u["name"].casefold(), u["id"]))
 
 
+def ticket_labels(*, store) -> tuple[list[dict], list[dict] | None]:
+    """The store's ticket types and users (`ticket_types_list`, `store_staff_list`), in
+    one round trip to the shared cache when it holds both."""
+    cached = cached_ticket_labels(stores=[store]).get(store.pk)
+    return cached if cached is not None else (ticket_types_list(store=store), store_staff_list(store=store))
+
+
 def cached_ticket_labels(*, stores) -> dict[int, tuple[list[dict], list[dict]]]:
     """For each store whose ticket types and users the shared cache holds now (both, and
     the users on one page), `(types, staff)` as `ticket_types_list` and

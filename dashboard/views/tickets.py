@@ -26,8 +26,8 @@ from ..selectors.tickets import (
     store_staff_list,
     ticket_comment_authors,
     ticket_get,
+    ticket_labels,
     ticket_list_page,
-    ticket_types_list,
     tickets_label_assignees,
     tickets_label_types,
 )
@@ -74,8 +74,7 @@ def ticket_list(request, store):
     else:
         counts, counts_error = None, None
     seen_new(request, store, "tickets")
-    types = ticket_types_list(store=store)
-    staff = store_staff_list(store=store)
+    types, staff = ticket_labels(store=store)
     form = TicketFilterForm(request.GET, ticket_types=types, staff=staff)
     cursor = clean_cursor(request)
     page, error = attempt(ticket_list_page, store=store, params=form.upstream_params(), cursor=cursor)
@@ -120,8 +119,9 @@ def _detail_context(store, ticket_id, ticket, error, *, staff=None, **extra) -> 
     }
     context.update(extra)
     if ticket:
-        tickets_label_types(tickets=[ticket], types=ticket_types_list(store=store))
-        staff = staff if staff is not None else store_staff_list(store=store)
+        types, store_staff = ticket_labels(store=store)
+        tickets_label_types(tickets=[ticket], types=types)
+        staff = staff if staff is not None else store_staff
         _label_people(store, ticket, staff)
         if context["properties_form"] is not None:
             context["properties_form"].fields["assignee"].offer_staff(staff, current=ticket.get("assignee"))
