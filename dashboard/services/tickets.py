@@ -8,7 +8,7 @@ from storeapi.client import StoreClient
 
 from ..audit import audit_record
 from ..models import OperatorAuthorship
-from ..selectors.tickets import ticket_get
+from ..selectors.tickets import staff_name, store_staff_list, ticket_get
 from .authorship import authorship_record
 from .edits import FieldChange, changed_fields, edit_lock, merge
 
@@ -110,7 +110,7 @@ def ticket_update(*, operator, store, ticket_id: int, drawn: dict, values: dict)
     if isinstance(answer, dict) and "status" in answer:
         result.ticket = answer
     result.changes = {name: [now.get(name), value] for name, value in sent.items()}
-    described = ", ".join(f"{k} {_show(v[0])} → {_show(v[1])}" for k, v in result.changes.items())
+    described = _described(store, result.changes)
     audit_record(
         operator=operator,
         store=store,
@@ -130,6 +130,19 @@ def ticket_value_sent(name: str, value):
     if name == "assignee":
         return ticket_value(name, value)
     return value
+
+
+def _described(store, changes: dict) -> str:
+    """ "priority low → high, assignee Ana Lima → none": the audit log's words, with
+    people by name (the store's users, from the shared cache), not by id."""
+    staff = store_staff_list(store=store) if "assignee" in changes else None
+
+    def show(name, value) -> str:
+        if name == "assignee" and value not in (None, ""):
+            return staff_name(staff, value)
+        return _show(value)
+
+    return ", ".join(f"{name} {show(name, before)} → {show(name, after)}" for name, (before, after) in changes.items())
 
 
 def _show(value) -> str:

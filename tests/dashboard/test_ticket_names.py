@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from dashboard.models import OperatorAuthorship
+from dashboard.models import AuditEntry, OperatorAuthorship
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
 
@@ -72,6 +72,9 @@ def test_the_assignee_is_picked_by_name_or_unassigned(acme, login_as, sandbox):
     ).content.decode()
     assert "Saved." in answer and selected(select_html(answer, "assignee")) == str(other)
     assert api_get(sandbox, "acme", f"tickets/{ticket['id']}/")["assignee"] == other
+    # The audit log names both people, not their ids.
+    entry = AuditEntry.objects.filter(action="ticket.updated", object_id=str(ticket["id"])).latest("pk")
+    assert f"assignee {staff[ticket['assignee']]} → {staff[other]}" in entry.summary
 
     answer = client.post(
         update_url(ticket["id"]), {**data, "assignee": "", "drawn": drawn_of(answer)}, **HX
