@@ -111,6 +111,20 @@ def test_on_a_phone_the_other_lists_are_cards_too(page, operator, sign_in, path,
     snap(page, shot)
 
 
+def test_on_a_phone_the_inbox_tabs_are_two_even_rows(page, operator, sign_in):
+    page.set_viewport_size(PHONE)
+    sign_in(page, operator)
+    page.goto("/s/acme/tickets/?status=pending")
+    tabs = page.locator("#ticket-tabs a.nav-link")
+    expect(tabs).to_have_count(6)
+    boxes = [tabs.nth(n).bounding_box() for n in range(6)]
+    assert len({round(box["y"]) for box in boxes}) == 2  # two rows of three, not three ragged lines
+    assert len({round(box["width"]) for box in boxes}) == 1
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] for box in boxes)
+    expect(page.locator("#ticket-tabs a.active")).to_have_text(re.compile(r"^\s*Pending"))
+    assert no_sideways_scrolling(page)
+
+
 def test_on_a_phone_a_tickets_author_and_time_do_not_run_together(page, operator, sign_in, sandbox):
     page.set_viewport_size(PHONE)
     sign_in(page, operator)
