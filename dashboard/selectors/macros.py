@@ -36,6 +36,17 @@ def _author_manages(store_ids) -> Exists:
     )
 
 
+def macro_reach(macro: Macro) -> list:
+    """The stores whose tickets `macro` is offered on: its store, or for an all-stores
+    macro every store its author manages."""
+    if macro.store_id:
+        return [macro.store]
+    memberships = Membership.objects.filter(
+        operator_id=macro.author_id, role__in=roles_allowing(Perm.MANAGE_MACROS)
+    ).select_related("store")
+    return [m.store for m in memberships] if macro.author_id else []
+
+
 def macros_usable(*, store) -> QuerySet[Macro]:
     """The macros usable on a ticket of `store` (by any member who may reply there)."""
     return Macro.objects.filter(

@@ -10,6 +10,7 @@ from storeapi.errors import StoreAPIError
 
 from ..audit import audit_record
 from ..models import Macro
+from ..selectors.macros import macro_reach
 from .tickets import TicketUpdate, ticket_reply, ticket_update
 
 MACRO_FIELDS = ("name", "body", "kind", "status", "priority", "tags", "store")
@@ -40,29 +41,34 @@ def macro_save(*, operator, macro: Macro) -> Macro:
         macro.author = operator
         macro.author_name = operator.get_full_name()[:255]
     macro.save()
-    audit_record(
-        operator=operator,
-        store=macro.store,
+    _audit(
+        operator,
+        macro,
         action="macro.created" if created else "macro.updated",
-        object_type="macro",
-        object_id=macro.pk,
         summary=f"{'Created' if created else 'Changed'} the macro “{macro.name}” ({_scope(macro)})",
-        details=_snapshot(macro),
     )
     return macro
 
 
 def macro_delete(*, operator, macro: Macro) -> None:
-    audit_record(
-        operator=operator,
-        store=macro.store,
-        action="macro.deleted",
-        object_type="macro",
-        object_id=macro.pk,
-        summary=f"Deleted the macro “{macro.name}” ({_scope(macro)})",
-        details=_snapshot(macro),
-    )
+    _audit(operator, macro, action="macro.deleted", summary=f"Deleted the macro “{macro.name}” ({_scope(macro)})")
     macro.delete()
+
+
+def _audit(operator, macro: Macro, *, action: str, summary: str) -> None:
+    """In the audit log of every store the macro is offered in (an all-stores macro:
+    each store its author manages), so that each store's log says what changed the
+    replies its tickets are offered; without such a store, in the log of no store."""
+    for store in macro_reach(macro) or [None]:
+        audit_record(
+            operator=operator,
+            store=store,
+            action=action,
+            object_type="macro",
+            object_id=macro.pk,
+            summary=summary,
+            details=_snapshot(macro),
+        )
 
 
 def macro_ticket_values(*, macro: Macro, drawn: dict) -> dict:

@@ -472,3 +472,23 @@ def test_a_macros_name_and_reply_are_shown_as_text(acme, sandbox):
     for html in pages:
         assert "<img src=x" not in html
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+
+
+def test_an_all_stores_macro_is_in_the_audit_log_of_each_store_it_reaches(connect_store):
+    """Created, changed and deleted: said in the log of every store its author manages
+    (where it is offered), not in a store where they are only an agent."""
+    acme, bergmann, siam = connect_store("acme"), connect_store("bergmann"), connect_store("siam")
+    manager = member(acme, Role.MANAGER)
+    member(bergmann, Role.OWNER, manager)
+    member(siam, Role.AGENT, manager)
+    client = signed_in(manager)
+    response = client.post(reverse("macro_new"), {"name": "Thanks", "store": "", "kind": "public", "body": "Thanks!"})
+    assert response.status_code == 302
+    macro = Macro.objects.get()
+    assert macro.store is None
+    client.post(reverse("macro_delete", kwargs={"macro_id": macro.pk}))
+    for action in ("macro.created", "macro.deleted"):
+        logged = AuditEntry.objects.filter(action=action, object_id=str(macro.pk))
+        assert sorted(logged.values_list("store__subdomain", flat=True)) == ["acme", "bergmann"], action
+    log = client.get(reverse("audit_log", kwargs={"store": "bergmann"})).content.decode()
+    assert "Created the macro “Thanks” (all stores)" in log
