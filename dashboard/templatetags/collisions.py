@@ -28,9 +28,10 @@ def presence_mark(others: list[Presence]) -> str:
     words = escape(presence_words(others))
     first = escape(others[0].name)
     more = f" +{len(others) - 1}" if len(others) > 1 else ""
-    typing = " presence-mark-typing" if any(p.typing for p in others) else ""
+    typing = any(p.typing for p in others)
     return (
-        f'<span class="badge rounded-pill presence-mark{typing} ms-1" data-presence-mark title="{words}">'
-        f'<span class="presence-dot" aria-hidden="true"></span><span aria-hidden="true">{first}{more}</span>'
+        f'<span class="badge rounded-pill presence-mark{" presence-mark-typing" if typing else ""} ms-1" '
+        f'data-presence-mark title="{words}"><span class="presence-dot" aria-hidden="true"></span>'
+        f'<span aria-hidden="true">{first}{more} {"typing" if typing else "viewing"}</span>'
         f'<span class="visually-hidden">{words}</span></span>'
     )
