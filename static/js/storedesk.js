@@ -287,11 +287,12 @@
   }
 
   function focusSearch() {
-    const candidates = document.querySelectorAll(
-      "#main .filter-search input, #main input[type=search], #topbar-q"
-    );
+    // The page's own search first (a list's filter bar, the search page), then the top bar's.
+    const candidates = ["#main .filter-search input", "#main input[type=search]", "#topbar-q"]
+      .map(function (selector) { return document.querySelector(selector); });
     for (let i = 0; i < candidates.length; i += 1) {
       const box = candidates[i];
+      if (!box) continue;
       const fold = box.closest("details");
       if (fold && !fold.open) fold.open = true;  // a phone folds the filters away
       if (visible(box) && !box.disabled) {
