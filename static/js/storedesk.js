@@ -74,6 +74,10 @@
     const xhr = event.detail.xhr;
     if (!xhr || xhr.status !== 503 || !xhr.getResponseHeader("X-Storedesk-Unavailable")) return;
     event.detail.isError = false;
+    if (quiet(event)) {
+      event.detail.shouldSwap = false;  // it asks again by itself
+      return;
+    }
     const verb = event.detail.requestConfig ? String(event.detail.requestConfig.verb).toLowerCase() : "get";
     if (verb === "get") {
       event.detail.shouldSwap = true;
