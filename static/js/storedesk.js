@@ -6,17 +6,27 @@
   // shows only with it: `html.js .js-only` in storedesk.css.
   document.documentElement.classList.add("js");
 
+  // A request that repeats by itself in the background (the presence line,
+  // [data-quiet]) shows no progress, says nothing when it fails (its next try may
+  // work, and a box every few seconds would bury the page) and leaves the focus alone.
+  function quiet(event) {
+    const elt = event.detail && event.detail.elt;
+    return Boolean(elt && elt.closest && elt.closest("[data-quiet]"));
+  }
+
   // A thin progress bar while any htmx request is running. A panel loading itself
   // (templates/includes/lazy_panel.html) is marked busy meanwhile, and only then:
   // without JavaScript nothing loads, so nothing may say it is loading.
   let pending = 0;
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (quiet(event)) return;
     pending += 1;
     document.body.classList.add("htmx-busy");
     const elt = event.detail.elt;
     if (elt && elt.matches && elt.matches("[data-panel]")) elt.setAttribute("aria-busy", "true");
   });
   document.addEventListener("htmx:afterRequest", function (event) {
+    if (quiet(event)) return;
     pending = Math.max(0, pending - 1);
     if (pending === 0) document.body.classList.remove("htmx-busy");
     const elt = event.detail.elt;
@@ -37,13 +47,14 @@
   // field of the redrawn form, so that a keyboard user carries on where they were.
   let refocusId = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (quiet(event)) return;
     const elt = event.detail.elt;
     const active = document.activeElement;
     refocusId = elt && elt.hasAttribute && elt.hasAttribute("hx-disabled-elt") && active && active.id && elt.contains(active)
       ? active.id : null;
   });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!refocusId) return;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!refocusId || quiet(event)) return;
     const field = document.getElementById(refocusId);
     refocusId = null;
     const lost = !document.activeElement || document.activeElement === document.body;
@@ -91,12 +102,6 @@
     const alert = holder.querySelector("[data-unavailable]");
     if (alert) box.appendChild(alert);
   });
-  // A request that repeats by itself (the presence line, [data-quiet-errors]) says nothing:
-  // its next try may work, and a box every few seconds would bury the page.
-  function quiet(event) {
-    const elt = event.detail && event.detail.elt;
-    return Boolean(elt && elt.closest && elt.closest("[data-quiet-errors]"));
-  }
   document.addEventListener("htmx:sendError", function (event) {
     if (quiet(event)) return;
     showRequestError("Storedesk could not be reached. Check your connection and try again.");
@@ -273,6 +278,9 @@
     selectedRow = rows[index];
     selectedRow.classList.add("row-selected");
     selectedRow.setAttribute("aria-current", "true");
+    // Its link takes the focus: Enter then opens it as any link, and Tab goes on from it.
+    const link = selectedRow.querySelector("a[href]");
+    if (link) link.focus({ preventScroll: true });
     selectedRow.scrollIntoView({ block: "nearest" });
     say("Row " + (index + 1) + " of " + rows.length + ": " + rowLabel(selectedRow));
     return true;
@@ -330,8 +338,8 @@
       return false;
     }
     if (status.disabled || status.closest("fieldset:disabled")) return true;  // a save is running
-    if (status.value === "solved") {
-      say("This ticket is already solved.");
+    if (status.value === "solved" || status.value === "closed") {
+      say("This ticket is already " + status.value + ".");
       return true;
     }
     if (!status.querySelector("option[value=solved]")) return false;
