@@ -24,8 +24,9 @@ from storeapi.redis_client import REDIS_UNAVAILABLE, shared_redis
 logger = logging.getLogger(__name__)
 
 # KEYS: 1 the ticket's hash. ARGV: 1 operator id, 2 their name, 3 presence lifetime (ms),
-# 4 "1" when they are typing now. Marks them, drops whoever's mark has run out, keeps the
-# hash as long as the newest mark, and answers {now (ms), the hash's fields and values}.
+# 4 "1" when they are typing now, "0" when they stopped (sent it), "" no news. Marks them,
+# drops whoever's mark has run out, keeps the hash as long as the newest mark, and answers
+# {now (ms), the hash's fields and values}.
 _TOUCH = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -39,7 +40,7 @@ if old then
     entry.typing = tonumber(prev.typing) or 0
   end
 end
-if ARGV[4] == '1' then entry.typing = now end
+if ARGV[4] == '1' then entry.typing = now elseif ARGV[4] == '0' then entry.typing = 0 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(entry))
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
@@ -91,13 +92,20 @@ def _others(fields: dict, *, now_ms: int, excluding: int | None) -> list[Presenc
     return sorted(others, key=lambda p: (p.since_ms, p.operator_id))
 
 
-def ticket_presence_touch(*, store_id: int, ticket_id: int, operator, typing: bool = False) -> list[Presence]:
-    """Mark `operator` as on the ticket (and typing, if so), in one round trip, and
-    answer who else is on it."""
+def ticket_presence_touch(*, store_id: int, ticket_id: int, operator, typing: bool | None = None) -> list[Presence]:
+    """Mark `operator` as on the ticket, in one round trip, and answer who else is on it.
+    `typing`: True when they are typing now, False when they stopped (their reply went),
+    None when nothing changed (they still show as typing for a while after a key)."""
     name = operator.get_full_name() or operator.email
     try:
         now_ms, flat = shared_redis().eval(
-            _TOUCH, 1, _key(store_id, ticket_id), operator.pk, name[:120], _lifetime_ms(), "1" if typing else "0"
+            _TOUCH,
+            1,
+            _key(store_id, ticket_id),
+            operator.pk,
+            name[:120],
+            _lifetime_ms(),
+            {True: "1", False: "0", None: ""}[typing],
         )
     except REDIS_UNAVAILABLE as exc:
         logger.warning("Presence on ticket %s not recorded: Redis did not answer (%s)", ticket_id, exc)

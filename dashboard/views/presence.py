@@ -17,12 +17,15 @@ PRESENCE = "dashboard/tickets/presence.html#line"
 @require_POST
 @store_view(Perm.VIEW)
 def ticket_presence_view(request, store, ticket_id):
-    """Mark the operator on the ticket (typing, when the reply box says so and their role
-    may reply) and answer who else is on it; `leave` drops their mark (the page closed)."""
+    """Mark the operator on the ticket and answer who else is on it. `typing`: "1" they
+    type in the reply box (only a role that may reply), "0" their reply went; `leave`
+    drops their mark (the page closed)."""
     if request.POST.get("leave"):
         ticket_presence_leave(store_id=store.pk, ticket_id=ticket_id, operator_id=request.user.pk)
         return HttpResponse(status=204)
-    typing = request.POST.get("typing") == "1" and request.membership.allows(Perm.REPLY_TICKETS)
+    typing = {"1": True, "0": False}.get(request.POST.get("typing", ""))
+    if typing and not request.membership.allows(Perm.REPLY_TICKETS):
+        typing = None
     others = ticket_presence_touch(store_id=store.pk, ticket_id=ticket_id, operator=request.user, typing=typing)
     response = render(request, PRESENCE, {"others": others})
     response["Cache-Control"] = "no-store"

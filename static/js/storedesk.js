@@ -200,6 +200,19 @@
     if (!elt || !elt.matches || !elt.matches("[data-presence]")) return;
     const trigger = event.detail.triggeringEvent;
     if (trigger && trigger.type === "presence:typing") event.detail.parameters.typing = "1";
+    if (trigger && trigger.type === "presence:sent") event.detail.parameters.typing = "0";
+  });
+  let typingSaid = 0;
+  // A reply or note that went (not one held because the thread changed): colleagues stop
+  // seeing "is typing" at once.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail.elt;
+    const line = presenceLine();
+    if (!line || !window.htmx || !event.detail.successful || !elt || elt.id !== "ticket-reply-form") return;
+    if (event.detail.xhr.responseText.indexOf('id="ticket-thread-changed"') < 0) {
+      typingSaid = 0;
+      window.htmx.trigger(line, "presence:sent");
+    }
   });
   // The same answer again is not swapped: the live region would read it out every 5 s.
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -209,7 +222,6 @@
     if (event.detail.xhr.status === 200 && text === elt.presenceAnswer) event.detail.shouldSwap = false;
     elt.presenceAnswer = text;
   });
-  let typingSaid = 0;
   document.addEventListener("input", function (event) {
     if (!event.target.closest || !event.target.closest("#ticket-reply-form textarea")) return;
     const line = presenceLine();

@@ -50,6 +50,8 @@ def test_a_colleague_on_the_ticket_is_shown_and_typing_too(acme, sandbox):
     client_of(ana).post(presence_url(ticket_id), {"typing": "1"}, **HX)
     line = client_of(ben).post(presence_url(ticket_id), **HX).content.decode()
     assert "Ana Lima is typing a reply" in line and "also viewing" not in line
+    client_of(ana).post(presence_url(ticket_id), {"typing": "0"}, **HX)  # her reply went
+    assert "Ana Lima is also viewing" in client_of(ben).post(presence_url(ticket_id), **HX).content.decode()
 
 
 def test_the_ticket_page_asks_for_the_presence_line(acme, sandbox):

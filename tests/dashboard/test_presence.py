@@ -41,6 +41,13 @@ def test_typing_shows_and_is_kept_by_the_polls_in_between(ana, ben):
     assert seen.typing is True
 
 
+def test_a_sent_reply_stops_the_typing_at_once(ana, ben):
+    ticket_presence_touch(store_id=1, ticket_id=7, operator=ana, typing=True)
+    ticket_presence_touch(store_id=1, ticket_id=7, operator=ana, typing=False)
+    (seen,) = ticket_presence_touch(store_id=1, ticket_id=7, operator=ben)
+    assert seen.typing is False
+
+
 def test_typing_runs_out(settings, ana, ben):
     settings.TICKET_TYPING_SECONDS = 0.2
     ticket_presence_touch(store_id=1, ticket_id=7, operator=ana, typing=True)

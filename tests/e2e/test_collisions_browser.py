@@ -78,6 +78,11 @@ def test_two_operators_see_each_other_on_the_ticket_and_in_the_inbox(page, secon
     page.get_by_label("Reply or note").press_sequentially("Hello")
     expect(ben_line).to_have_text("Ana Lima is typing a reply")
     shoot(second_page, "ticket-presence", "#ticket-presence")
+    # Her note went: Ben no longer reads that she is typing.
+    page.get_by_label("Reply or note").press_sequentially(", checking the carrier.")
+    page.get_by_role("button", name="Add internal note").click()
+    expect(page.locator("#ticket-comments > li").last).to_contain_text("Hello, checking the carrier.")
+    expect(ben_line).to_have_text("Ana Lima is also viewing")
 
     # Ben's inbox marks the ticket Ana has open; the others have no mark.
     second_page.goto("/s/acme/tickets/")
