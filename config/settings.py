@@ -134,6 +134,11 @@ CACHES = {
     }
 }
 
+# Who has a ticket open (dashboard/presence.py): a ticket's page asks every 5 seconds, so a
+# mark lives a few asks long; typing in the reply box shows as typing for a while after.
+TICKET_PRESENCE_SECONDS = env.float("TICKET_PRESENCE_SECONDS", default=18.0)
+TICKET_TYPING_SECONDS = env.float("TICKET_TYPING_SECONDS", default=8.0)
+
 # --- Operators and sign-in (django-allauth) ---------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html
 

@@ -29,6 +29,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from ..formatting import format_money
+from ..presence import tickets_presence
+from .collisions import presence_mark
 from .storedesk import customer_name, status_badge, store_time
 
 register = template.Library()
@@ -99,7 +101,9 @@ def order_row(order, *, store, row_store, base_url: str, bulk: bool, autofocus: 
     )
 
 
-def ticket_row(ticket, *, store, row_store, base_url: str, bulk: bool, autofocus: bool, checked: bool = False) -> str:
+def ticket_row(
+    ticket, *, store, row_store, base_url: str, bulk: bool, autofocus: bool, checked: bool = False, others=()
+) -> str:
     key = _text(_field(ticket, "id"))
     url = f"{base_url}{key}/"
     assignee = _field(ticket, "assignee")
@@ -118,7 +122,7 @@ def ticket_row(ticket, *, store, row_store, base_url: str, bulk: bool, autofocus
         f"{checkbox}"
         f'<td class="cell-primary">{_store_badge(row_store)}<a href="{url}" class="fw-semibold"'
         f"{' data-autofocus' if autofocus else ''}>#{key}</a> {_text(_field(ticket, 'subject'))} "
-        f"{_tags(_field(ticket, 'tags'), 'ms-1')}</td>"
+        f"{_tags(_field(ticket, 'tags'), 'ms-1')}{presence_mark(others) if others else ''}</td>"
         f'<td class="cell-customer">{_text(_field(ticket, "from_email") or "—")}</td>'
         f'<td class="cell-aside">{status_badge(_field(ticket, "status"))}</td>'
         f"<td>{status_badge(_field(ticket, 'priority'))}</td>"
@@ -222,8 +226,9 @@ KINDS = {
 class ListTable:
     """One list page's table, for the frame template (see the module's docstring)."""
 
-    def __init__(self, kind: TableKind, *, all_stores: bool, page, store, can, cursor, selected=()):
+    def __init__(self, kind: TableKind, *, all_stores: bool, page, store, can, cursor, selected=(), viewer_id=None):
         self.kind = kind
+        self.viewer_id = viewer_id  # the operator looking: the rows mark tickets someone else has open
         self.selected = selected  # keys of the rows to show ticked (a refused bulk form's)
         self.all_stores = all_stores
         self.page = page
@@ -243,6 +248,13 @@ class ListTable:
             return [(item.row, item.store, item.store) for item in getattr(self.page, "rows", None) or []]
         return [(row, self.store, None) for row in getattr(self.page, "results", None) or []]
 
+    def _present(self, items) -> dict:
+        """Who else has each ticket of the page open (dashboard/presence.py), in one
+        round trip to Redis for the whole page."""
+        if self.kind.row is not ticket_row or not items:
+            return {}
+        return tickets_presence([(store.pk, _field(row, "id")) for row, store, _ in items], excluding=self.viewer_id)
+
     @property
     def has_rows(self) -> bool:
         return bool(self._items())
@@ -250,7 +262,10 @@ class ListTable:
     def rows(self) -> SafeString:
         urls: dict[str, str] = {}  # one reverse per store, not one per row
         html = []
-        for index, (row, store, row_store) in enumerate(self._items()):
+        items = self._items()
+        present = self._present(items)
+        for index, (row, store, row_store) in enumerate(items):
+            extra = {"others": present.get((store.pk, str(_field(row, "id"))), ())} if present else {}
             base_url = urls.get(store.subdomain)
             if base_url is None:
                 base_url = urls[store.subdomain] = reverse(self.kind.url_name, kwargs={"store": store.subdomain})
@@ -263,6 +278,7 @@ class ListTable:
                     bulk=bool(self.bulk_form),
                     autofocus=index == 0 and bool(self.cursor),
                     checked=bool(self.selected) and str(_field(row, self.kind.key)) in self.selected,
+                    **extra,
                 )
             )
         # Every value in these rows went through _text (escaped) or a filter that
@@ -280,4 +296,5 @@ def list_table(context, kind: str, all_stores: bool = False) -> ListTable:
         can=context.get("can"),
         cursor=context.get("cursor"),
         selected=context.get("bulk_selected") or (),
+        viewer_id=getattr(getattr(context.get("request"), "user", None), "pk", None),
     )

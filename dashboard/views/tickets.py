@@ -21,6 +21,7 @@ from ..selectors import attempt
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
 from ..selectors.overview import ticket_tab_counts
+from ..selectors.ticket_thread import seen_comment_id, ticket_thread_news
 from ..selectors.tickets import (
     staff_name,
     store_staff_list,
@@ -183,6 +184,11 @@ def ticket_reply_view(request, store, ticket_id):
     form = TicketReplyForm(request.POST)
     if form.is_valid():
         try:
+            news = ticket_thread_news(
+                store=store, ticket_id=ticket_id, seen=seen_comment_id(request.POST.get("seen_comment"))
+            )
+            if news and news.comments:
+                return _thread_changed(request, store, ticket_id, form, news)
             updated = ticket_reply(
                 operator=request.user,
                 store=store,
@@ -208,6 +214,21 @@ def ticket_reply_view(request, store, ticket_id):
     ticket, error = _ticket_or_404(store, ticket_id)
     context = _detail_context(store, ticket_id, ticket, error, reply_form=form)
     return render_page(request, DETAIL, context, partial="thread")
+
+
+def _thread_changed(request, store, ticket_id, form, news):
+    """Not sent: the thread gained messages since the operator's page drew it. The
+    thread is redrawn with them, the operator's text kept, and "Send anyway"."""
+    context = _detail_context(
+        store,
+        ticket_id,
+        news.ticket,
+        None,
+        reply_form=form,
+        thread_news=news.comments,
+        reply_visibility="public" if form.is_public else "internal",
+    )
+    return render_page(request, DETAIL, context, partial="thread", status=200 if is_partial(request) else 409)
 
 
 def _shown(name: str, value) -> str:

@@ -6,17 +6,27 @@
   // shows only with it: `html.js .js-only` in storedesk.css.
   document.documentElement.classList.add("js");
 
+  // A request that repeats by itself in the background (the presence line,
+  // [data-quiet]) shows no progress, says nothing when it fails (its next try may
+  // work, and a box every few seconds would bury the page) and leaves the focus alone.
+  function quiet(event) {
+    const elt = event.detail && event.detail.elt;
+    return Boolean(elt && elt.closest && elt.closest("[data-quiet]"));
+  }
+
   // A thin progress bar while any htmx request is running. A panel loading itself
   // (templates/includes/lazy_panel.html) is marked busy meanwhile, and only then:
   // without JavaScript nothing loads, so nothing may say it is loading.
   let pending = 0;
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (quiet(event)) return;
     pending += 1;
     document.body.classList.add("htmx-busy");
     const elt = event.detail.elt;
     if (elt && elt.matches && elt.matches("[data-panel]")) elt.setAttribute("aria-busy", "true");
   });
   document.addEventListener("htmx:afterRequest", function (event) {
+    if (quiet(event)) return;
     pending = Math.max(0, pending - 1);
     if (pending === 0) document.body.classList.remove("htmx-busy");
     const elt = event.detail.elt;
@@ -37,13 +47,14 @@
   // field of the redrawn form, so that a keyboard user carries on where they were.
   let refocusId = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
+    if (quiet(event)) return;
     const elt = event.detail.elt;
     const active = document.activeElement;
     refocusId = elt && elt.hasAttribute && elt.hasAttribute("hx-disabled-elt") && active && active.id && elt.contains(active)
       ? active.id : null;
   });
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!refocusId) return;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!refocusId || quiet(event)) return;
     const field = document.getElementById(refocusId);
     refocusId = null;
     const lost = !document.activeElement || document.activeElement === document.body;
@@ -74,6 +85,10 @@
     const xhr = event.detail.xhr;
     if (!xhr || xhr.status !== 503 || !xhr.getResponseHeader("X-Storedesk-Unavailable")) return;
     event.detail.isError = false;
+    if (quiet(event)) {
+      event.detail.shouldSwap = false;  // it asks again by itself
+      return;
+    }
     const verb = event.detail.requestConfig ? String(event.detail.requestConfig.verb).toLowerCase() : "get";
     if (verb === "get") {
       event.detail.shouldSwap = true;
@@ -87,10 +102,12 @@
     const alert = holder.querySelector("[data-unavailable]");
     if (alert) box.appendChild(alert);
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (quiet(event)) return;
     showRequestError("Storedesk could not be reached. Check your connection and try again.");
   });
   document.addEventListener("htmx:responseError", function (event) {
+    if (quiet(event)) return;
     const status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status === 403) showRequestError("Your role does not allow this.");
     else if (status === 404) showRequestError("Not found, or you no longer have access.");
@@ -246,5 +263,226 @@
     } else if (!event.target.closest("[data-macro-picker]")) {
       macroListShown(parts, false);
     }
+  });
+
+  // --- Who else is on this ticket (templates/dashboard/tickets/presence.html) -----------------
+  // The line asks every 5 seconds, but not while the tab is hidden (at once when it shows
+  // again), and right away when the operator starts typing a reply (at most every 3 s).
+  function presenceLine() {
+    return document.querySelector("[data-presence]");
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-presence]") && document.hidden) event.preventDefault();
+  });
+  document.addEventListener("visibilitychange", function () {
+    const line = presenceLine();
+    if (line && !document.hidden && window.htmx) window.htmx.trigger(line, "presence:refresh");
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.matches || !elt.matches("[data-presence]")) return;
+    const trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "presence:typing") event.detail.parameters.typing = "1";
+    if (trigger && trigger.type === "presence:sent") event.detail.parameters.typing = "0";
+  });
+  let typingSaid = 0;
+  // A reply or note that went (not one held because the thread changed): colleagues stop
+  // seeing "is typing" at once.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail.elt;
+    const line = presenceLine();
+    if (!line || !window.htmx || !event.detail.successful || !elt || elt.id !== "ticket-reply-form") return;
+    if (event.detail.xhr.responseText.indexOf('id="ticket-thread-changed"') < 0) {
+      typingSaid = 0;
+      window.htmx.trigger(line, "presence:sent");
+    }
+  });
+  // The same answer again is not swapped: the live region would read it out every 5 s.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.matches || !elt.matches("[data-presence]") || !event.detail.xhr) return;
+    const text = event.detail.xhr.responseText;
+    if (event.detail.xhr.status === 200 && text === elt.presenceAnswer) event.detail.shouldSwap = false;
+    elt.presenceAnswer = text;
+  });
+  document.addEventListener("input", function (event) {
+    if (!event.target.closest || !event.target.closest("#ticket-reply-form textarea")) return;
+    const line = presenceLine();
+    const now = Date.now();
+    if (!line || !window.htmx || now - typingSaid < 3000) return;
+    typingSaid = now;
+    window.htmx.trigger(line, "presence:typing");
+  });
+  // Leaving the page drops the mark at once (otherwise it runs out by itself).
+  window.addEventListener("pagehide", function () {
+    const line = presenceLine();
+    const url = line && line.getAttribute("hx-post");
+    if (!url || !navigator.sendBeacon) return;
+    let token = "";
+    try {
+      token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return;
+    }
+    const data = new FormData();
+    data.append("leave", "1");
+    data.append("csrfmiddlewaretoken", token);
+    navigator.sendBeacon(url, data);
+  });
+
+  // --- Keyboard shortcuts (templates/includes/shortcuts.html lists them) ----------------------
+  // j/k move through the rows of a list (drawn by dashboard/templatetags/list_tables.py),
+  // o or Enter opens the selected one, / goes to the page's search, r and n write a reply
+  // or an internal note on a ticket, e marks it solved, ? lists them. Never while typing
+  // in a field, never with Ctrl, Alt or Meta (the browser's and the screen reader's own).
+  const ROWS = "table.list-table > tbody > tr[data-href]";
+  let selectedRow = null;
+
+  function say(text) {
+    const status = document.getElementById("shortcut-status");
+    if (!status) return;
+    status.textContent = "";
+    // A new text node a moment later: screen readers read a repeated message again.
+    setTimeout(function () { status.textContent = text; }, 50);
+  }
+
+  function typingIn(target) {
+    if (!target || !target.closest) return false;
+    return Boolean(target.isContentEditable || target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])"));
+  }
+
+  function rowLabel(row) {
+    const cell = row.querySelector(".cell-primary") || row;
+    const copy = cell.cloneNode(true);
+    copy.querySelectorAll("[aria-hidden=true]").forEach(function (hidden) { hidden.remove(); });
+    const text = copy.textContent.replace(/\s+/g, " ").trim();
+    if (row.hasAttribute("data-ticket-id")) return "ticket " + text;
+    if (row.hasAttribute("data-order-number")) return "order " + text;
+    return text;
+  }
+
+  function moveSelection(step) {
+    const rows = Array.prototype.slice.call(document.querySelectorAll(ROWS));
+    if (!rows.length) return false;
+    let index = selectedRow ? rows.indexOf(selectedRow) : -1;  // -1: none, or swapped away
+    index = index < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, index + step));
+    if (selectedRow) {
+      selectedRow.classList.remove("row-selected");
+      selectedRow.removeAttribute("aria-current");
+    }
+    selectedRow = rows[index];
+    selectedRow.classList.add("row-selected");
+    selectedRow.setAttribute("aria-current", "true");
+    // Its link takes the focus: Enter then opens it as any link, and Tab goes on from it.
+    const link = selectedRow.querySelector("a[href]");
+    if (link) link.focus({ preventScroll: true });
+    selectedRow.scrollIntoView({ block: "nearest" });
+    say("Row " + (index + 1) + " of " + rows.length + ": " + rowLabel(selectedRow));
+    return true;
+  }
+
+  function openSelection() {
+    if (!selectedRow || !document.contains(selectedRow)) return false;
+    const link = selectedRow.querySelector("a[href]");
+    say("Opening " + rowLabel(selectedRow));
+    window.location.assign(link ? link.getAttribute("href") : selectedRow.getAttribute("data-href"));
+    return true;
+  }
+
+  function visible(element) {
+    return Boolean(element && element.getClientRects().length);
+  }
+
+  function focusSearch() {
+    // The page's own search first (a list's filter bar, the search page), then the top bar's.
+    const candidates = ["#main .filter-search input", "#main input[type=search]", "#topbar-q"]
+      .map(function (selector) { return document.querySelector(selector); });
+    for (let i = 0; i < candidates.length; i += 1) {
+      const box = candidates[i];
+      if (!box) continue;
+      const fold = box.closest("details");
+      if (fold && !fold.open) fold.open = true;  // a phone folds the filters away
+      if (visible(box) && !box.disabled) {
+        box.focus();
+        box.select();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function writeReply(mode) {
+    const form = document.getElementById("ticket-reply-form");
+    const box = form && form.querySelector("textarea");
+    if (!box) return false;
+    form.setAttribute("data-reply-mode", mode);
+    box.scrollIntoView({ block: "center" });
+    box.focus();
+    say(mode === "internal"
+      ? "Internal note: only the store's staff will see it. Send it with Add internal note."
+      : "Public reply: the customer will see it. Send it with Send public reply.");
+    return true;
+  }
+
+  function solveTicket() {
+    const status = document.querySelector("#ticket-properties select[name=status]");
+    if (!status) {
+      if (document.getElementById("ticket-reply-form") || document.getElementById("ticket-properties")) {
+        say("Your role does not allow changing this ticket.");
+      }
+      return false;
+    }
+    if (status.disabled || status.closest("fieldset:disabled")) return true;  // a save is running
+    if (status.value === "solved" || status.value === "closed") {
+      say("This ticket is already " + status.value + ".");
+      return true;
+    }
+    if (!status.querySelector("option[value=solved]")) return false;
+    status.value = "solved";
+    status.dispatchEvent(new Event("change", { bubbles: true }));  // the form saves on change
+    say("Marking the ticket solved.");
+    return true;
+  }
+
+  function showShortcuts() {
+    const dialog = document.getElementById("shortcuts-dialog");
+    if (!dialog || !window.bootstrap) return false;
+    window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return;
+    if (typingIn(event.target)) return;
+    if (document.querySelector(".modal.show")) return;  // the dialog has the keyboard (Esc closes it)
+    const key = event.key;
+    let done = false;
+    if (key === "j") done = moveSelection(1);
+    else if (key === "k") done = moveSelection(-1);
+    else if (key === "o") done = openSelection();
+    else if (key === "Enter") {
+      // Enter on a link or a button is theirs; on the page, it opens the selected row.
+      if (event.target.closest && event.target.closest("a, button, summary, [role=button], [tabindex]:not(body)")) return;
+      done = openSelection();
+    } else if (key === "/") done = focusSearch();
+    else if (key === "r") done = writeReply("public");
+    else if (key === "n") done = writeReply("internal");
+    else if (key === "e") done = solveTicket();
+    else if (key === "?") done = showShortcuts();
+    if (done) event.preventDefault();
+  });
+
+  // A row clicked with the mouse is the selection j/k carry on from.
+  document.addEventListener("focusin", function (event) {
+    const row = event.target.closest && event.target.closest(ROWS);
+    if (!row || row === selectedRow) return;
+    if (selectedRow) {
+      selectedRow.classList.remove("row-selected");
+      selectedRow.removeAttribute("aria-current");
+    }
+    selectedRow = row;
+    row.classList.add("row-selected");
+    row.setAttribute("aria-current", "true");
   });
 })();
