@@ -86,6 +86,7 @@ TEMPLATES = [
                 "storeapi.context_processors.operator_stores",
                 "dashboard.context_processors.job_notices",
                 "dashboard.context_processors.payment_notices",
+                "dashboard.context_processors.saved_views_nav",
             ],
         },
     },

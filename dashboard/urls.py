@@ -11,6 +11,7 @@ from .views import (
     overview,
     payments,
     phone_orders,
+    saved_views,
     search,
     stores,
     tickets,
@@ -72,6 +73,14 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("s/<slug:store>/audit/", audit.audit_log, name="audit_log"),
+    # Saved views of the orders lists and the inbox.
+    path("views/", saved_views.saved_view_list, name="saved_view_list"),
+    path("views/save/", saved_views.saved_view_save, name="saved_view_save"),
+    path("views/<int:view_id>/", saved_views.saved_view_open, name="saved_view_open"),
+    path("views/<int:view_id>/edit/", saved_views.saved_view_edit, name="saved_view_edit"),
+    path("views/<int:view_id>/move/", saved_views.saved_view_move_view, name="saved_view_move"),
+    path("views/<int:view_id>/delete/", saved_views.saved_view_delete_view, name="saved_view_delete"),
+    path("views/<int:view_id>/default/", saved_views.saved_view_default, name="saved_view_default"),
     # Bulk jobs: exports and bulk actions.
     path("exports/", exports.export_list, name="export_list"),
     path("exports/notice/", exports.job_notice, name="job_notice"),

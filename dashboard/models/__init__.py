@@ -3,5 +3,16 @@ from .authors import OperatorAuthorship
 from .jobs import Job, JobItem, JobPart
 from .phone_orders import PhoneOrder
 from .refunds import OrderRefund
+from .saved_views import DefaultView, SavedView
 
-__all__ = ["AuditEntry", "Job", "JobItem", "JobPart", "OperatorAuthorship", "OrderRefund", "PhoneOrder"]
+__all__ = [
+    "AuditEntry",
+    "DefaultView",
+    "Job",
+    "JobItem",
+    "JobPart",
+    "OperatorAuthorship",
+    "OrderRefund",
+    "PhoneOrder",
+    "SavedView",
+]

@@ -34,6 +34,7 @@ from ..selectors.tickets import (
 from ..services.tickets import TicketUpdate, ticket_reply, ticket_update
 from .bulk_drafts import bulk_form_context
 from .common import add_store_errors, clean_cursor, is_partial, list_partial, refused_status, render_page, seen_new
+from .saved_views import list_state, saved_views_context
 
 LIST = "dashboard/tickets/list.html"
 DETAIL = "dashboard/tickets/detail.html"
@@ -73,10 +74,13 @@ def ticket_list(request, store):
         counts, counts_error = attempt(ticket_tab_counts, store=store, only_cached=True)
     else:
         counts, counts_error = None, None
+    state = list_state(request, kind="tickets", store=store)
+    if state.redirect:
+        return state.redirect
     seen_new(request, store, "tickets")
     types = ticket_types_list(store=store)
     staff = store_staff_list(store=store)
-    form = TicketFilterForm(request.GET, ticket_types=types, staff=staff)
+    form = TicketFilterForm(state.data, ticket_types=types, staff=staff)
     cursor = clean_cursor(request)
     page, error = attempt(ticket_list_page, store=store, params=form.upstream_params(), cursor=cursor)
     if page is not None:
@@ -87,9 +91,10 @@ def ticket_list(request, store):
         "form": form,
         "page": page,
         "error": error,
-        "chips": form.chips(request.GET),
+        "chips": form.chips(state.data),
         "cursor": cursor,
         "tabs": _tabs(request, form),
+        **saved_views_context(request, state=state, kind="tickets", store=store, form=form),
         "counts": counts,
         "counts_error": counts_error,
     }
