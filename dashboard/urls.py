@@ -5,6 +5,7 @@ from .views import (
     catalogue,
     cross_store,
     customers,
+    export_schedules,
     exports,
     members,
     orders,
@@ -81,6 +82,11 @@ urlpatterns = [
     path("views/<int:view_id>/move/", saved_views.saved_view_move_view, name="saved_view_move"),
     path("views/<int:view_id>/delete/", saved_views.saved_view_delete_view, name="saved_view_delete"),
     path("views/<int:view_id>/default/", saved_views.saved_view_default, name="saved_view_default"),
+    # Scheduled exports of saved orders views.
+    path("schedules/", export_schedules.schedule_list, name="schedule_list"),
+    path("views/<int:view_id>/schedule/", export_schedules.schedule_new, name="schedule_new"),
+    path("schedules/<int:schedule_id>/", export_schedules.schedule_edit, name="schedule_edit"),
+    path("schedules/<int:schedule_id>/delete/", export_schedules.schedule_delete_view, name="schedule_delete"),
     # Bulk jobs: exports and bulk actions.
     path("exports/", exports.export_list, name="export_list"),
     path("exports/notice/", exports.job_notice, name="job_notice"),

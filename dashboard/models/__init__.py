@@ -1,5 +1,6 @@
 from .audit import AuditEntry
 from .authors import OperatorAuthorship
+from .export_schedules import ExportRun, ExportSchedule
 from .jobs import Job, JobItem, JobPart
 from .phone_orders import PhoneOrder
 from .refunds import OrderRefund
@@ -8,6 +9,8 @@ from .saved_views import DefaultView, SavedView
 __all__ = [
     "AuditEntry",
     "DefaultView",
+    "ExportRun",
+    "ExportSchedule",
     "Job",
     "JobItem",
     "JobPart",
