@@ -1,9 +1,7 @@
 """Reads of scheduled exports: an operator's schedules (next run in the schedule's own
-time zone) and which jobs of a page a schedule started."""
+time zone, by the templates' `timezone` filter) and which jobs of a page a schedule started."""
 
 from __future__ import annotations
-
-from zoneinfo import ZoneInfo
 
 from ..models import ExportRun, ExportSchedule
 
@@ -13,7 +11,6 @@ def schedules_for_operator(*, operator) -> list[ExportSchedule]:
         ExportSchedule.objects.filter(owner=operator).select_related("view", "view__store").order_by("next_run_at")
     )
     for schedule in schedules:
-        schedule.next_run_local = schedule.next_run_at.astimezone(ZoneInfo(schedule.timezone))
         schedule.last_run = schedule.runs.select_related("job").first()
     return schedules
 

@@ -40,12 +40,13 @@ LIST = "dashboard/tickets/list.html"
 DETAIL = "dashboard/tickets/detail.html"
 
 
-def _tabs(request, form) -> list[dict]:
+def _tabs(request, form, data=None) -> list[dict]:
+    """`data`: what the filters are bound to (a saved view's filters, views.saved_views)."""
     current = form.valid_data().get("status") or ""
     tabs = [{"status": "", "label": "All"}]
     tabs += [{"status": s, "label": s.capitalize(), "counted": True} for s in TICKET_STATUSES]
     for tab in tabs:
-        query = request.GET.copy()
+        query = (request.GET if data is None else data).copy()
         query.pop("cursor", None)
         query.pop("panel", None)
         if tab["status"]:
@@ -93,7 +94,7 @@ def ticket_list(request, store):
         "error": error,
         "chips": form.chips(state.data),
         "cursor": cursor,
-        "tabs": _tabs(request, form),
+        "tabs": _tabs(request, form, state.data),
         **saved_views_context(request, state=state, kind="tickets", store=store, form=form),
         "counts": counts,
         "counts_error": counts_error,

@@ -228,3 +228,12 @@ def test_a_count_is_shown_only_where_the_inbox_has_counted_already(agent, sandbo
     other = menu[menu.index("Open and high") : menu.index("</a>", menu.index("Open and high"))]
     assert "badge rounded-pill" not in other
     assert view.pk
+
+
+def test_inbox_tabs_of_a_view_keep_its_filters(agent):
+    save_view(agent, kind="tickets", query="priority=high&status=open", name="Urgent")
+    view = SavedView.objects.get()
+    html = agent.get(reverse("ticket_list", kwargs={"store": "acme"}), {"view": view.pk}).content.decode()
+    tabs = re.findall(r'<a class="nav-link[^"]*" [^>]*href="([^"]+)"', html[html.index('id="ticket-tabs"') :])
+    pending = next(t for t in tabs if "status=pending" in t)
+    assert "priority=high" in pending and "view=" not in pending
