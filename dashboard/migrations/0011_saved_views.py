@@ -83,7 +83,17 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="defaultview",
             constraint=models.UniqueConstraint(
-                fields=("operator", "kind", "store"), name="one_default_view_per_list", nulls_distinct=False
+                condition=models.Q(("store__isnull", False)),
+                fields=("operator", "kind", "store"),
+                name="one_default_view_per_store_list",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="defaultview",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("store__isnull", True)),
+                fields=("operator", "kind"),
+                name="one_default_view_per_all_stores_list",
             ),
         ),
     ]

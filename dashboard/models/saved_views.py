@@ -49,10 +49,19 @@ class DefaultView(models.Model):
     view = models.ForeignKey(SavedView, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        # One per list: a store's list, or the all-stores list (store null). Two partial
+        # constraints rather than `nulls_distinct=False`, which SQLite (the demo) lacks.
         constraints = [
             models.UniqueConstraint(
-                fields=["operator", "kind", "store"], nulls_distinct=False, name="one_default_view_per_list"
-            )
+                fields=["operator", "kind", "store"],
+                condition=models.Q(store__isnull=False),
+                name="one_default_view_per_store_list",
+            ),
+            models.UniqueConstraint(
+                fields=["operator", "kind"],
+                condition=models.Q(store__isnull=True),
+                name="one_default_view_per_all_stores_list",
+            ),
         ]
 
     def __str__(self):

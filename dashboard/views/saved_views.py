@@ -122,20 +122,24 @@ def saved_view_save(request):
     """ "Save this view" from a list's toolbar: the filters are validated again by the
     list's own form (what is kept is what the list would apply), for a store the
     operator is a member of (any other is a 404)."""
-    form = SaveViewForm(request.POST)
-    if not form.is_valid():
-        return _bar_answer(request, form=form, kind=request.POST.get("kind"), store=None, error=True)
+    kind = request.POST.get("kind", "")
+    if kind not in SavedView.Kind.values:
+        raise Http404("No such list.")
     memberships = request_memberships(request)
     store = None
-    if form.cleaned_data["store"]:
-        membership = next((m for m in memberships if m.store.subdomain == form.cleaned_data["store"]), None)
+    if request.POST.get("store"):
+        membership = next((m for m in memberships if m.store.subdomain == request.POST["store"]), None)
         if membership is None or not membership.allows(Perm.VIEW):
             raise Http404("No such store.")
         store = membership.store
-    kind = form.cleaned_data["kind"]
-    filters = list_filter_form(
-        kind=kind, store=store, memberships=memberships, data=QueryDict(form.cleaned_data["query"])
-    )
+    form = SaveViewForm(request.POST)
+    if not form.is_valid():
+        if not is_partial(request):
+            messages.error(request, "The view was not saved: give it a name (at most 80 characters).")
+            return redirect(list_url(kind=kind, store=store))
+        return _bar_answer(request, kind=kind, store=store, query=request.POST.get("query", ""), form=form)
+    query = QueryDict(form.cleaned_data["query"])
+    filters = list_filter_form(kind=kind, store=store, memberships=memberships, data=query)
     view = saved_view_create(
         owner=request.user,
         kind=kind,
@@ -147,24 +151,16 @@ def saved_view_save(request):
     if not is_partial(request):
         messages.success(request, f"View “{view.name}” saved.")
         return redirect(view_url(view))
-    return _bar_answer(request, form=None, kind=kind, store=store, saved=view)
+    return _bar_answer(request, kind=kind, store=store, query=view.query, saved=view)
 
 
-def _bar_answer(request, *, form, kind, store, saved=None, error=False):
-    """htmx: the list's views bar again (the new view in it), and the navigation's menu."""
-    if kind not in SavedView.Kind.values:
-        raise Http404("No such list.")
-    if not is_partial(request):
-        messages.error(request, "The view was not saved: give it a name.")
-        return redirect(list_url(kind=kind, store=store))
-    state = ListState(data=QueryDict(), view=saved)
-    filters = list_filter_form(
-        kind=kind,
-        store=store,
-        memberships=request_memberships(request),
-        data=QueryDict(saved.query if saved else request.POST.get("query", "")),
+def _bar_answer(request, *, kind, store, query: str, form=None, saved=None):
+    """htmx: the list's views bar again (the new view in it, or the form's errors), and
+    after a save the navigation's menu too (out of band)."""
+    filters = list_filter_form(kind=kind, store=store, memberships=request_memberships(request), data=QueryDict(query))
+    context = saved_views_context(
+        request, state=ListState(data=QueryDict(), view=saved), kind=kind, store=store, form=filters
     )
-    context = saved_views_context(request, state=state, kind=kind, store=store, form=filters)
     if form is not None:
         context["saved"]["form"] = form
     context.update(saved_flash=f"View “{saved.name}” saved." if saved else "", nav_oob=bool(saved))

@@ -80,10 +80,16 @@ def test_saving_needs_the_csrf_token(acme):
 
 
 def test_a_name_is_needed(agent):
-    response = save_view(agent, name="   ")
+    response = save_view(agent, name="   ", query="status=open")
     assert response.status_code == 200
-    assert "Give the view a name" in response.content.decode()
+    html = response.content.decode()
+    assert "Give the view a name" in html
+    # The bar shown again is still this store's list, with its filters.
+    assert 'name="store" value="acme"' in html and 'name="query" value="status=open"' in html
     assert not SavedView.objects.exists()
+    response = save_view(agent, name="", htmx=False)
+    assert response.status_code == 302 and response["Location"] == reverse("order_list", kwargs={"store": "acme"})
+    assert save_view(agent, kind="customers").status_code == 404
 
 
 def test_a_shared_view_is_seen_by_the_stores_members_only(agent, acme, connect_store, client):
@@ -237,3 +243,20 @@ def test_inbox_tabs_of_a_view_keep_its_filters(agent):
     tabs = re.findall(r'<a class="nav-link[^"]*" [^>]*href="([^"]+)"', html[html.index('id="ticket-tabs"') :])
     pending = next(t for t in tabs if "status=pending" in t)
     assert "priority=high" in pending and "view=" not in pending
+
+
+def test_one_default_per_list_all_stores_included(client, connect_store):
+    from django.db import IntegrityError, transaction
+
+    acme = connect_store("acme")
+    operator = MembershipFactory(store=acme, role=Role.AGENT).operator
+    client.force_login(operator)
+    for name in ("One", "Two"):
+        save_view(client, kind="tickets", store="", query="status=open", name=name)
+    one, two = SavedView.objects.order_by("pk")
+    client.post(reverse("saved_view_default", args=[one.pk]), **HX)
+    client.post(reverse("saved_view_default", args=[two.pk]), **HX)
+    assert list(DefaultView.objects.values_list("view_id", flat=True)) == [two.pk]
+    assert client.get(reverse("all_tickets"))["Location"] == f"{reverse('all_tickets')}?view={two.pk}"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DefaultView.objects.create(operator=operator, kind="tickets", store=None, view=one)
