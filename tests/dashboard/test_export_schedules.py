@@ -263,3 +263,29 @@ def test_schedule_posts_need_the_csrf_token(manager, shop):
     assert strict.post(reverse("schedule_delete", args=[schedule.pk])).status_code == 403
     assert strict.post(reverse("schedule_new", args=[schedule.view.pk]), {"frequency": "daily"}).status_code == 403
     assert ExportSchedule.objects.count() == 1
+
+
+def test_an_all_stores_view_skips_a_store_the_owner_left(manager, shop):
+    other = StoreFactory(subdomain="bergmann", name="Bergmann")
+    MembershipFactory(operator=manager, store=other, role=Role.OWNER)
+    make_schedule(manager, None, query="stores=acme&stores=bergmann")
+    Membership.objects.filter(operator=manager, store=other).delete()
+    run = svc.schedules_run_due(enqueue=None, now=NOW)[0]
+    assert [p.store for p in run.job.parts.all()] == [shop]
+    assert "bergmann: you are no longer a member" in run.message
+
+
+def test_a_colleagues_view_no_longer_shared_is_not_exported(manager, shop):
+    colleague = MembershipFactory(store=shop, role=Role.AGENT).operator
+    view = SavedView.objects.create(owner=colleague, name="Team", kind="orders", store=shop, shared=True)
+    schedule = ExportSchedule.objects.create(owner=manager, view=view, next_run_at=NOW - timedelta(minutes=1))
+    view.shared = False
+    view.save()
+    run = svc.schedules_run_due(enqueue=None, now=NOW)[0]
+    assert run.outcome == "refused" and "no longer shared" in run.message and not Job.objects.exists()
+    assert schedule.pk
+
+
+def test_a_paused_schedule_does_not_run(manager, shop):
+    make_schedule(manager, shop, enabled=False)
+    assert svc.schedules_run_due(enqueue=None, now=NOW) == []

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.models import SavedView
+from storeapi.models import Store
 from storeapi.roles import Role
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import assert_no_errors, htmx_settled, watch_errors
@@ -91,8 +92,8 @@ def test_save_a_view_share_it_and_a_colleague_opens_it(page, team, sign_in, brow
 
 def test_the_save_form_and_the_schedule_form_on_a_phone(page, team, sign_in):
     ana, _ = team
-    view = SavedView.objects.create(owner=ana, name="Unpaid", kind="orders", store=team[0].memberships.first().store)
-    view.store = view.store  # acme
+    acme = Store.objects.get(subdomain="acme")
+    view = SavedView.objects.create(owner=ana, name="Unpaid", kind="orders", store=acme, query="payment_status=pending")
     page.set_viewport_size(PHONE)
     sign_in(page, ana)
     page.goto("/s/acme/orders/?payment_status=pending")
