@@ -11,6 +11,8 @@ import it: they take what to enqueue as an argument (`part_enqueue`, `job_enqueu
 `assembly_enqueue` below), which views, commands and the tasks themselves pass.
 """
 
+import logging
+
 from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
@@ -18,6 +20,8 @@ from django.utils import timezone
 from .jobs import assembly, maintenance, runner
 from .models import Job, JobPart
 from .services import export_schedules
+
+logger = logging.getLogger(__name__)
 
 
 def part_enqueue(*, part: JobPart, countdown: float | None = None) -> None:
@@ -56,8 +60,12 @@ def job_assemble(self, job_id: str) -> str:
     except DatabaseError as exc:
         raise self.retry(countdown=5, exc=exc, max_retries=20) from exc
     if outcome in ("finished", "failed"):
-        # A scheduled export's e-mail at once (the beat's tick would send it later anyway).
-        export_schedules.export_run_notify_for_job(job_id=job_id)
+        # A scheduled export's e-mail at once. If the mail server refuses it, the run stays
+        # unannounced and beat's next tick tries again: the job itself is done either way.
+        try:
+            export_schedules.export_run_notify_for_job(job_id=job_id)
+        except Exception:
+            logger.exception("Could not e-mail the outcome of scheduled export job %s", job_id)
     return outcome
 
 

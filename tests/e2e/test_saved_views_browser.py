@@ -103,6 +103,9 @@ def test_the_save_form_and_the_schedule_form_on_a_phone(page, team, sign_in):
     assert no_sideways_scrolling(page)
 
     page.goto("/views/")
+    expect(page.locator("#my-views")).to_contain_text("Unpaid")
+    snap(page, "views-page-390")
+    assert no_sideways_scrolling(page)
     page.get_by_role("link", name="Schedule export").click()
     expect(page.locator("#schedule-form")).to_be_visible()
     snap(page, "schedule-form-390")
@@ -123,3 +126,6 @@ def test_the_save_form_and_the_schedule_form_on_a_phone(page, team, sign_in):
     expect(page.locator("#export-schedules-summary")).to_contain_text("Unpaid")
     expect(page.locator("#export-schedules-summary")).to_contain_text("07:00 (Europe/Berlin)")
     snap(page, "exports-with-schedules-1366")
+    page.goto("/views/")
+    expect(page.locator("#my-views")).to_contain_text("Unpaid")
+    snap(page, "views-page-1366")
