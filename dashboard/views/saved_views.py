@@ -21,7 +21,7 @@ from storeapi.access import request_memberships
 from storeapi.roles import Perm
 
 from ..forms.saved_views import MoveForm, SavedViewForm, SaveViewForm
-from ..models import SavedView
+from ..models import ExportSchedule, SavedView
 from ..selectors.saved_views import (
     default_view_get,
     default_view_ids,
@@ -191,6 +191,9 @@ def _page_context(request, **extra) -> dict:
     memberships = request_memberships(request)
     views = views_visible(operator=request.user, memberships=memberships)
     defaults = default_view_ids(operator=request.user)
+    schedules: dict[int, list] = {}
+    for schedule in ExportSchedule.objects.filter(owner=request.user):
+        schedules.setdefault(schedule.view_id, []).append(schedule)
     rows = [
         {
             "view": v,
@@ -198,6 +201,7 @@ def _page_context(request, **extra) -> dict:
             "url": reverse("saved_view_open", args=[v.pk]),
             "lost": view_store_lost(v, memberships),
             "default": v.pk in defaults,
+            "schedules": schedules.get(v.pk, []),
             "form": SavedViewForm(initial={"name": v.name, "shared": v.shared}, prefix=f"v{v.pk}"),
         }
         for v in views

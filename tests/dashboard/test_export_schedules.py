@@ -49,6 +49,14 @@ def test_an_hour_the_clock_skips_runs_an_hour_later_and_a_doubled_hour_runs_once
     assert svc.next_run_after(frequency="daily", weekday=0, hour=2, zone=BERLIN, after=first) == utc(2026, 10, 26, 1)
 
 
+def test_weekly_in_berlin_keeps_its_local_hour_across_the_change():
+    # Sundays at 09:00: 22 March is CET (08:00 UTC), 29 March already CEST (07:00 UTC).
+    first = svc.next_run_after(frequency="weekly", weekday=6, hour=9, zone=BERLIN, after=utc(2026, 3, 20))
+    assert first == utc(2026, 3, 22, 8)
+    second = svc.next_run_after(frequency="weekly", weekday=6, hour=9, zone=BERLIN, after=first)
+    assert second == utc(2026, 3, 29, 7) and second - first == timedelta(days=7, hours=-1)
+
+
 def test_weekly_on_a_weekday_in_its_own_zone():
     # Friday 06:00 in Bangkok (+07:00) is Thursday 23:00 UTC.
     after = utc(2026, 12, 1, 12)  # a Tuesday
@@ -235,6 +243,9 @@ def test_a_manager_schedules_a_view_and_the_exports_page_shows_it(client, manage
     assert "07:00 (Europe/Berlin)" in re.sub(
         r"<[^>]+>", "", html
     )  # the next run in the schedule's zone, not the server's
+    views_page = client.get(reverse("saved_view_list")).content.decode()
+    assert "Exported every week on Friday at 07:00 (Europe/Berlin)" in views_page
+    assert reverse("schedule_edit", args=[schedule.pk]) in views_page
     # A job the schedule started is marked in the jobs list.
     svc.schedules_run_due(enqueue=None, now=schedule.next_run_at)
     html = client.get(reverse("export_list")).content.decode()
