@@ -86,6 +86,7 @@ TEMPLATES = [
                 "storeapi.context_processors.operator_stores",
                 "dashboard.context_processors.job_notices",
                 "dashboard.context_processors.payment_notices",
+                "dashboard.context_processors.saved_views_nav",
             ],
         },
     },
@@ -286,6 +287,12 @@ CELERY_BEAT_SCHEDULE = {
     # jobs whose task message was lost (Redis restarted, a worker killed) again.
     "jobs-expire-files": {"task": "dashboard.tasks.jobs_expire_files", "schedule": 60 * 60},
     "jobs-sweep": {"task": "dashboard.tasks.jobs_sweep", "schedule": env.int("JOBS_SWEEP_SECONDS", default=60)},
+    # Scheduled exports of saved views (dashboard.services.export_schedules): start the
+    # due ones, e-mail the ended ones. A run starts at most this long after its hour.
+    "export-schedules-tick": {
+        "task": "dashboard.tasks.export_schedules_tick",
+        "schedule": env.int("EXPORT_SCHEDULES_TICK_SECONDS", default=120),
+    },
 }
 
 # --- Bulk jobs: exports and bulk actions (dashboard.jobs) ------------------------------

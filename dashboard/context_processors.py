@@ -56,3 +56,33 @@ def payment_notices(request):
         return notices
 
     return {"payment_notice": SimpleLazyObject(load)}
+
+
+def saved_views_nav(request):
+    """`nav_saved_views` for the navigation's Views menu (includes/nav_saved_views.html):
+    the operator's views and colleagues' shared ones, in order. Queried only when a
+    template shows the menu (one query, and a cached count read per counted view)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def load():
+        from django.urls import reverse
+
+        from storeapi.access import request_memberships
+
+        from .selectors.saved_views import NAV_LIMIT, request_views, view_count, view_store_lost
+
+        memberships = request_memberships(request)
+        views = request_views(request)[:NAV_LIMIT]
+        return [
+            {
+                "view": v,
+                "url": reverse("saved_view_open", args=[v.pk]),
+                "count": None if view_store_lost(v, memberships) else view_count(v),
+                "lost": view_store_lost(v, memberships),
+            }
+            for v in views
+        ]
+
+    return {"nav_saved_views": SimpleLazyObject(load)}

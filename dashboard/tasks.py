@@ -11,12 +11,17 @@ import it: they take what to enqueue as an argument (`part_enqueue`, `job_enqueu
 `assembly_enqueue` below), which views, commands and the tasks themselves pass.
 """
 
+import logging
+
 from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
 from .jobs import assembly, maintenance, runner
 from .models import Job, JobPart
+from .services import export_schedules
+
+logger = logging.getLogger(__name__)
 
 
 def part_enqueue(*, part: JobPart, countdown: float | None = None) -> None:
@@ -51,9 +56,17 @@ def job_part_run(self, part_id: int) -> str:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def job_assemble(self, job_id: str) -> str:
     try:
-        return assembly.job_assemble(job_id=job_id, enqueue_part=part_enqueue)
+        outcome = assembly.job_assemble(job_id=job_id, enqueue_part=part_enqueue)
     except DatabaseError as exc:
         raise self.retry(countdown=5, exc=exc, max_retries=20) from exc
+    if outcome in ("finished", "failed"):
+        # A scheduled export's e-mail at once. If the mail server refuses it, the run stays
+        # unannounced and beat's next tick tries again: the job itself is done either way.
+        try:
+            export_schedules.export_run_notify_for_job(job_id=job_id)
+        except Exception:
+            logger.exception("Could not e-mail the outcome of scheduled export job %s", job_id)
+    return outcome
 
 
 @shared_task
@@ -65,3 +78,13 @@ def jobs_sweep() -> dict:
 @shared_task
 def jobs_expire_files() -> int:
     return maintenance.jobs_expire_files()
+
+
+@shared_task
+def export_schedules_tick() -> dict:
+    """Beat, every few minutes: e-mail the outcome of ended scheduled runs, then start
+    the schedules that are due (each claimed once, whatever runs concurrently)."""
+    notified = export_schedules.export_runs_notify()
+    runs = export_schedules.schedules_run_due(enqueue=job_enqueue)
+    notified += export_schedules.export_runs_notify()  # runs refused just now
+    return {"started": len(runs), "notified": notified}

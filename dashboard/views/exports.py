@@ -35,6 +35,7 @@ from ..jobs import cancel, create, downloads, notices, selectors
 from ..jobs.writers import neutralise
 from ..models import Job
 from ..selectors.cross_store import operator_stores
+from ..selectors.export_schedules import scheduled_runs_for_jobs, schedules_for_operator
 from ..selectors.tickets import store_staff_list
 from .bulk_drafts import bulk_draft_keep
 
@@ -68,6 +69,8 @@ def _jobs_context(request) -> dict:
         "job_rows": rows,
         "any_active": any(job.is_active for job, _ in rows),
         "downloadable": selectors.jobs_downloadable(operator=request.user, jobs=[job for job, _ in rows]),
+        # Jobs a scheduled export started are marked (dashboard.services.export_schedules).
+        "scheduled_runs": scheduled_runs_for_jobs([job for job, _ in rows]),
     }
 
 
@@ -99,7 +102,12 @@ def export_list(request):
             return redirect("export_list")
     else:
         form = ExportForm(initial=_prefill(request, stores), stores=stores)
-    context = {"form": form, "export_stores": stores, **_jobs_context(request)}
+    context = {
+        "form": form,
+        "export_stores": stores,
+        "schedules": schedules_for_operator(operator=request.user),
+        **_jobs_context(request),
+    }
     return render(request, "dashboard/exports/list.html", context, status=400 if form.errors else 200)
 
 

@@ -54,6 +54,7 @@ from .common import (
     seen_new,
     target_partial,
 )
+from .saved_views import list_state, saved_views_context
 
 LIST = "dashboard/orders/list.html"
 DETAIL = "dashboard/orders/detail.html"
@@ -70,8 +71,11 @@ def order_url(store, number) -> str:
 @require_GET
 @store_view(Perm.VIEW)
 def order_list(request, store):
+    state = list_state(request, kind="orders", store=store)
+    if state.redirect:
+        return state.redirect
     seen_new(request, store, "orders")
-    form = OrderFilterForm(request.GET)
+    form = OrderFilterForm(state.data)
     cursor = clean_cursor(request)
     page, error = attempt(order_list_page, store=store, params=form.upstream_params(), cursor=cursor)
     context = {
@@ -79,8 +83,9 @@ def order_list(request, store):
         "form": form,
         "page": page,
         "error": error,
-        "chips": form.chips(request.GET),
+        "chips": form.chips(state.data),
         "cursor": cursor,
+        **saved_views_context(request, state=state, kind="orders", store=store, form=form),
     }
     if request.membership.allows(Perm.BULK_ORDERS):
         context.update(

@@ -35,17 +35,19 @@ from ..selectors.tickets import (
 from ..services.tickets import TicketUpdate, ticket_reply, ticket_update
 from .bulk_drafts import bulk_form_context
 from .common import add_store_errors, clean_cursor, is_partial, list_partial, refused_status, render_page, seen_new
+from .saved_views import list_state, saved_views_context
 
 LIST = "dashboard/tickets/list.html"
 DETAIL = "dashboard/tickets/detail.html"
 
 
-def _tabs(request, form) -> list[dict]:
+def _tabs(request, form, data=None) -> list[dict]:
+    """`data`: what the filters are bound to (a saved view's filters, views.saved_views)."""
     current = form.valid_data().get("status") or ""
     tabs = [{"status": "", "label": "All"}]
     tabs += [{"status": s, "label": s.capitalize(), "counted": True} for s in TICKET_STATUSES]
     for tab in tabs:
-        query = request.GET.copy()
+        query = (request.GET if data is None else data).copy()
         query.pop("cursor", None)
         query.pop("panel", None)
         if tab["status"]:
@@ -74,9 +76,12 @@ def ticket_list(request, store):
         counts, counts_error = attempt(ticket_tab_counts, store=store, only_cached=True)
     else:
         counts, counts_error = None, None
+    state = list_state(request, kind="tickets", store=store)
+    if state.redirect:
+        return state.redirect
     seen_new(request, store, "tickets")
     types, staff = ticket_labels(store=store)
-    form = TicketFilterForm(request.GET, ticket_types=types, staff=staff)
+    form = TicketFilterForm(state.data, ticket_types=types, staff=staff)
     cursor = clean_cursor(request)
     page, error = attempt(ticket_list_page, store=store, params=form.upstream_params(), cursor=cursor)
     if page is not None:
@@ -87,9 +92,10 @@ def ticket_list(request, store):
         "form": form,
         "page": page,
         "error": error,
-        "chips": form.chips(request.GET),
+        "chips": form.chips(state.data),
         "cursor": cursor,
-        "tabs": _tabs(request, form),
+        "tabs": _tabs(request, form, state.data),
+        **saved_views_context(request, state=state, kind="tickets", store=store, form=form),
         "counts": counts,
         "counts_error": counts_error,
     }

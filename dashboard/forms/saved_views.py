@@ -1,0 +1,23 @@
+"""Forms of saved views: save the list's current filters under a name, rename/share."""
+
+from django import forms
+
+from ..models import SavedView
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=80, strip=True)
+    shared = forms.BooleanField(label="Share with the team", required=False)
+
+
+class SaveViewForm(SavedViewForm):
+    """From a list's toolbar: which list, and its filters (re-validated by the list's own
+    filter form before anything is kept)."""
+
+    kind = forms.ChoiceField(choices=SavedView.Kind.choices, widget=forms.HiddenInput)
+    store = forms.SlugField(required=False, max_length=63, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])

@@ -1,0 +1,159 @@
+"""Reads of saved views: which views an operator sees, a view's filters validated for
+the list it opens, and a count where one is cheap.
+
+Visibility (also in dashboard.models.saved_views): the owner always sees their views;
+a shared view of one store is seen by that store's members; a shared view of all
+stores by every operator who is a member of a store the owner is also a member of.
+A view seen by its owner after they left its store opens as a notice, with no data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import QueryDict
+from django.urls import reverse
+
+from storeapi.roles import Perm
+
+from ..forms.filters import (
+    CrossStoreOrderFilterForm,
+    CrossStoreTicketFilterForm,
+    OrderFilterForm,
+    TicketFilterForm,
+    filters_as_query,
+)
+from ..models import DefaultView, SavedView
+from .overview import ticket_tab_counts
+from .tickets import store_staff_list, ticket_types_list
+
+NAV_LIMIT = 30  # views in the navigation's menu; the Views page lists them all
+
+
+def operator_store_ids(memberships) -> set[int]:
+    return {m.store_id for m in memberships}
+
+
+def views_visible(*, operator, memberships) -> list[SavedView]:
+    """Every view `operator` may open, theirs first (in their order), then colleagues'
+    shared views (by owner, in the owner's order)."""
+    store_ids = operator_store_ids(memberships)
+    views = (
+        SavedView.objects.filter(
+            Q(owner=operator)
+            | Q(shared=True, store_id__in=store_ids)
+            | Q(shared=True, store__isnull=True, owner__memberships__store_id__in=store_ids)
+        )
+        .distinct()
+        .select_related("store", "owner")
+        .annotate(theirs=Case(When(owner=operator, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("theirs", "owner_id", "position", "pk")
+    )
+    return list(views)
+
+
+def request_views(request) -> list[SavedView]:
+    """`views_visible` for the signed-in operator, read once per request (the list's
+    views bar and the navigation's menu share it)."""
+    views = getattr(request, "_saved_views", None)
+    if views is None:
+        from storeapi.access import request_memberships
+
+        views = request._saved_views = views_visible(operator=request.user, memberships=request_memberships(request))
+    return views
+
+
+def view_visible_get(*, operator, memberships, view_id) -> SavedView | None:
+    return next((v for v in views_visible(operator=operator, memberships=memberships) if v.pk == view_id), None)
+
+
+def view_store_lost(view: SavedView, memberships) -> bool:
+    """The view names one store, and the operator is no longer a member of it."""
+    return view.store_id is not None and view.store_id not in operator_store_ids(memberships)
+
+
+def views_for_list(views: list[SavedView], *, kind: str, store) -> list[SavedView]:
+    store_id = store.pk if store is not None else None
+    return [v for v in views if v.kind == kind and v.store_id == store_id]
+
+
+def list_url(*, kind: str, store) -> str:
+    if store is None:
+        return reverse("all_orders" if kind == SavedView.Kind.ORDERS else "all_tickets")
+    return reverse("order_list" if kind == SavedView.Kind.ORDERS else "ticket_list", kwargs={"store": store.subdomain})
+
+
+def view_url(view: SavedView) -> str:
+    """Where the navigation links to: the list with the view applied."""
+    return f"{list_url(kind=view.kind, store=view.store)}?{urlencode({'view': view.pk})}"
+
+
+def list_filter_form(*, kind: str, store, memberships, data):
+    """The list's own filter form, bound to `data`: the one the list page uses."""
+    if store is None:
+        choices = [(m.store.subdomain, m.store.display_name) for m in memberships if m.allows(Perm.VIEW)]
+        form_class = CrossStoreOrderFilterForm if kind == SavedView.Kind.ORDERS else CrossStoreTicketFilterForm
+        return form_class(data, store_choices=choices)
+    if kind == SavedView.Kind.ORDERS:
+        return OrderFilterForm(data)
+    return TicketFilterForm(data, ticket_types=ticket_types_list(store=store), staff=store_staff_list(store=store))
+
+
+def normalised_query(form) -> str:
+    """The filters a bound filter form accepted, as a query string: what a view keeps."""
+    pairs = filters_as_query(form.upstream_params())
+    if hasattr(form, "selected_stores"):
+        pairs += [("stores", s) for s in form.selected_stores()]
+    return urlencode(pairs)
+
+
+@dataclass
+class Applied:
+    """A view's filters for its list, once checked against the operator's stores now."""
+
+    data: QueryDict
+    lost_stores: int = 0  # stores named by the view the operator is no longer a member of
+    nothing_left: bool = False  # every store the view named is gone: show no data
+
+
+def view_filters(view: SavedView, *, memberships) -> Applied:
+    """The view's query as list data; in an all-stores view, stores the operator is not
+    (or no longer) a member of are left out, and said so."""
+    data = QueryDict(view.query, mutable=True)
+    named = data.getlist("stores")
+    if view.store_id is None and named:
+        mine = {m.store.subdomain for m in memberships if m.allows(Perm.VIEW)}
+        kept = [s for s in named if s in mine]
+        if len(kept) != len(named):
+            data.setlist("stores", kept)
+            return Applied(data=data, lost_stores=len(named) - len(kept), nothing_left=not kept)
+    return Applied(data=data)
+
+
+def default_view_get(*, operator, memberships, kind: str, store) -> SavedView | None:
+    """The operator's default view of this list, if they still see it."""
+    default = DefaultView.objects.filter(operator=operator, kind=kind, store=store).first()
+    if default is None:
+        return None
+    return view_visible_get(operator=operator, memberships=memberships, view_id=default.view_id)
+
+
+def default_view_ids(*, operator) -> set[int]:
+    return set(DefaultView.objects.filter(operator=operator).values_list("view_id", flat=True))
+
+
+def view_count(view: SavedView) -> str | None:
+    """A count only where one costs nothing: the inbox's tab counts of one store, as
+    already counted for the team (never counted here), for a view filtered by status
+    alone. The platform's lists give no totals, and walking pages is not cheap."""
+    if view.kind != SavedView.Kind.TICKETS or view.store is None or not view.store.is_connected:
+        return None
+    data = QueryDict(view.query)
+    if list(data.keys()) != ["status"] or len(data.getlist("status")) != 1:
+        return None
+    counts = ticket_tab_counts(store=view.store, only_cached=True)
+    if not counts:
+        return None
+    return counts.get(data["status"])

@@ -1,0 +1,60 @@
+"""Writes of saved views: save, rename/share, reorder, delete, and the default view.
+
+Only the owner changes a view: the views look the view up among the operator's own
+(`SavedView.objects.filter(owner=...)`) before calling these.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+
+from ..models import DefaultView, SavedView
+
+
+def saved_view_create(*, owner, kind: str, store, query: str, name: str, shared: bool) -> SavedView:
+    with transaction.atomic():
+        last = SavedView.objects.select_for_update().filter(owner=owner).aggregate(m=Max("position"))["m"]
+        return SavedView.objects.create(
+            owner=owner,
+            kind=kind,
+            store=store,
+            query=query,
+            name=name,
+            shared=shared,
+            position=0 if last is None else last + 1,
+        )
+
+
+def saved_view_update(*, view: SavedView, name: str, shared: bool) -> SavedView:
+    view.name = name
+    view.shared = shared
+    view.save(update_fields=["name", "shared", "updated_at"])
+    return view
+
+
+def saved_view_move(*, view: SavedView, up: bool) -> None:
+    """One place up or down among the owner's views (the navigation's order)."""
+    with transaction.atomic():
+        views = list(SavedView.objects.select_for_update().filter(owner_id=view.owner_id).order_by("position", "pk"))
+        index = next(i for i, v in enumerate(views) if v.pk == view.pk)
+        other = index - 1 if up else index + 1
+        if not 0 <= other < len(views):
+            return
+        views[index], views[other] = views[other], views[index]
+        for position, v in enumerate(views):
+            if v.position != position:
+                SavedView.objects.filter(pk=v.pk).update(position=position)
+
+
+def saved_view_delete(*, view: SavedView) -> None:
+    view.delete()  # defaults pointing at it go with it (CASCADE)
+
+
+def default_view_set(*, operator, view: SavedView) -> None:
+    """`view` becomes the operator's default for its list (replacing another)."""
+    DefaultView.objects.update_or_create(operator=operator, kind=view.kind, store=view.store, defaults={"view": view})
+
+
+def default_view_clear(*, operator, view: SavedView) -> None:
+    DefaultView.objects.filter(operator=operator, view=view).delete()
