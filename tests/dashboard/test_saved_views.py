@@ -121,12 +121,12 @@ def test_a_shared_all_stores_view_is_seen_by_colleagues_sharing_a_store(client, 
     colleague = MembershipFactory(store=bergmann, role=Role.VIEWER).operator
     outsider = MembershipFactory(store=siam, role=Role.OWNER).operator
     client.force_login(owner)
-    save_view(client, kind="tickets", store="", query="status=open&stores=acme", name="Everywhere", shared=True)
+    save_view(client, kind="tickets", store="", query="status=open&stores=acme", name="All open, every store", shared=True)
     view = SavedView.objects.get()
     assert view.store is None and parse_qs(view.query) == {"status": ["open"], "stores": ["acme"]}
 
     client.force_login(colleague)
-    assert "Everywhere" in client.get(reverse("saved_view_list")).content.decode()
+    assert "All open, every store" in client.get(reverse("saved_view_list")).content.decode()
     # The colleague is not a member of acme: the view's store filter names a store they
     # cannot see, so nothing is shown, and the page says why.
     html = client.get(reverse("all_tickets"), {"view": view.pk}).content.decode()
@@ -134,7 +134,7 @@ def test_a_shared_all_stores_view_is_seen_by_colleagues_sharing_a_store(client, 
     assert not re.findall(r'<tr id="ticket-acme-', html)
 
     client.force_login(outsider)
-    assert "Everywhere" not in client.get(reverse("saved_view_list")).content.decode()
+    assert "All open, every store" not in client.get(reverse("saved_view_list")).content.decode()
     assert client.get(reverse("all_tickets"), {"view": view.pk}).status_code == 404
 
 
