@@ -34,6 +34,7 @@ from ..selectors.macros import (
     macros_managed_stores,
     macros_usable_search,
 )
+from ..selectors.ticket_thread import seen_comment_id, ticket_thread_news
 from ..services.macros import MacroApplied, macro_apply, macro_delete, macro_save, macro_ticket_values
 from .common import add_store_errors, is_partial, refused_status, render_page
 from .tickets import DETAIL, _detail_context, _detail_url, _sidebar, _ticket_or_404
@@ -228,7 +229,20 @@ def ticket_macro_apply(request, store, ticket_id, macro_id):
     if form.is_valid() and getattr(form.cleaned_data["drawn"], "object_id", None) != str(ticket_id):
         form.add_error(None, OUT_OF_DATE)  # drawn for another ticket
     result = None
+    news = None
     if form.is_valid():
+        try:
+            # As a plain reply: nothing is sent over messages the operator has not seen.
+            news = ticket_thread_news(
+                store=store, ticket_id=ticket_id, seen=seen_comment_id(request.POST.get("seen_comment"))
+            )
+            if news is not None and not news.comments:
+                news = None
+        except NotFound:
+            raise Http404("No such ticket in this store.") from None
+        except StoreAPIError as error:
+            add_store_errors(form, error)
+    if form.is_valid() and news is None:
         try:
             result = macro_apply(
                 operator=request.user,
@@ -253,8 +267,8 @@ def ticket_macro_apply(request, store, ticket_id, macro_id):
         context = _detail_context(store, ticket_id, ticket, None, flash=done, redraw=True)
         return render_page(request, DETAIL, context, partial="thread")
     # Not sent (or only half): the thread as it is now, with the preview again.
-    ticket, error = _ticket_or_404(store, ticket_id, fresh=True)
-    extra = {}
+    ticket, error = (news.ticket, None) if news is not None else _ticket_or_404(store, ticket_id, fresh=True)
+    extra = {"macro_thread_news": news.comments} if news is not None else {}
     if result is not None and result.conflicts:
         extra["macro_conflicts"] = _conflict_rows(result)
     if result is not None and result.reply_error is not None:
@@ -267,7 +281,7 @@ def ticket_macro_apply(request, store, ticket_id, macro_id):
             )
         )
     status = refused_status(request)
-    if status != 200 and extra.get("macro_conflicts"):
+    if status != 200 and (extra.get("macro_conflicts") or news is not None):
         status = 409
     context = _detail_context(store, ticket_id, ticket, error, **extra)
     return render_page(request, DETAIL, context, partial="thread", status=status)

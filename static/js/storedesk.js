@@ -413,6 +413,14 @@
   }
 
   function writeReply(mode) {
+    // A macro's preview, while open, is the reply box (the plain one is hidden).
+    const macroBody = document.getElementById("macro-body");
+    if (macroBody) {
+      macroBody.scrollIntoView({ block: "center" });
+      macroBody.focus();
+      say("The macro's reply: edit it, then send it with the macro's button, or Cancel for the plain reply box.");
+      return true;
+    }
     const form = document.getElementById("ticket-reply-form");
     const box = form && form.querySelector("textarea");
     if (!box) return false;

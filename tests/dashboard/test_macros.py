@@ -70,9 +70,11 @@ def preview_form(client, ticket_id, macro) -> dict:
     html = client.get(preview_url(ticket_id, macro), **HX).content.decode()
     drawn = re.search(r'name="drawn" value="([^"]+)"', html).group(1)
     body = re.search(r'<textarea id="macro-body"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    apply_form = html[html.index('id="macro-apply-form"') :]
+    seen = re.search(r'name="seen_comment" value="(\d+)"', apply_form).group(1)
     from html import unescape
 
-    return {"body": unescape(body).lstrip("\n"), "drawn": drawn}
+    return {"body": unescape(body).lstrip("\n"), "drawn": drawn, "seen_comment": seen}
 
 
 # --- the form ------------------------------------------------------------------------------
@@ -448,6 +450,9 @@ def test_a_store_that_fails_the_reply_leaves_the_preview_and_counts_nothing(acme
     macro = a_macro(acme, member(acme, Role.MANAGER), body="Hello from {{ store.name }}")
     client = signed_in(member(acme, Role.AGENT))
     form = preview_form(client, ticket["id"], macro)
+    # Without `seen_comment` the thread is not read again first (a form drawn before that
+    # check existed), so the one fault meets the reply's POST.
+    del form["seen_comment"]
     sandbox.set_faults("acme", error_rate=1.0, error_statuses=[500], limit=1)  # the reply's POST
     response = client.post(apply_url(ticket["id"], macro), {**form, "body": "Kept as I wrote it"}, **HX)
     html = response.content.decode()
@@ -492,3 +497,33 @@ def test_an_all_stores_macro_is_in_the_audit_log_of_each_store_it_reaches(connec
         assert sorted(logged.values_list("store__subdomain", flat=True)) == ["acme", "bergmann"], action
     log = client.get(reverse("audit_log", kwargs={"store": "bergmann"})).content.decode()
     assert "Created the macro “Thanks” (all stores)" in log
+
+
+def test_a_macro_is_held_when_the_thread_changed_since_the_preview(acme, sandbox, api):
+    """As a plain reply: a message written meanwhile (the customer, a colleague at the
+    store) is shown first; nothing is sent or changed until the agent sends again."""
+    ticket = ticket_with_order_and_requester(sandbox)
+    api("PATCH", f"tickets/{ticket['id']}/", json={"status": "open"})
+    macro = a_macro(acme, member(acme, Role.MANAGER), name="Ship soon", status="pending")
+    client = signed_in(member(acme, Role.AGENT))
+    form = preview_form(client, ticket["id"], macro)
+    api("POST", f"tickets/{ticket['id']}/comments/", json={"body": "Any news? <b>Still waiting</b>", "is_public": True})
+    before = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")
+
+    held = client.post(apply_url(ticket["id"], macro), form, **HX)
+    assert held.status_code == 200
+    html = held.content.decode()
+    assert 'id="macro-thread-changed"' in html and "Any news? &lt;b&gt;Still waiting&lt;/b&gt;" in html
+    assert form["body"].strip() in html.replace("&#x27;", "'")  # the reply is kept in the preview
+    now = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")
+    assert (now["status"], len(now["comments"])) == ("open", len(before["comments"]))
+    macro.refresh_from_db()
+    assert macro.usage_count == 0 and not AuditEntry.objects.filter(action="ticket.macro_applied").exists()
+    # Without JavaScript the hold is a 409 with the same page.
+    assert client.post(apply_url(ticket["id"], macro), form).status_code == 409
+
+    again = re.search(r'name="seen_comment" value="(\d+)"', html[html.index('id="macro-apply-form"') :]).group(1)
+    sent = client.post(apply_url(ticket["id"], macro), {**form, "seen_comment": again}, **HX)
+    assert "Macro “Ship soon” applied: reply sent." in sent.content.decode()
+    now = api_get(sandbox, "acme", f"tickets/{ticket['id']}/")
+    assert now["status"] == "pending" and len(now["comments"]) == len(before["comments"]) + 1

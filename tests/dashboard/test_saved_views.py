@@ -121,7 +121,9 @@ def test_a_shared_all_stores_view_is_seen_by_colleagues_sharing_a_store(client, 
     colleague = MembershipFactory(store=bergmann, role=Role.VIEWER).operator
     outsider = MembershipFactory(store=siam, role=Role.OWNER).operator
     client.force_login(owner)
-    save_view(client, kind="tickets", store="", query="status=open&stores=acme", name="All open, every store", shared=True)
+    save_view(
+        client, kind="tickets", store="", query="status=open&stores=acme", name="All open, every store", shared=True
+    )
     view = SavedView.objects.get()
     assert view.store is None and parse_qs(view.query) == {"status": ["open"], "stores": ["acme"]}
 

@@ -133,6 +133,9 @@ def test_an_agent_picks_a_macro_with_the_keyboard_edits_and_sends_it(page, team,
     expect(page.locator("#macro-options")).to_be_hidden()
     expect(page.locator("#ticket-reply-form")).to_be_hidden()  # the preview is the reply box now
     shoot(page, "picker-preview", "#macro-picker")
+    page.locator("h1").first.click()  # away from every field
+    page.keyboard.press("r")  # the reply shortcut: while a macro's preview is open, its reply box
+    expect(body).to_be_focused()
 
     body.press("Control+End")
     body.press_sequentially(" PS: tracking follows.")
