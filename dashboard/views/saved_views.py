@@ -86,7 +86,7 @@ def list_state(request, *, kind: str, store) -> ListState:
             notice = "This view names a store you no longer have access to: that store's data is not shown."
         return ListState(data=applied.data, view=view, notice=notice, hide_all=applied.nothing_left)
     if not request.GET and not is_partial(request):
-        default = default_view_get(operator=request.user, memberships=memberships, kind=kind, store=store)
+        default = default_view_get(operator=request.user, kind=kind, store=store, visible=request_views(request))
         if default is not None:
             return ListState(data=request.GET, redirect=HttpResponseRedirect(view_url(default)))
     return ListState(data=request.GET)
