@@ -144,6 +144,8 @@ def view_filters(view: SavedView, *, memberships) -> Applied:
 def default_view_get(*, operator, kind: str, store, visible: list[SavedView]) -> SavedView | None:
     """The operator's default view of this list, if it is among the views they still see
     (`visible`: `request_views`, which the page reads anyway for its Views menu)."""
+    if not visible:
+        return None  # no view to be the default (and no query for it, on every list page)
     view_id = DefaultView.objects.filter(operator=operator, kind=kind, store=store).values_list("view_id", flat=True)
     view_id = view_id.first()
     return next((view for view in visible if view.pk == view_id), None) if view_id else None
