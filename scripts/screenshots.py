@@ -9,7 +9,7 @@ docs/screenshots/. Uses Debian's Chromium through Playwright (never a downloaded
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -67,6 +67,29 @@ def main() -> int:
             print(f"saved {OUT / f'{name}.png'}")
         open_first_row(page, "/s/acme/orders/", "#order-table tbody tr", "order")
         open_first_row(page, "/s/acme/tickets/", "tbody tr", "ticket")
+        # A macro picked on that ticket with the keyboard: its reply filled in for this ticket.
+        search = page.locator("#macro-search")
+        search.press_sequentially("where is")
+        option = page.locator("#macro-options [role=option]")
+        expect(option).to_have_count(1)  # the list narrowed
+        expect(option).to_have_attribute("aria-selected", "true")
+        search.press("Enter")
+        page.locator("#macro-body").wait_for()
+        page.wait_for_timeout(300)
+        page.screenshot(path=OUT / "macro.png", caret=CARET)
+        print(f"saved {OUT / 'macro.png'}")
+        # A filtered list saved as a view, shared, and the Views menu that lists it.
+        page.goto(WEB + "/s/acme/orders/?status=open&payment_status=paid")
+        if not page.locator("#saved-views-bar a", has_text="Paid, not shipped").count():  # saved by an earlier run
+            page.locator("#saved-view-save summary").click()
+            page.fill("#saved-view-name", "Paid, not shipped")
+            page.check("#saved-view-shared")
+            page.locator("#saved-view-save button[type=submit]").click()
+            page.wait_for_load_state("networkidle")
+        page.locator("#nav-saved-views-toggle").click()
+        page.wait_for_timeout(300)
+        page.screenshot(path=OUT / "views.png", caret=CARET)
+        print(f"saved {OUT / 'views.png'}")
         # An export of every store, caught while it runs (the progress bar) if it is quick to start.
         page.goto(f"{WEB}/exports/")
         for box in page.locator("input[name=stores]").all():
