@@ -1,6 +1,8 @@
 """What several browser tests need."""
 
+import os
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -46,3 +48,40 @@ def assert_no_errors(page) -> None:
     ]
     assert page.js_errors == [], f"JavaScript errors: {page.js_errors}"
     assert unexpected == [], f"console errors: {unexpected}"
+
+
+# caret="initial" in every screenshot: hiding the caret, Playwright injects a <style> (which
+# the CSP refuses) and leaves `style=""` on inputs that htmx's settle would then copy onto
+# swapped fields: console errors of the screenshot's own.
+SIZES = ((1366, 800), (390, 844))  # a laptop and a phone
+
+
+def _shots_folder() -> Path | None:
+    folder = os.environ.get("E2E_SCREENSHOTS")
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder)
+
+
+def snap(page, name: str) -> None:
+    """With E2E_SCREENSHOTS=<folder> set, the page as it is, saved there as <name>.png."""
+    folder = _shots_folder()
+    if folder:
+        page.screenshot(path=str(folder / f"{name}.png"), caret="initial")
+
+
+def shoot(page, name: str, *, at: str | None = None, full_page: bool = False) -> None:
+    """With E2E_SCREENSHOTS=<folder> set, the page at a laptop's and at a phone's width,
+    saved there as <name>-1366.png and <name>-390.png for a person to look at (not
+    compared); `at`: a selector scrolled into view first. The viewport is put back."""
+    folder = _shots_folder()
+    if not folder:
+        return
+    before = page.viewport_size
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        if at:
+            page.locator(at).first.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=full_page, caret="initial")
+    page.set_viewport_size(before)

@@ -3,18 +3,15 @@ ticket's page and in the inbox, and a reply written while the thread changed is 
 until its writer has seen what is new."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from storeapi.roles import Role
-from tests.e2e.helpers import assert_no_errors, htmx_settled, watch_errors
+from tests.e2e.helpers import assert_no_errors, htmx_settled, shoot, watch_errors
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path("/tmp/i14-presence")
 
 
 @pytest.fixture
@@ -46,16 +43,6 @@ def store_api(sandbox, method, path, **kwargs) -> dict:
     return response.json()
 
 
-def shoot(page, name: str, locator: str) -> None:
-    """At a laptop's and a phone's width, for a person to look at (not compared)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.locator(locator).first.scroll_into_view_if_needed()
-        page.screenshot(path=SHOTS / f"{name}-{width}.png", caret="initial")
-    page.set_viewport_size({"width": 1400, "height": 900})
-
-
 def presence_answered(page):
     return page.expect_response(lambda r: "/presence/" in r.url and r.request.method == "POST")
 
@@ -77,7 +64,7 @@ def test_two_operators_see_each_other_on_the_ticket_and_in_the_inbox(page, secon
 
     page.get_by_label("Reply or note").press_sequentially("Hello")
     expect(ben_line).to_have_text("Ana Lima is typing a reply")
-    shoot(second_page, "ticket-presence", "#ticket-presence")
+    shoot(second_page, "ticket-presence", at="#ticket-presence")
     # Her note went: Ben no longer reads that she is typing.
     page.get_by_label("Reply or note").press_sequentially(", checking the carrier.")
     page.get_by_role("button", name="Add internal note").click()
@@ -89,7 +76,7 @@ def test_two_operators_see_each_other_on_the_ticket_and_in_the_inbox(page, secon
     row = second_page.locator(f"#ticket-{ticket['id']}")
     expect(row.locator("[data-presence-mark]")).to_contain_text("Ana Lima")
     expect(second_page.locator("[data-presence-mark]")).to_have_count(1)
-    shoot(second_page, "inbox-mark", f"#ticket-{ticket['id']}")
+    shoot(second_page, "inbox-mark", at=f"#ticket-{ticket['id']}")
 
     # Ben left the ticket's page (pagehide): Ana no longer sees him, without waiting for his
     # mark to run out.
@@ -122,7 +109,7 @@ def test_a_reply_is_held_until_the_new_messages_are_seen(page, acme_agents, sign
     expect(comments).to_have_count(drawn + 1)  # the thread shows the new message too
     after = store_api(sandbox, "GET", f"tickets/{ticket['id']}/")["comments"]
     assert after[-1]["body"] == "Never mind, <b>it arrived</b> today!"  # nothing sent
-    shoot(page, "thread-changed", "#ticket-thread-changed")
+    shoot(page, "thread-changed", at="#ticket-thread-changed")
 
     page.get_by_label("Reply or note").fill("Glad it arrived!")  # edited, then sent anyway
     htmx_settled(page)

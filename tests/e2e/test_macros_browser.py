@@ -1,36 +1,21 @@
 """Macros in a real browser: a manager's Macros page, and an agent picking a macro with
 the keyboard alone on a ticket, reading the preview, editing it and sending it."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from dashboard.models import Macro
 from storeapi.roles import Role
-from tests.e2e.helpers import htmx_settled
+from tests.e2e.helpers import htmx_settled, shoot
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path("/tmp/i14-macros")
 
 
 def store_api(sandbox, method, path, **kwargs) -> dict:
     response = sandbox.api("acme", method, path, sandbox.issue_token("acme"), **kwargs)
     response.raise_for_status()
     return response.json()
-
-
-def shoot(page, name: str, locator: str | None = None) -> None:
-    """The page at a laptop's and a phone's width (looked at by a person, not compared)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        if locator:
-            page.locator(locator).scroll_into_view_if_needed()
-        page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True, caret="initial")
-    page.set_viewport_size({"width": 1400, "height": 900})
 
 
 @pytest.fixture
@@ -76,14 +61,14 @@ def test_the_macros_page(page, team, sign_in):
     page.get_by_role("link", name="Macros").click()
     expect(page.get_by_role("heading", name="Macros")).to_be_visible()
     expect(page.locator("#macro-table > li")).to_have_count(3)
-    shoot(page, "macros-page")
+    shoot(page, "macros-page", full_page=True)
     page.get_by_role("link", name="New macro").click()
     page.allow_console_error(r"status of 400 \(Bad Request\)")  # the form, refused
     page.get_by_label("Name", exact=True).fill("Bad variable")
     page.get_by_label("Reply", exact=True).fill("Hi {{ customer.nickname }}")
     page.get_by_role("button", name="Create").click()
     expect(page.locator(".invalid-feedback")).to_contain_text("Unknown variable: {{ customer.nickname }}")
-    shoot(page, "macro-form-error")
+    shoot(page, "macro-form-error", full_page=True)
     page.get_by_label("Reply", exact=True).fill("Hi {{ customer.first_name }}, all done.")
     page.get_by_label("Set status").select_option("solved")
     page.get_by_role("button", name="Create").click()
@@ -108,7 +93,7 @@ def test_an_agent_picks_a_macro_with_the_keyboard_edits_and_sends_it(page, team,
     expect(options.nth(0)).to_contain_text("Escalate to billing")
     expect(options.nth(0)).to_have_attribute("aria-selected", "true")
     htmx_settled(page)
-    shoot(page, "picker-list", "#macro-picker")
+    shoot(page, "picker-list", at="#macro-picker", full_page=True)
     # Down to "Shipping delay", by the keyboard alone (and back up, and down again).
     search.press("ArrowDown")
     search.press("ArrowDown")
@@ -132,7 +117,7 @@ def test_an_agent_picks_a_macro_with_the_keyboard_edits_and_sends_it(page, team,
     expect(page.locator("#macro-changes")).to_contain_text("shipping")
     expect(page.locator("#macro-options")).to_be_hidden()
     expect(page.locator("#ticket-reply-form")).to_be_hidden()  # the preview is the reply box now
-    shoot(page, "picker-preview", "#macro-picker")
+    shoot(page, "picker-preview", at="#macro-picker", full_page=True)
     page.locator("h1").first.click()  # away from every field
     page.keyboard.press("r")  # the reply shortcut: while a macro's preview is open, its reply box
     expect(body).to_be_focused()

@@ -11,8 +11,8 @@ from dashboard.models import SavedView
 from storeapi.models import Store
 from storeapi.roles import Role
 from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.helpers import assert_no_errors, htmx_settled, watch_errors
-from tests.e2e.test_screens_browser import LAPTOP, PHONE, no_sideways_scrolling, snap
+from tests.e2e.helpers import assert_no_errors, htmx_settled, snap, watch_errors
+from tests.e2e.test_screens_browser import LAPTOP, PHONE, no_sideways_scrolling
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

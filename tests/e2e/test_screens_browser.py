@@ -4,9 +4,7 @@ browser test, also ends with no JavaScript or console error (tests/e2e/conftest.
 
 With E2E_SCREENSHOTS=<folder> set, the tests save what they looked at there."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +12,7 @@ from playwright.sync_api import expect
 from storeapi.events import new_count_bump
 from storeapi.roles import Role
 from tests.dashboard.conftest import unique_email
-from tests.e2e.helpers import assert_no_errors, htmx_settled, watch_errors
+from tests.e2e.helpers import assert_no_errors, htmx_settled, snap, watch_errors
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,15 +21,6 @@ PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 # The cells a card shows (dashboard/templatetags/list_tables.py); the others are not shown.
 CARD_CELLS = ("cell-primary", "cell-aside", "cell-customer", "cell-time")
-
-
-def snap(page, name: str) -> None:
-    folder = os.environ.get("E2E_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        # caret="initial": Playwright would hide the text caret with an injected <style>,
-        # which the CSP refuses (a console error of the screenshot's own).
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), caret="initial")
 
 
 @pytest.fixture

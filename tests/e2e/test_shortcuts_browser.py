@@ -2,18 +2,15 @@
 the list of shortcuts, and replying to and solving a ticket; never while typing."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from storeapi.roles import Role
-from tests.e2e.helpers import htmx_settled
+from tests.e2e.helpers import htmx_settled, shoot
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path("/tmp/i14-presence")
 
 
 @pytest.fixture
@@ -51,12 +48,7 @@ def test_j_k_move_through_the_rows_enter_opens_and_typing_moves_nothing(page, ag
     expect(second).to_have_attribute("aria-current", "true")
     second_id = second.get_attribute("data-ticket-id")
     expect(status).to_have_text(re.compile(rf"^Row 2 of {total}: ticket #{second_id}\b"))
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        second.scroll_into_view_if_needed()
-        page.screenshot(path=SHOTS / f"row-selected-{width}.png", caret="initial")
-    page.set_viewport_size({"width": 1400, "height": 900})
+    shoot(page, "row-selected", at="tr.row-selected")
     page.keyboard.press("k")
     expect(rows.first).to_have_class(re.compile(r"\brow-selected\b"))
     expect(status).to_have_text(re.compile(rf"^Row 1 of {total}: "))
@@ -97,11 +89,7 @@ def test_the_question_mark_lists_the_shortcuts(page, agent, sign_in):
     expect(dialog.get_by_role("button", name="Close")).to_be_visible()
     page.keyboard.press("j")  # the dialog has the keyboard: no row moves behind it
     expect(page.locator("tr.row-selected")).to_have_count(0)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=SHOTS / f"shortcuts-dialog-{width}.png", caret="initial")
-    page.set_viewport_size({"width": 1400, "height": 900})
+    shoot(page, "shortcuts-dialog")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 

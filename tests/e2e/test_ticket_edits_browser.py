@@ -3,18 +3,15 @@ badge and the properties from the store's answer, and a change made behind the p
 shown (then applied again with one click), never silently overwritten."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from storeapi.roles import Role
-from tests.e2e.helpers import htmx_settled
+from tests.e2e.helpers import htmx_settled, shoot
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path("/tmp/i11-tickets")
 
 
 @pytest.fixture
@@ -34,18 +31,6 @@ def store_api(sandbox, method, path, **kwargs) -> dict:
 def a_ticket(sandbox, index: int, **state) -> dict:
     ticket = store_api(sandbox, "GET", "tickets/")["results"][index]
     return store_api(sandbox, "PATCH", f"tickets/{ticket['id']}/", json=state)
-
-
-def shoot(page, name: str) -> None:
-    """The page at a laptop's and a phone's width (looked at by a person, not compared).
-    `caret="initial"`: hiding the caret, Playwright leaves `style=""` on every input, which
-    htmx's settle would then copy onto the swapped fields, a CSP report the page never made."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.locator("#ticket-properties").scroll_into_view_if_needed()
-        page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True, caret="initial")
-    page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def test_a_reply_redraws_the_badge_and_the_properties(page, agent, sign_in, sandbox):
@@ -69,7 +54,7 @@ def test_a_reply_redraws_the_badge_and_the_properties(page, agent, sign_in, sand
     expect(page.locator("#ticket-badges")).to_contain_text("High")
     after = store_api(sandbox, "GET", f"tickets/{ticket['id']}/")
     assert (after["status"], after["priority"]) == ("open", "high")
-    shoot(page, "ticket-after-reply")
+    shoot(page, "ticket-after-reply", at="#ticket-properties", full_page=True)
     assert page.js_errors == [] and page.console_errors == []
 
 
@@ -91,7 +76,7 @@ def test_a_change_made_meanwhile_is_shown_then_applied_again(page, agent, sign_i
     expect(properties.get_by_label("Status")).to_have_value("pending")
     expect(page.locator("#ticket-badges")).to_contain_text("Pending")
     assert store_api(sandbox, "GET", f"tickets/{ticket['id']}/")["status"] == "pending"
-    shoot(page, "ticket-conflict")
+    shoot(page, "ticket-conflict", at="#ticket-properties", full_page=True)
 
     htmx_settled(page)
     conflict.get_by_role("button", name="Apply mine again").click()
@@ -118,5 +103,5 @@ def test_a_colleagues_change_of_another_field_is_kept_and_named(page, agent, sig
     expect(properties.get_by_label("Status")).to_have_value("pending")
     after = store_api(sandbox, "GET", f"tickets/{ticket['id']}/")
     assert (after["status"], after["priority"]) == ("pending", "high")
-    shoot(page, "ticket-meanwhile")
+    shoot(page, "ticket-meanwhile", at="#ticket-properties", full_page=True)
     assert page.js_errors == [] and page.console_errors == []
