@@ -28,7 +28,7 @@ from ..forms.filters import (
 )
 from ..models import DefaultView, SavedView
 from .overview import ticket_tab_counts
-from .tickets import store_staff_list, ticket_types_list
+from .tickets import ticket_labels
 
 NAV_LIMIT = 30  # views in the navigation's menu; the Views page lists them all
 
@@ -107,7 +107,8 @@ def list_filter_form(*, kind: str, store, memberships, data):
         return form_class(data, store_choices=choices)
     if kind == SavedView.Kind.ORDERS:
         return OrderFilterForm(data)
-    return TicketFilterForm(data, ticket_types=ticket_types_list(store=store), staff=store_staff_list(store=store))
+    types, staff = ticket_labels(store=store)
+    return TicketFilterForm(data, ticket_types=types, staff=staff)
 
 
 def normalised_query(form) -> str:

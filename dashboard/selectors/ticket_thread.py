@@ -37,11 +37,13 @@ class ThreadNews:
     comments: list[dict] = field(default_factory=list)  # written after the seen one, oldest first
 
 
-def ticket_thread_news(*, store, ticket_id: int, seen: int | None) -> ThreadNews | None:
-    """The comments added to the thread after `seen` (read fresh from the store, not from
-    the shared cache); None when there is nothing to check (`seen` unknown)."""
+def ticket_thread_news(*, store, ticket_id: int, seen) -> ThreadNews | None:
+    """What the thread gained since the form's `seen_comment` (read fresh from the store,
+    not from the shared cache): None when nothing was added, or when the form did not say
+    what it saw (a form drawn before the check existed is sent as before)."""
+    seen = seen_comment_id(seen)
     if seen is None:
         return None
     ticket = ticket_get(store=store, ticket_id=ticket_id, fresh=True)
     news = [c for c in thread_comments(ticket) if isinstance(c.get("id"), int) and c["id"] > seen]
-    return ThreadNews(ticket=ticket, comments=sorted(news, key=lambda c: c["id"]))
+    return ThreadNews(ticket=ticket, comments=sorted(news, key=lambda c: c["id"])) if news else None

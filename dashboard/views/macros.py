@@ -34,7 +34,7 @@ from ..selectors.macros import (
     macros_managed_stores,
     macros_usable_search,
 )
-from ..selectors.ticket_thread import seen_comment_id, ticket_thread_news
+from ..selectors.ticket_thread import ticket_thread_news
 from ..services.macros import MacroApplied, macro_apply, macro_delete, macro_save, macro_ticket_values
 from .common import add_store_errors, is_partial, refused_status, render_page
 from .tickets import DETAIL, _detail_context, _detail_url, _sidebar, _ticket_or_404
@@ -233,11 +233,7 @@ def ticket_macro_apply(request, store, ticket_id, macro_id):
     if form.is_valid():
         try:
             # As a plain reply: nothing is sent over messages the operator has not seen.
-            news = ticket_thread_news(
-                store=store, ticket_id=ticket_id, seen=seen_comment_id(request.POST.get("seen_comment"))
-            )
-            if news is not None and not news.comments:
-                news = None
+            news = ticket_thread_news(store=store, ticket_id=ticket_id, seen=request.POST.get("seen_comment"))
         except NotFound:
             raise Http404("No such ticket in this store.") from None
         except StoreAPIError as error:

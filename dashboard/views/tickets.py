@@ -21,7 +21,7 @@ from ..selectors import attempt
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
 from ..selectors.overview import ticket_tab_counts
-from ..selectors.ticket_thread import seen_comment_id, ticket_thread_news
+from ..selectors.ticket_thread import ticket_thread_news
 from ..selectors.tickets import (
     staff_name,
     store_staff_list,
@@ -190,10 +190,8 @@ def ticket_reply_view(request, store, ticket_id):
     form = TicketReplyForm(request.POST)
     if form.is_valid():
         try:
-            news = ticket_thread_news(
-                store=store, ticket_id=ticket_id, seen=seen_comment_id(request.POST.get("seen_comment"))
-            )
-            if news and news.comments:
+            news = ticket_thread_news(store=store, ticket_id=ticket_id, seen=request.POST.get("seen_comment"))
+            if news is not None:
                 return _thread_changed(request, store, ticket_id, form, news)
             updated = ticket_reply(
                 operator=request.user,
