@@ -1,5 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts.admin_access import admin_view_asking_for_password
@@ -11,7 +13,15 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 admin.site.admin_view = admin_view_asking_for_password(admin.site)
 admin.site.site_header = "Storedesk administration"
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's): the site's
+    own, rather than a 404 in every such page's console."""
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

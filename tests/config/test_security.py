@@ -61,3 +61,11 @@ def test_unsafe_requests_need_the_csrf_token(operator):
     client = Client(enforce_csrf_checks=True)
     client.force_login(operator)
     assert client.post(reverse("account_logout")).status_code == 403
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    """Pages that name no icon (the admin's) make browsers ask for /favicon.ico: not a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
