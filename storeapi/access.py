@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .models import Membership
-from .presence import store_seen
+from .presence import store_seen_now_and_then
 from .roles import Perm
 
 
@@ -30,7 +30,7 @@ def store_view(perm: Perm = Perm.VIEW):
 
     The view is called with the `Store` instead of the subdomain, and
     `request.membership` is set. The operator counts as present on the store
-    (storeapi.presence) from then on for a minute.
+    (storeapi.presence) from then on for about a minute.
     """
 
     def decorator(view):
@@ -43,7 +43,7 @@ def store_view(perm: Perm = Perm.VIEW):
             if not membership.allows(perm):
                 raise PermissionDenied("Your role in this store does not allow this.")
             request.membership = membership
-            store_seen(store_id=membership.store_id, operator_id=request.user.pk)
+            store_seen_now_and_then(store_id=membership.store_id, operator_id=request.user.pk)
             return view(request, *args, store=membership.store, **kwargs)
 
         wrapper.store_permission = perm

@@ -301,9 +301,16 @@ def verdict(found: Lookup, *, now: float, wants_fresh: bool = False, announced: 
     return MISS
 
 
-def save(found: Lookup, value, *, fetched_at: float) -> Entry:
+def save(found: Lookup, value, *, fetched_at: float, release_token: str | None = None) -> Entry:
+    """Keep `value` as the answer for the key, under the versions read before asking.
+    With `release_token`, also give up the lead on the key (`try_lead`), in the same
+    round trip to Redis."""
     entry = Entry(value=value, fetched_at=fetched_at, seen=found.seen, own=found.own)
-    shared_redis().set(found.key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), ex=_keep_seconds())
+    pipe = shared_redis().pipeline(transaction=False)
+    pipe.set(found.key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), ex=_keep_seconds())
+    if release_token is not None:
+        _queue_release(pipe, found, release_token)
+    pipe.execute()
     return entry
 
 
@@ -369,26 +376,69 @@ def try_lead(found: Lookup, *, lease_seconds: float) -> str | None:
     """Become the one reader that asks the store for this key: a token to `release`
     with, or None while another reader is at it."""
     token = uuid.uuid4().hex
-    if shared_redis().set(f"{found.key}:flight", token, nx=True, px=max(1, int(lease_seconds * 1000))):
+    if shared_redis().set(f"{found.key}:flight", token, nx=True, px=_lease_ms(lease_seconds)):
         return token
     return None
+
+
+@dataclass(frozen=True)
+class Lead:
+    """What `try_lead_or_follow` found: the lead (a token) or not, and what other readers
+    of the key left meanwhile (their answer, or the error their read ended in)."""
+
+    token: str | None
+    entry: Entry | None
+    error: Exception | None
+
+
+def try_lead_or_follow(found: Lookup, *, lease_seconds: float, since: float) -> Lead:
+    """`try_lead`, `current` and `shared_error` in one round trip to Redis. The reads
+    come after the attempt to lead, so a leader sees whatever another reader kept
+    between this reader's look (`found`) and its lead."""
+    token = uuid.uuid4().hex
+    pipe = shared_redis().pipeline(transaction=False)
+    pipe.set(f"{found.key}:flight", token, nx=True, px=_lease_ms(lease_seconds))
+    pipe.get(found.key)
+    pipe.get(f"{found.key}:error")
+    led, raw_entry, raw_error = pipe.execute()
+    return Lead(
+        token=token if led else None,
+        entry=_entry(raw_entry, len(found.seen)),
+        error=_error_since(raw_error, since=since),
+    )
+
+
+def _lease_ms(lease_seconds: float) -> int:
+    return max(1, int(lease_seconds * 1000))
 
 
 def release(found: Lookup, token: str) -> None:
     shared_redis().eval(_RELEASE, 1, f"{found.key}:flight", token)
 
 
-def share_error(found: Lookup, error: Exception) -> None:
+def _queue_release(pipe, found: Lookup, token: str) -> None:
+    pipe.eval(_RELEASE, 1, f"{found.key}:flight", token)
+
+
+def share_error(found: Lookup, error: Exception, *, release_token: str | None = None) -> None:
     """The store refused or failed this read: the readers that were waiting for it when
-    it failed get the same; a reader that comes later (a Retry) asks again."""
+    it failed get the same; a reader that comes later (a Retry) asks again. With
+    `release_token`, also give up the lead, in the same round trip."""
     payload = pickle.dumps((time.time(), error), protocol=pickle.HIGHEST_PROTOCOL)
-    shared_redis().set(f"{found.key}:error", payload, px=FLIGHT_ERROR_MS)
+    pipe = shared_redis().pipeline(transaction=False)
+    pipe.set(f"{found.key}:error", payload, px=FLIGHT_ERROR_MS)
+    if release_token is not None:
+        _queue_release(pipe, found, release_token)
+    pipe.execute()
 
 
 def shared_error(found: Lookup, *, since: float) -> Exception | None:
     """The error of a read of this key that failed after `since` (when this reader
     began to ask)."""
-    raw = shared_redis().get(f"{found.key}:error")
+    return _error_since(shared_redis().get(f"{found.key}:error"), since=since)
+
+
+def _error_since(raw, *, since: float) -> Exception | None:
     if raw is None:
         return None
     try:

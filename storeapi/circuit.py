@@ -4,7 +4,9 @@ When a request to a store still fails after its retries (server errors, no answe
 timeouts), the store is marked unavailable for STOREAPI_CIRCUIT_OPEN_SECONDS. While
 the mark is there, page views (interactive calls) fail at once with StoreUnavailable
 instead of hammering a store that is already struggling; bulk jobs keep their own
-patient backoff. Any successful answer removes the mark.
+patient backoff, and any answer they get removes the mark. (A page view found no mark
+before it asked, so its answer has none to remove: not looking saves a round trip to
+Redis on every page view.)
 """
 
 from __future__ import annotations

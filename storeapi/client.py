@@ -295,34 +295,36 @@ class StoreClient:
         lease = self.wait_bound + self.timeout[0] + self.timeout[1] + 2
         judged = found.entry.fetched_at if found.entry is not None else float("-inf")
 
-        def answer_meanwhile() -> read_cache.Entry | None:
-            error = read_cache.shared_error(found, since=asked_at)
-            if error is not None:
-                raise error
-            entry = read_cache.current(found)
-            return entry if found.entry_is_current(entry) and entry.fetched_at > judged else None
-
         while True:
-            entry = answer_meanwhile()
-            if entry is not None:
-                return entry
-            token = read_cache.try_lead(found, lease_seconds=lease)
-            if token is not None:
-                try:
-                    entry = answer_meanwhile()  # between our look and our lead
-                    if entry is not None:
-                        return entry
-                    started = time.time()
-                    value = self._request("GET", path, params=params)
-                    return read_cache.save(found, value, fetched_at=started)
-                except StoreAPIError as error:
-                    read_cache.share_error(found, error)
-                    raise
-                finally:
-                    read_cache.release(found, token)
+            # One round trip: take the lead if no one has it, and see what colleagues'
+            # reads of the key left since this reader looked (`found`).
+            lead = read_cache.try_lead_or_follow(found, lease_seconds=lease, since=asked_at)
+            answered = lead.entry if found.entry_is_current(lead.entry) and lead.entry.fetched_at > judged else None
+            if lead.error is not None or answered is not None:
+                if lead.token is not None:
+                    read_cache.release(found, lead.token)
+                if lead.error is not None:
+                    raise lead.error
+                return answered
+            if lead.token is not None:
+                return self._lead_read(found, path, params, token=lead.token)
             if self.clock() >= deadline:
                 raise StoreBusy("A colleague's identical read did not finish in time.", retry_after=1.0)
             self.sleep(FOLLOW_POLL_SECONDS)
+
+    def _lead_read(self, found: read_cache.Lookup, path: str, params: dict | None, *, token: str):
+        """The read this reader leads: ask the store, keep the answer (or share the
+        error) and give up the lead, whatever happens."""
+        try:
+            started = time.time()
+            value = self._request("GET", path, params=params)
+        except StoreAPIError as error:
+            read_cache.share_error(found, error, release_token=token)
+            raise
+        except BaseException:
+            read_cache.release(found, token)
+            raise
+        return read_cache.save(found, value, fetched_at=started, release_token=token)
 
     # --- the machinery -------------------------------------------------------------------
 
@@ -373,8 +375,14 @@ class StoreClient:
 
         url = self._url(path)
         subdomain = self.store.subdomain
-        if self.priority == INTERACTIVE and not self.transient and circuit_open(str(self.store.pk)):
-            raise StoreUnavailable("The store failed moments ago; not asking again yet.", store=subdomain)
+        # Page views ask whether the store is marked down; bulk jobs go on regardless
+        # and, when answered, take the mark away. A page view found no mark, so it has
+        # none of its own to take away (one round trip to Redis fewer per request).
+        checked_closed = False
+        if self.priority == INTERACTIVE and not self.transient:
+            if circuit_open(str(self.store.pk)):
+                raise StoreUnavailable("The store failed moments ago; not asking again yet.", store=subdomain)
+            checked_closed = True
         # `waited` counts the pauses between attempts and the time spent in attempts
         # that failed without an answer, so a store that hangs cannot hold a caller
         # much longer than the policy's total time (plus one read timeout).
@@ -442,7 +450,7 @@ class StoreClient:
                     continue
 
             if 200 <= status < 300:
-                if not self.transient:
+                if not self.transient and not checked_closed:
                     circuit_reset(str(self.store.pk))
                 return self._parse(response)
             error = error_from_response(response, store=subdomain, scope=required_scope(method, path))

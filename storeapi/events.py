@@ -23,10 +23,20 @@ def _key(store) -> str:
     return f"storeapi:new:{store.pk}"
 
 
-def new_counts(store) -> dict[str, int]:
-    """{"orders": 5, "customers": 0, "tickets": 3}: items created since the last reset."""
+def new_counts(store, *, seen: str | None = None) -> dict[str, int]:
+    """{"orders": 5, "customers": 0, "tickets": 3}: items created since the last reset.
+    With `seen` (a kind whose list the operator is looking at), that kind is reset
+    first, in the same round trip to Redis."""
+    if seen is not None and seen not in KINDS:
+        raise ValueError(f"Unknown kind {seen!r}.")
     try:
-        raw = shared_redis().hgetall(_key(store))
+        if seen is None:
+            raw = shared_redis().hgetall(_key(store))
+        else:
+            pipe = shared_redis().pipeline(transaction=False)
+            pipe.hdel(_key(store), seen)
+            pipe.hgetall(_key(store))
+            _, raw = pipe.execute()
     except REDIS_UNAVAILABLE as exc:
         logger.warning("New counts of store %s not read: Redis did not answer (%s)", store.pk, exc)
         return dict.fromkeys(KINDS, 0)

@@ -33,6 +33,15 @@ from ..formatting import format_money, humanize_code, web_url
 
 register = template.Library()
 
+
+def _html(value) -> str:
+    """`value` in HTML as `{{ value }}` and format_html show it: escaped unless already
+    safe. Without format_html's overhead, for markup drawn many times a page."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape_text(str(value))
+
+
 _CLASS_BY_WIDGET = {
     "checkbox": "form-check-input",
     "select": "form-select",
@@ -73,9 +82,10 @@ def input_html(widget: dict) -> str:
     """An `<input>` from its widget context, as Django's `input.html` draws it (which
     includes `attrs.html`: two templates for every text box of a filter bar)."""
     value = widget["value"]
-    value_attr = format_html(' value="{}"', value) if value is not None else ""
-    return format_html(
-        '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value_attr, attrs_html(widget["attrs"])
+    value_attr = f' value="{_html(value)}"' if value is not None else ""
+    attrs = attrs_html(widget["attrs"])
+    return mark_safe(  # noqa: S308 (every value escaped by _html)
+        f'<input type="{_html(widget["type"])}" name="{_html(widget["name"])}"{value_attr}{attrs}>'
     )
 
 
@@ -85,10 +95,10 @@ def attrs_html(attrs: dict) -> str:
     parts = []
     for name, value in attrs.items():
         if value is True:
-            parts.append(format_html(" {}", name))
+            parts.append(f" {_html(name)}")
         elif value is not False:
-            parts.append(format_html(' {}="{}"', name, value))
-    return mark_safe("".join(parts))  # noqa: S308 (each part made by format_html)
+            parts.append(f' {_html(name)}="{_html(value)}"')
+    return mark_safe("".join(parts))  # noqa: S308 (every name and value escaped by _html)
 
 
 def select_html(widget: dict) -> str:
@@ -96,23 +106,19 @@ def select_html(widget: dict) -> str:
     include two templates for every option, and the filter bars and bulk toolbars of the
     list pages hold several dozen options: drawn there, they were a third of a list
     page's own work (docs/page-speed.md)."""
-    parts = [format_html('<select name="{}"{}>', widget["name"], attrs_html(widget["attrs"]))]
+    parts = [f'<select name="{_html(widget["name"])}"{attrs_html(widget["attrs"])}>']
     for group, options, _index in widget["optgroups"]:
         if group:
-            parts.append(format_html('<optgroup label="{}">', group))
+            parts.append(f'<optgroup label="{_html(group)}">')
         for option in options:
             parts.append(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    str(option["value"]),
-                    attrs_html(option["attrs"]),
-                    option["label"],
-                )
+                f'<option value="{_html(str(option["value"]))}"{attrs_html(option["attrs"])}>'
+                f"{_html(option['label'])}</option>"
             )
         if group:
             parts.append("</optgroup>")
     parts.append("</select>")
-    return mark_safe("".join(parts))  # noqa: S308 (every part made by format_html)
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by _html)
 
 
 # Django's own widget templates that `bootstrap` draws in Python instead (same markup).
@@ -139,36 +145,26 @@ def filter_fields(form):
             classes.append("filter-multi")
         if field.name in _SEARCH_FIELDS:
             classes.append("filter-search")
-        parts.append(format_html('<div class="{}">', " ".join(classes)))
+        parts.append(f'<div class="{" ".join(classes)}">')
+        label = _html(field.label)
         if multi:
             chosen = field.value()
-            badge = format_html(' <span class="badge text-bg-primary">{}</span>', len(chosen)) if chosen else ""
+            badge = f' <span class="badge text-bg-primary">{len(chosen)}</span>' if chosen else ""
+            auto_id = _html(field.auto_id)
             parts.append(
-                format_html(
-                    '<details class="filter-dropdown">'
-                    '<summary class="form-select form-select-sm" id="{}_summary">{}{}</summary>'
-                    '<fieldset class="filter-dropdown-menu shadow-sm" aria-labelledby="{}_summary">'
-                    '<legend class="visually-hidden">{}</legend>{}</fieldset></details>',
-                    field.auto_id,
-                    field.label,
-                    badge,
-                    field.auto_id,
-                    field.label,
-                    choice_checkboxes(field),
-                )
+                '<details class="filter-dropdown">'
+                f'<summary class="form-select form-select-sm" id="{auto_id}_summary">{label}{badge}</summary>'
+                f'<fieldset class="filter-dropdown-menu shadow-sm" aria-labelledby="{auto_id}_summary">'
+                f'<legend class="visually-hidden">{label}</legend>{choice_checkboxes(field)}</fieldset></details>'
             )
         else:
             parts.append(
-                format_html(
-                    '<label class="form-label small mb-0" for="{}">{}</label>{}',
-                    field.id_for_label,
-                    field.label,
-                    bootstrap(field),
-                )
+                f'<label class="form-label small mb-0" for="{_html(field.id_for_label)}">{label}</label>'
+                f"{bootstrap(field)}"
             )
-        parts.extend(format_html('<div class="invalid-feedback d-block">{}</div>', error) for error in field.errors)
+        parts.extend(f'<div class="invalid-feedback d-block">{_html(error)}</div>' for error in field.errors)
         parts.append("</div>")
-    return mark_safe("\n".join(parts))  # noqa: S308 (every part made by format_html or a widget)
+    return mark_safe("\n".join(parts))  # noqa: S308 (every value escaped by _html or drawn by a widget)
 
 
 _SEARCH_FIELDS = {"search_text", "filter_text", "email", "name"}
@@ -182,25 +178,18 @@ def choice_checkboxes(field):
     chosen = field.value()
     if not isinstance(chosen, list | tuple):
         chosen = ()
+    name, auto_id = _html(field.html_name), _html(field.auto_id)
     boxes = []
     for index, (value, label) in enumerate(field.field.choices):
+        checked = " checked" if value in chosen else ""
         boxes.append(
-            format_html(
-                '<div class="form-check">\n'
-                '<input class="form-check-input" type="checkbox" name="{}" value="{}" id="{}_{}"{}>\n'
-                '<label class="form-check-label" for="{}_{}">{}</label>\n'
-                "</div>",
-                field.html_name,
-                value,
-                field.auto_id,
-                index,
-                mark_safe(" checked") if value in chosen else "",
-                field.auto_id,
-                index,
-                label,
-            )
+            '<div class="form-check">\n'
+            f'<input class="form-check-input" type="checkbox" name="{name}" value="{_html(value)}" '
+            f'id="{auto_id}_{index}"{checked}>\n'
+            f'<label class="form-check-label" for="{auto_id}_{index}">{_html(label)}</label>\n'
+            "</div>"
         )
-    return mark_safe("\n".join(boxes))  # noqa: S308 (each box escaped by format_html)
+    return mark_safe("\n".join(boxes))  # noqa: S308 (every value escaped by _html)
 
 
 # --- money -----------------------------------------------------------------------------
@@ -301,11 +290,20 @@ def local_time(value, store_or_zone) -> datetime | None:
 def store_time(value, store_or_zone):
     """A `<time>` in the store's time zone, with the zone shown and named in a tooltip."""
     zone = _zone(store_or_zone)
+    if isinstance(value, str | datetime):
+        return _store_time(value, zone)
+    return value or "—"
+
+
+# A list shows 50 to 100 of these a page, and the same rows again on the next view of
+# the same list: remembered per (value, zone), as the answer depends on nothing else.
+@lru_cache(maxsize=8192)
+def _store_time(value: str | datetime, zone: zoneinfo.ZoneInfo):
     moment = local_time(value, zone)
     if moment is None:
         return value or "—"
-    # Built without format_html and strftime: a list shows 50 to 100 of these a page.
-    # The ISO time is digits and separators; the zone's names are escaped.
+    # Built without format_html and strftime; the ISO time is digits and separators,
+    # the zone's names are escaped.
     iso = moment.isoformat()
     return mark_safe(  # noqa: S308
         f'<time datetime="{iso}" title="{escape_text(zone.key)}">{iso[:16].replace("T", " ")} '

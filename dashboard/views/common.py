@@ -38,8 +38,10 @@ def render_page(request, template: str, context: dict, *, partial: str | None = 
         context.setdefault("can", permissions(membership))
         context.setdefault("membership", membership)
         if not is_partial(request):
-            # "3 new tickets" beside the navigation, from webhooks (storeapi.events).
-            context.setdefault("new_counts", new_counts(membership.store))
+            # "3 new tickets" beside the navigation, from webhooks (storeapi.events), once
+            # the list this page shows is no longer new (`seen_new`).
+            seen = getattr(request, "_new_seen", None)
+            context.setdefault("new_counts", new_counts(membership.store, seen=seen))
     name = f"{template}#{partial}" if partial and is_partial(request) else template
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
@@ -56,8 +58,15 @@ def target_partial(request, *, prefix: str, allowed: tuple[str, ...], default: s
 
 def seen_new(request, store, kind: str) -> None:
     """The operator opened the list of `kind` ("orders", "customers", "tickets"): what
-    webhooks announced is no longer new. Only the list's first page, as a page."""
-    if not is_partial(request) and not request.GET.get("cursor"):
+    webhooks announced is no longer new. Only the list's first page, as a page: the
+    count is reset when the page is rendered (`render_page`, in the round trip that
+    reads the counts), or at once by a view of a store page that renders no counts."""
+    if is_partial(request) or request.GET.get("cursor"):
+        return
+    membership = getattr(request, "membership", None)
+    if membership is not None and membership.store.pk == store.pk:
+        request._new_seen = kind
+    else:
         new_counts_reset(store, kind)
 
 
