@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
@@ -27,6 +28,7 @@ from ..forms.filters import (
     filters_as_query,
 )
 from ..models import DefaultView, SavedView
+from ..saved_views_cache import SHOWN_RELATED_FIELDS, VIEW_FIELDS, views_cached
 from .overview import ticket_tab_counts
 from .tickets import ticket_labels
 
@@ -37,12 +39,11 @@ def operator_store_ids(memberships) -> set[int]:
     return {m.store_id for m in memberships}
 
 
-def _visible(*, operator, memberships) -> Q:
+def _visible(*, operator, store_ids) -> Q:
     """The views `operator` may open: theirs, shared views of their stores, and shared
     all-stores views of a colleague (an owner who is a member of one of their stores).
     A subquery, not a join: no duplicate rows to take out (and a cheaper query to build
-    on every page that shows the Views menu)."""
-    store_ids = operator_store_ids(memberships)
+    on every page that shows the Views menu). `store_ids`: a set, or a subquery."""
     colleagues = Membership.objects.filter(store_id__in=store_ids).values("operator_id")
     return (
         Q(owner=operator)
@@ -51,30 +52,55 @@ def _visible(*, operator, memberships) -> Q:
     )
 
 
-def views_visible(*, operator, memberships) -> list[SavedView]:
-    """Every view `operator` may open, theirs first (in their order), then colleagues'
-    shared views (by owner, in the owner's order)."""
+def _in_menu_order(*, operator, visible: Q) -> list[SavedView]:
+    """Theirs first (in their order), then colleagues' shared views (by owner, in the
+    owner's order). Of the store and owner, only what is shown (saved_views_cache)."""
     views = (
-        SavedView.objects.filter(_visible(operator=operator, memberships=memberships))
+        SavedView.objects.filter(visible)
         .select_related("store", "owner")
+        .only(*VIEW_FIELDS, *SHOWN_RELATED_FIELDS)
         .order_by("owner_id", "position", "pk")
     )
     return sorted(views, key=lambda view: view.owner_id != operator.pk)  # stable: theirs first
 
 
+def views_visible(*, operator, memberships) -> list[SavedView]:
+    """Every view `operator` may open, in the menu's order."""
+    visible = _visible(operator=operator, store_ids=operator_store_ids(memberships))
+    return _in_menu_order(operator=operator, visible=visible)
+
+
+def views_visible_now(*, operator) -> list[SavedView]:
+    """`views_visible`, with the operator's stores read in the same query rather than
+    taken from memberships read earlier: what the cache stores must be no older than the
+    generation read before it (a membership removed in between must not be cached)."""
+    store_ids = Membership.objects.filter(operator=operator).values("store_id")
+    return _in_menu_order(operator=operator, visible=_visible(operator=operator, store_ids=store_ids))
+
+
 def request_views(request) -> list[SavedView]:
     """`views_visible` for the signed-in operator, read once per request (the list's
-    views bar and the navigation's menu share it)."""
+    views bar and the navigation's menu share it), from Redis when they are cached
+    under the current generation (saved_views_cache)."""
     views = getattr(request, "_saved_views", None)
     if views is None:
-        from storeapi.access import request_memberships
-
-        views = request._saved_views = views_visible(operator=request.user, memberships=request_memberships(request))
+        views = request._saved_views = _operator_views(request)
     return views
 
 
+def _operator_views(request) -> list[SavedView]:
+    if transaction.get_connection().in_atomic_block:
+        # Inside a transaction the database is the truth (its own writes, not committed,
+        # included): the cache would hide them, or keep them though they may roll back.
+        from storeapi.access import request_memberships
+
+        return views_visible(operator=request.user, memberships=request_memberships(request))
+    return views_cached(operator=request.user, load=lambda: views_visible_now(operator=request.user))
+
+
 def view_visible_get(*, operator, memberships, view_id) -> SavedView | None:
-    visible = SavedView.objects.filter(_visible(operator=operator, memberships=memberships), pk=view_id)
+    store_ids = operator_store_ids(memberships)
+    visible = SavedView.objects.filter(_visible(operator=operator, store_ids=store_ids), pk=view_id)
     return visible.select_related("store", "owner").first()
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from ..models import DefaultView, SavedView
+from ..saved_views_cache import saved_views_changed
 
 
 def saved_view_create(*, owner, kind: str, store, query: str, name: str, shared: bool) -> SavedView:
@@ -45,6 +46,7 @@ def saved_view_move(*, view: SavedView, up: bool) -> None:
         for position, v in enumerate(views):
             if v.position != position:
                 SavedView.objects.filter(pk=v.pk).update(position=position)
+        saved_views_changed()  # update() sends no post_save: the menu's order changed
 
 
 def saved_view_delete(*, view: SavedView) -> None:
