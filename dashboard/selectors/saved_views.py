@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
-from django.urls import reverse
 
 from storeapi.models import Membership
 from storeapi.roles import Perm
@@ -27,6 +26,7 @@ from ..forms.filters import (
     TicketFilterForm,
     filters_as_query,
 )
+from ..links import url_for
 from ..models import DefaultView, SavedView
 from ..saved_views_cache import SHOWN_RELATED_FIELDS, VIEW_FIELDS, views_cached
 from .overview import ticket_tab_counts
@@ -116,8 +116,8 @@ def views_for_list(views: list[SavedView], *, kind: str, store) -> list[SavedVie
 
 def list_url(*, kind: str, store) -> str:
     if store is None:
-        return reverse("all_orders" if kind == SavedView.Kind.ORDERS else "all_tickets")
-    return reverse("order_list" if kind == SavedView.Kind.ORDERS else "ticket_list", kwargs={"store": store.subdomain})
+        return url_for("all_orders" if kind == SavedView.Kind.ORDERS else "all_tickets")
+    return url_for("order_list" if kind == SavedView.Kind.ORDERS else "ticket_list", store.subdomain)
 
 
 def view_url(view: SavedView) -> str:

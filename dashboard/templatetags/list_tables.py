@@ -25,10 +25,10 @@ from html import escape as _escape_text
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from ..formatting import format_money
+from ..links import url_for
 from ..presence import tickets_presence
 from .collisions import presence_mark
 from .storedesk import customer_name, status_badge, store_time
@@ -260,15 +260,12 @@ class ListTable:
         return bool(self._items())
 
     def rows(self) -> SafeString:
-        urls: dict[str, str] = {}  # one reverse per store, not one per row
         html = []
         items = self._items()
         present = self._present(items)
         for index, (row, store, row_store) in enumerate(items):
             extra = {"others": present.get((store.pk, str(_field(row, "id"))), ())} if present else {}
-            base_url = urls.get(store.subdomain)
-            if base_url is None:
-                base_url = urls[store.subdomain] = reverse(self.kind.url_name, kwargs={"store": store.subdomain})
+            base_url = url_for(self.kind.url_name, store.subdomain)
             html.append(
                 self.kind.row(
                     row,

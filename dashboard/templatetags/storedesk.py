@@ -30,6 +30,7 @@ from storeapi.errors import (
 )
 
 from ..formatting import format_money, humanize_code, web_url
+from ..links import url_for
 
 register = template.Library()
 
@@ -129,6 +130,13 @@ _DRAWN_IN_PYTHON = {
         for name in ("input", "text", "date", "hidden", "number", "email", "search", "url", "password")
     },
 }
+
+
+@register.simple_tag
+def url_of(name, *args):
+    """`{% url name arg %}`, remembered per process (dashboard.links): for what the
+    layout and the list pages draw on every page."""
+    return url_for(name, *args)
 
 
 @register.simple_tag

@@ -33,6 +33,7 @@ from ..forms.filters import OrderFilterForm, filters_as_query
 from ..forms.jobs import BulkOrdersForm, BulkTicketsForm, ExportForm
 from ..jobs import cancel, create, downloads, notices, selectors
 from ..jobs.writers import neutralise
+from ..links import url_for
 from ..models import Job
 from ..selectors.cross_store import operator_stores
 from ..selectors.export_schedules import scheduled_runs_for_jobs, schedules_for_operator
@@ -264,4 +265,4 @@ def bulk_tickets(request, store):
 def export_url_for(store, params: dict) -> str:
     """The "Export these orders" link of a store's orders list."""
     query = [("store", store.subdomain), *filters_as_query(params)]
-    return f"{reverse('export_list')}?{urlencode(query)}"
+    return f"{url_for('export_list')}?{urlencode(query)}"

@@ -219,6 +219,29 @@ def test_a_failed_read_fails_its_waiting_readers_too_without_asking_again(acme, 
     assert 1 <= len(asked) <= 3 and {e["status"] for e in asked} == {503}
 
 
+def test_one_round_trip_leads_a_read_or_follows_a_colleagues(acme):
+    """`try_lead_or_follow`: the first reader leads; a colleague follows and sees what the
+    leader kept or the error its read ended in, once the lead is given up with it."""
+    found = read_cache.lookup(acme.pk, "tickets/", {"status": "open"})
+    asked_at = time.time()
+    leader = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
+    follower = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
+    assert leader.token is not None and follower.token is None
+    assert leader.entry is None and follower.entry is None and follower.error is None
+
+    read_cache.save(found, {"results": [1]}, fetched_at=time.time(), release_token=leader.token)
+    after = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
+    assert after.token is not None  # the lead was given up with the answer kept
+    assert after.entry is not None and after.entry.value == {"results": [1]}
+
+    read_cache.share_error(found, StoreBusy("busy", retry_after=1.0), release_token=after.token)
+    waiting = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
+    assert isinstance(waiting.error, StoreBusy) and waiting.token is not None
+    later = read_cache.try_lead_or_follow(found, lease_seconds=30, since=time.time() + 1)
+    assert later.error is None  # a reader that began after the failure asks again
+    assert later.token is None  # `waiting` still leads
+
+
 # --- stale while revalidate ---------------------------------------------------------------------
 
 

@@ -389,6 +389,20 @@ def test_updates_invalidate_but_do_not_count_and_counters_reset(acme):
 
 
 @pytest.mark.django_db
+def test_the_counts_of_a_list_being_looked_at_are_reset_as_they_are_read(acme):
+    for n, kind in enumerate(["order.created", "customer.created", "customer.created"]):
+        stored = WebhookEvent.objects.create(
+            store=acme, event_id=f"s{n}", event_type=kind, payload={"data": {"number": str(n), "id": n}}
+        )
+        webhook_event_process(event_id=stored.pk)
+    # The customers list is open: its count is shown as nothing new, and stays reset.
+    assert new_counts(acme, seen="customers") == {"orders": 1, "customers": 0, "tickets": 0}
+    assert new_counts(acme) == {"orders": 1, "customers": 0, "tickets": 0}
+    with pytest.raises(ValueError):
+        new_counts(acme, seen="everything")
+
+
+@pytest.mark.django_db
 def test_app_uninstalled_wipes_the_tokens_and_disconnects(acme):
     stored = WebhookEvent.objects.create(
         store=acme, event_id="u1", event_type="app.uninstalled", payload={"event_type": "app.uninstalled", "data": {}}
