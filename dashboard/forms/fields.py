@@ -3,10 +3,44 @@ search boxes, order numbers, checkboxes in a disclosure."""
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
 
 from django import forms
+
+
+class SharedChoicesMixin:
+    """A choice field whose choices every form instance shares, with its widget's. Django
+    deep-copies each field of a form for every instance, and a choice field's choices
+    twice (the field's, and the widget's, checked again one by one); a list page builds
+    its filter form and its bulk form on every view, some forty choices between them.
+    These choices are constants, and a form that needs others assigns new ones
+    (`self.fields[name].choices = ...`), never changes them in place. What a form may
+    change in place is still its own: the widget's attributes, the error messages and
+    the validators (as `forms.Field.__deepcopy__` copies them)."""
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.widget = copy.copy(self.widget)
+        result.widget.attrs = self.widget.attrs.copy()
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+
+class SharedChoiceField(SharedChoicesMixin, forms.ChoiceField):
+    pass
+
+
+class SharedTypedChoiceField(SharedChoicesMixin, forms.TypedChoiceField):
+    pass
+
+
+class SharedMultipleChoiceField(SharedChoicesMixin, forms.MultipleChoiceField):
+    pass
+
 
 # "#101950": a number as people write it (an order number, a ticket id).
 _WITH_NUMBER_SIGN = re.compile(r"^#\s*(\d+)$")
@@ -138,7 +172,7 @@ def staff_choices(staff: list[dict] | None, *, current=None) -> list[tuple]:
     return choices
 
 
-class AssigneeField(forms.TypedChoiceField):
+class AssigneeField(SharedTypedChoiceField):
     """A ticket's assignee: one of the store's users, by name, or nobody ("Unassigned"),
     sent to the store as their id or null. The choices are set per form
     (`offer_staff`): they are the store's."""

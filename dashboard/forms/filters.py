@@ -28,6 +28,9 @@ from .fields import (
     FilterDateField,
     OrderNumberField,
     SearchField,
+    SharedChoiceField,
+    SharedMultipleChoiceField,
+    SharedTypedChoiceField,
     ValuesField,
     ValuesInput,
 )
@@ -156,13 +159,13 @@ class OrderFilterForm(FilterForm):
         label="Search",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Number, name, e-mail, phone"}),
     )
-    status = forms.MultipleChoiceField(
+    status = SharedMultipleChoiceField(
         label="Status", required=False, choices=_choices(ORDER_STATUSES), widget=ChoicesDropdown
     )
-    payment_status = forms.MultipleChoiceField(
+    payment_status = SharedMultipleChoiceField(
         label="Payment", required=False, choices=_choices(PAYMENT_STATUSES), widget=ChoicesDropdown
     )
-    fulfillment_status = forms.MultipleChoiceField(
+    fulfillment_status = SharedMultipleChoiceField(
         label="Fulfillment", required=False, choices=_choices(FULFILLMENT_STATUSES), widget=ChoicesDropdown
     )
     date_placed_from = FilterDateField(label="Placed from")
@@ -174,7 +177,7 @@ class OrderFilterForm(FilterForm):
         widget=ValuesInput(attrs={"placeholder": "vip, gift"}),
         help_text="Comma separated; an order with any of them matches.",
     )
-    is_test = forms.ChoiceField(
+    is_test = SharedChoiceField(
         label="Test orders", required=False, choices=[("", "Any"), ("true", "Only test"), ("false", "No test")]
     )
 
@@ -190,8 +193,8 @@ class CustomerFilterForm(FilterForm):
     )
     date_joined_from = FilterDateField(label="Joined from")
     date_joined_to = FilterDateField(label="Joined to")
-    accepts_marketing = forms.ChoiceField(label="Accepts marketing", required=False, choices=YES_NO_ANY)
-    is_blocked = forms.ChoiceField(label="Blocked", required=False, choices=YES_NO_ANY)
+    accepts_marketing = SharedChoiceField(label="Accepts marketing", required=False, choices=YES_NO_ANY)
+    is_blocked = SharedChoiceField(label="Blocked", required=False, choices=YES_NO_ANY)
 
     date_ranges = (("date_joined_from", "date_joined_to"),)
 
@@ -204,7 +207,7 @@ class TicketFilterForm(FilterForm):
     """
 
     # The tab: shown as tabs, carried by the form as a hidden field.
-    status = forms.ChoiceField(
+    status = SharedChoiceField(
         label="Status", required=False, choices=[("", "All"), *_choices(TICKET_STATUSES)], widget=forms.HiddenInput
     )
     filter_text = SearchField(
@@ -215,9 +218,9 @@ class TicketFilterForm(FilterForm):
     order_number = OrderNumberField(
         label="Order", widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. #101950"})
     )
-    priority = forms.ChoiceField(label="Priority", required=False, choices=[("", "Any"), *_choices(TICKET_PRIORITIES)])
+    priority = SharedChoiceField(label="Priority", required=False, choices=[("", "Any"), *_choices(TICKET_PRIORITIES)])
     assignee = AssigneeField(label="Assignee", empty_label="Anyone")
-    ticket_type = forms.TypedChoiceField(label="Type", required=False, coerce=int, empty_value=None, choices=[])
+    ticket_type = SharedTypedChoiceField(label="Type", required=False, coerce=int, empty_value=None, choices=[])
     created_from = FilterDateField(label="Created from")
     created_to = FilterDateField(label="Created to")
 
@@ -297,8 +300,8 @@ class AuditFilterForm(FilterForm):
     operator = forms.CharField(
         label="Operator", required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
     )
-    action = forms.ChoiceField(label="Action", required=False, choices=[])
-    object_type = forms.ChoiceField(label="Object", required=False, choices=[])
+    action = SharedChoiceField(label="Action", required=False, choices=[])
+    object_type = SharedChoiceField(label="Object", required=False, choices=[])
     object_id = SearchField(label="Object id", max_length=64)
     date_from = FilterDateField(label="From")
     date_to = FilterDateField(label="To")
@@ -324,9 +327,9 @@ TRANSACTION_STATUSES = [("succeeded", "Succeeded"), ("failed", "Failed")]
 class TransactionFilterForm(FilterForm):
     """The transactions list's filters: the platform's `/transactions/` parameters."""
 
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any"), *TRANSACTION_STATUSES])
-    type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any"), *TRANSACTION_TYPES])
-    payment_method = forms.ChoiceField(
+    status = SharedChoiceField(label="Status", required=False, choices=[("", "Any"), *TRANSACTION_STATUSES])
+    type = SharedChoiceField(label="Type", required=False, choices=[("", "Any"), *TRANSACTION_TYPES])
+    payment_method = SharedChoiceField(
         label="Method",
         required=False,
         choices=[
@@ -342,7 +345,7 @@ class TransactionFilterForm(FilterForm):
     date_created_to = FilterDateField(label="To")
     amount_min = forms.DecimalField(label="Amount from", required=False, min_value=0, decimal_places=2)
     amount_max = forms.DecimalField(label="Amount to", required=False, min_value=0, decimal_places=2)
-    is_external = forms.ChoiceField(label="External", required=False, choices=YES_NO_ANY)
+    is_external = SharedChoiceField(label="External", required=False, choices=YES_NO_ANY)
     external_id = forms.CharField(label="External id", required=False, max_length=255)
 
     date_ranges = (("date_created_from", "date_created_to"),)

@@ -17,7 +17,7 @@ from django import forms
 from ..formatting import humanize_code
 from ..jobs import columns as cols
 from ..models import Job
-from .fields import NOT_A_STORE_USER, staff_choices
+from .fields import NOT_A_STORE_USER, SharedChoiceField, staff_choices
 from .filters import TICKET_PRIORITIES, TICKET_STATUSES, FilterForm, OrderFilterForm, TicketFilterForm
 
 
@@ -168,7 +168,7 @@ class _BulkForm(ListFiltersMixin, IdempotencyKeyMixin):
 class BulkOrdersForm(_BulkForm, OrderFilterForm):
     list_filters = OrderFilterForm
 
-    action = forms.ChoiceField(
+    action = SharedChoiceField(
         choices=[(a, Job.Action(a).label) for a in (Job.Action.TAG_ADD, Job.Action.TAG_REMOVE, Job.Action.NOTE_ADD)]
     )
     value = forms.CharField(label="Tag or note", max_length=2000)
@@ -194,14 +194,14 @@ class BulkTicketsForm(_BulkForm, TicketFilterForm):
     list_filters = TicketFilterForm
     ACTIONS = (Job.Action.TICKET_STATUS, Job.Action.TICKET_PRIORITY, Job.Action.TICKET_ASSIGNEE)
 
-    change = forms.ChoiceField(
+    change = SharedChoiceField(
         label="Change",
         required=False,
         choices=[],
         error_messages={"invalid_choice": "Choose a change from the list."},
         widget=forms.Select(attrs={"id": "bulk-tickets-change", "class": "form-select-sm w-auto"}),
     )
-    action = forms.ChoiceField(required=False, choices=[(a, Job.Action(a).label) for a in ACTIONS])
+    action = SharedChoiceField(required=False, choices=[(a, Job.Action(a).label) for a in ACTIONS])
     value = forms.CharField(required=False, max_length=20)
 
     def __init__(self, *args, staff: list[dict] | None = None, **kwargs):
