@@ -47,6 +47,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
+from .circuit import circuit_key
 from .redis_client import shared_redis
 
 # A change to an order also changes its customer's order count and total (the customers
@@ -308,6 +309,9 @@ def save(found: Lookup, value, *, fetched_at: float, release_token: str | None =
     entry = Entry(value=value, fetched_at=fetched_at, seen=found.seen, own=found.own)
     pipe = shared_redis().pipeline(transaction=False)
     pipe.set(found.key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), ex=_keep_seconds())
+    # When the answer was fetched, beside it: a reader waiting for a colleague's read
+    # looks at this (a few bytes) rather than at the answer (a whole page, unpickled).
+    pipe.set(f"{found.key}:at", repr(fetched_at), ex=_keep_seconds())
     if release_token is not None:
         _queue_release(pipe, found, release_token)
     pipe.execute()
@@ -389,23 +393,38 @@ class Lead:
     token: str | None
     entry: Entry | None
     error: Exception | None
+    circuit_open: bool  # the store is marked down (storeapi.circuit): a page view does not ask
 
 
-def try_lead_or_follow(found: Lookup, *, lease_seconds: float, since: float) -> Lead:
-    """`try_lead`, `current` and `shared_error` in one round trip to Redis. The reads
-    come after the attempt to lead, so a leader sees whatever another reader kept
-    between this reader's look (`found`) and its lead."""
+def try_lead_or_follow(found: Lookup, *, lease_seconds: float, since: float, newer_than: float) -> Lead:
+    """`try_lead`, and what other readers of the key left since this reader began to ask
+    (`since`): an answer fetched after `newer_than` (then a second round trip reads it),
+    or the error their read ended in; and whether the store is marked down, which the
+    leader would ask next. The reads come after the attempt to lead, so a leader sees
+    whatever another reader kept between this reader's look (`found`) and its lead."""
     token = uuid.uuid4().hex
     pipe = shared_redis().pipeline(transaction=False)
     pipe.set(f"{found.key}:flight", token, nx=True, px=_lease_ms(lease_seconds))
-    pipe.get(found.key)
+    pipe.get(f"{found.key}:at")
     pipe.get(f"{found.key}:error")
-    led, raw_entry, raw_error = pipe.execute()
+    pipe.exists(circuit_key(str(found.store_id)))
+    led, raw_at, raw_error, marked_down = pipe.execute()
+    entry = None
+    if raw_at is not None and _seconds(raw_at) > newer_than:
+        entry = current(found)
     return Lead(
         token=token if led else None,
-        entry=_entry(raw_entry, len(found.seen)),
+        entry=entry,
         error=_error_since(raw_error, since=since),
+        circuit_open=bool(marked_down),
     )
+
+
+def _seconds(raw) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        return float("-inf")
 
 
 def _lease_ms(lease_seconds: float) -> int:

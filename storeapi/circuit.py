@@ -16,19 +16,20 @@ from django.conf import settings
 from .redis_client import shared_redis
 
 
-def _key(store_key: str) -> str:
+def circuit_key(store_key: str) -> str:
+    """The mark's key (storeapi.cache reads it in the round trip that leads a read)."""
     return f"storeapi:circuit:{store_key}"
 
 
 def circuit_open(store_key: str) -> bool:
-    return bool(shared_redis().exists(_key(store_key)))
+    return bool(shared_redis().exists(circuit_key(store_key)))
 
 
 def circuit_trip(store_key: str) -> None:
     seconds = settings.STOREAPI_CIRCUIT_OPEN_SECONDS
     if seconds > 0:
-        shared_redis().set(_key(store_key), 1, px=int(seconds * 1000))
+        shared_redis().set(circuit_key(store_key), 1, px=int(seconds * 1000))
 
 
 def circuit_reset(store_key: str) -> None:
-    shared_redis().delete(_key(store_key))
+    shared_redis().delete(circuit_key(store_key))

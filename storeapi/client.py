@@ -119,6 +119,7 @@ def _token_fingerprint(store) -> str:
     return hashlib.sha256(store.access_token().encode()).hexdigest()[:24]
 
 
+CIRCUIT_OPEN_MESSAGE = "The store failed moments ago; not asking again yet."
 FOLLOW_POLL_SECONDS = 0.02  # how often a reader waiting for a colleague's read looks
 
 
@@ -170,6 +171,9 @@ class StoreClient:
         self.wait_bound = settings.STOREAPI_PAGE_WAIT_SECONDS if priority == INTERACTIVE else None
         self.sleep = sleep
         self.api_root = f"{store_base_url(store.subdomain)}/api/admin/"
+        # Lookups `cached_gets` made with this client for reads the cache could not serve:
+        # the read that asks the store next uses it rather than looking again.
+        self._missed: dict[str, read_cache.Lookup] = {}
 
     @classmethod
     def for_store(cls, store, priority: str = INTERACTIVE, **kwargs) -> StoreClient:
@@ -263,7 +267,9 @@ class StoreClient:
 
     def _cached_get(self, path: str, params: dict | None, *, fresh: bool, reference: bool):
         store_id = self.store.pk
-        found = read_cache.lookup(store_id, path, params)
+        found = self._missed.pop(read_cache.entry_key(store_id, path, params), None)
+        if found is None:
+            found = read_cache.lookup(store_id, path, params)
         if fresh:
             started = time.time()
             value = self._request("GET", path, params=params)
@@ -298,13 +304,16 @@ class StoreClient:
         while True:
             # One round trip: take the lead if no one has it, and see what colleagues'
             # reads of the key left since this reader looked (`found`).
-            lead = read_cache.try_lead_or_follow(found, lease_seconds=lease, since=asked_at)
+            lead = read_cache.try_lead_or_follow(found, lease_seconds=lease, since=asked_at, newer_than=judged)
             answered = lead.entry if found.entry_is_current(lead.entry) and lead.entry.fetched_at > judged else None
-            if lead.error is not None or answered is not None:
+            down = lead.token is not None and lead.circuit_open and answered is None and lead.error is None
+            if lead.error is not None or answered is not None or down:
                 if lead.token is not None:
                     read_cache.release(found, lead.token)
                 if lead.error is not None:
                     raise lead.error
+                if down:
+                    raise StoreUnavailable(CIRCUIT_OPEN_MESSAGE, store=self.store.subdomain)
                 return answered
             if lead.token is not None:
                 return self._lead_read(found, path, params, token=lead.token)
@@ -317,7 +326,8 @@ class StoreClient:
         error) and give up the lead, whatever happens."""
         try:
             started = time.time()
-            value = self._request("GET", path, params=params)
+            # The circuit was looked at in the round trip that took the lead.
+            value = self._request("GET", path, params=params, circuit_checked=True)
         except StoreAPIError as error:
             read_cache.share_error(found, error, release_token=token)
             raise
@@ -358,11 +368,11 @@ class StoreClient:
             "Accept": "application/json",
         }
 
-    def _request(self, method: str, path: str, *, params=None, json=None):
+    def _request(self, method: str, path: str, *, params=None, json=None, circuit_checked: bool = False):
         if self.wait_bound is None or self.transient:
-            return self._send(method, path, params=params, json=json)
+            return self._send(method, path, params=params, json=json, circuit_checked=circuit_checked)
         with store_thread_place(str(self.store.pk), timeout=self._wait_left()):
-            return self._send(method, path, params=params, json=json)
+            return self._send(method, path, params=params, json=json, circuit_checked=circuit_checked)
 
     def _wait_left(self) -> float | None:
         """How long this call may still wait (a page view's request shares one budget
@@ -370,18 +380,19 @@ class StoreClient:
         return None if self.wait_bound is None else wait_left(self.wait_bound)
 
     @sensitive_variables("headers")  # the bearer token, kept out of error reports
-    def _send(self, method: str, path: str, *, params=None, json=None):
+    def _send(self, method: str, path: str, *, params=None, json=None, circuit_checked: bool = False):
         from .oauth import refresh_access_token  # oauth imports this module's neighbours
 
         url = self._url(path)
         subdomain = self.store.subdomain
-        # Page views ask whether the store is marked down; bulk jobs go on regardless
-        # and, when answered, take the mark away. A page view found no mark, so it has
-        # none of its own to take away (one round trip to Redis fewer per request).
+        # Page views ask whether the store is marked down (`circuit_checked`: the caller
+        # just did); bulk jobs go on regardless and, when answered, take the mark away. A
+        # page view found no mark, so it has none of its own to take away (one round trip
+        # to Redis fewer per request).
         checked_closed = False
         if self.priority == INTERACTIVE and not self.transient:
-            if circuit_open(str(self.store.pk)):
-                raise StoreUnavailable("The store failed moments ago; not asking again yet.", store=subdomain)
+            if not circuit_checked and circuit_open(str(self.store.pk)):
+                raise StoreUnavailable(CIRCUIT_OPEN_MESSAGE, store=subdomain)
             checked_closed = True
         # `waited` counts the pauses between attempts and the time spent in attempts
         # that failed without an answer, so a store that hangs cannot hold a caller
@@ -516,6 +527,8 @@ def cached_gets(reads: list[tuple[StoreClient, str, dict | None]], *, reference:
         if hit is not None and client._serve_cached(hit, path, query, reference=reference):
             bodies.append(hit.entry.value)
         else:
+            if hit is not None:
+                client._missed[hit.key] = hit  # for `client.get` of the same read, next
             bodies.append(None)
     return bodies
 

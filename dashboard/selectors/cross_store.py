@@ -186,14 +186,15 @@ def merged_list_page(
     state = _decode_cursor(cursor, stores)
     active = [s for s in stores if state.get(s.subdomain) is not None]
 
+    clients = {s.pk: StoreClient.for_store(s) for s in active}
+
     def fetch(store) -> Page:
         store_cursor, _skip = state[store.subdomain]
-        return StoreClient.for_store(store).list_page(path, params, cursor=store_cursor, cached=True)
+        return clients[store.pk].list_page(path, params, cursor=store_cursor, cached=True)
 
-    # What the shared cache can show is taken here; only the other stores are asked, at once.
-    cached = cached_list_pages(
-        [StoreClient.for_store(s) for s in active], path, params, cursors=[state[s.subdomain][0] for s in active]
-    )
+    # What the shared cache can show is taken here; only the other stores are asked, at
+    # once (each with the lookup made here: storeapi.client.cached_gets).
+    cached = cached_list_pages(list(clients.values()), path, params, cursors=[state[s.subdomain][0] for s in active])
     pages: dict[int, Page] = {store.pk: page for store, page in zip(active, cached, strict=True) if page is not None}
     fetched, failures = stores_fan_out(stores=[s for s in active if s.pk not in pages], call=fetch)
     pages.update(fetched)

@@ -224,20 +224,24 @@ def test_one_round_trip_leads_a_read_or_follows_a_colleagues(acme):
     leader kept or the error its read ended in, once the lead is given up with it."""
     found = read_cache.lookup(acme.pk, "tickets/", {"status": "open"})
     asked_at = time.time()
-    leader = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
-    follower = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
+    leader = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at, newer_than=0)
+    follower = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at, newer_than=0)
     assert leader.token is not None and follower.token is None
     assert leader.entry is None and follower.entry is None and follower.error is None
 
-    read_cache.save(found, {"results": [1]}, fetched_at=time.time(), release_token=leader.token)
-    after = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
+    fetched_at = time.time()
+    read_cache.save(found, {"results": [1]}, fetched_at=fetched_at, release_token=leader.token)
+    after = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at, newer_than=0)
     assert after.token is not None  # the lead was given up with the answer kept
     assert after.entry is not None and after.entry.value == {"results": [1]}
+    again = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at, newer_than=fetched_at)
+    assert again.entry is None  # nothing newer than what this reader already judged
+    assert again.token is None  # `after` leads
 
     read_cache.share_error(found, StoreBusy("busy", retry_after=1.0), release_token=after.token)
-    waiting = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at)
+    waiting = read_cache.try_lead_or_follow(found, lease_seconds=30, since=asked_at, newer_than=0)
     assert isinstance(waiting.error, StoreBusy) and waiting.token is not None
-    later = read_cache.try_lead_or_follow(found, lease_seconds=30, since=time.time() + 1)
+    later = read_cache.try_lead_or_follow(found, lease_seconds=30, since=time.time() + 1, newer_than=0)
     assert later.error is None  # a reader that began after the failure asks again
     assert later.token is None  # `waiting` still leads
 
