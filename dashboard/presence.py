@@ -128,20 +128,37 @@ def tickets_presence(tickets: list[tuple[int, object]], *, excluding: int | None
     tickets someone else is on."""
     if not tickets:
         return {}
-    pipe = shared_redis().pipeline(transaction=False)
-    pipe.time()
-    for store_id, ticket_id in tickets:
-        pipe.hgetall(_key(store_id, ticket_id))
+    redis = shared_redis()
+    script = _read_many_scripts.get(id(redis))
+    if script is None:
+        script = _read_many_scripts[id(redis)] = redis.register_script(_READ_MANY)
     try:
-        (seconds, micros), *hashes = pipe.execute()
+        now_ms, *found_flat = script(keys=[_key(store_id, ticket_id) for store_id, ticket_id in tickets])
     except REDIS_UNAVAILABLE as exc:
         logger.warning("Presence on the inbox not read: Redis did not answer (%s)", exc)
         return {}
-    now_ms = seconds * 1000 + micros // 1000
     found = {}
-    for (store_id, ticket_id), fields in zip(tickets, hashes, strict=True):
-        if fields:
-            others = _others(fields, now_ms=now_ms, excluding=excluding)
-            if others:
-                found[(store_id, str(ticket_id))] = others
+    for index, flat in zip(found_flat[::2], found_flat[1::2], strict=True):
+        store_id, ticket_id = tickets[int(index) - 1]
+        others = _others(dict(zip(flat[::2], flat[1::2], strict=True)), now_ms=int(now_ms), excluding=excluding)
+        if others:
+            found[(store_id, str(ticket_id))] = others
     return found
+
+
+# KEYS: the tickets' hashes. Answers Redis's time (ms), then for each hash that holds
+# anyone its position in KEYS (from 1) and its fields and values: a page of the inbox
+# reads every ticket's hash in one call, and is sent back only those someone is on.
+_READ_MANY = """
+local t = redis.call('TIME')
+local answer = {tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+for i, key in ipairs(KEYS) do
+  local fields = redis.call('HGETALL', key)
+  if #fields > 0 then
+    answer[#answer + 1] = i
+    answer[#answer + 1] = fields
+  end
+end
+return answer
+"""
+_read_many_scripts: dict[int, object] = {}  # per Redis client (one per process and URL)

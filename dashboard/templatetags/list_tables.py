@@ -260,12 +260,15 @@ class ListTable:
         return bool(self._items())
 
     def rows(self) -> SafeString:
+        urls: dict[str, str] = {}  # per store, not per row
         html = []
         items = self._items()
         present = self._present(items)
         for index, (row, store, row_store) in enumerate(items):
             extra = {"others": present.get((store.pk, str(_field(row, "id"))), ())} if present else {}
-            base_url = url_for(self.kind.url_name, store.subdomain)
+            base_url = urls.get(store.subdomain)
+            if base_url is None:
+                base_url = urls[store.subdomain] = url_for(self.kind.url_name, store.subdomain)
             html.append(
                 self.kind.row(
                     row,
