@@ -82,6 +82,28 @@ def test_the_totals_add_up_like_a_receipt_at_both_widths(page, operator, sign_in
     assert page.js_errors == []
 
 
+def test_a_long_product_name_or_sku_never_pushes_the_amounts_off_a_phone(page, operator, sign_in, sandbox):
+    """Stores name products and SKUs as they like: one long word must wrap, not widen the
+    table past the screen (a line's amount was pushed past the edge of a 390 px screen)."""
+    order = an_order_with_a_discount_and_taxed_shipping(sandbox, "acme")
+    sign_in(page, operator)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"/s/acme/orders/{order['number']}/")
+    lines = page.locator("section[aria-labelledby=order-lines-heading] tbody td.line-product")
+    # What such a store would send: a name of 60 letters and a SKU of 54 characters.
+    lines.first.evaluate(
+        """cell => {
+            cell.insertAdjacentHTML('afterbegin', '<span>' + 'X'.repeat(60) + '</span>');
+            cell.insertAdjacentHTML('beforeend', '<div class="small">SKU-' + '9'.repeat(50) + '</div>');
+        }"""
+    )
+    amounts = page.locator("section[aria-labelledby=order-lines-heading] tbody td:last-child")
+    for cell in amounts.all():
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+    assert page.js_errors == []
+
+
 def test_only_the_actions_the_store_would_take_are_offered(page, operator, sign_in, sandbox):
     sign_in(page, operator)
     fulfilled = sandbox.orders("acme", status="open", fulfillment_status="fulfilled", payment_status="paid")[0]
