@@ -74,7 +74,10 @@ def test_the_totals_add_up_like_a_receipt_at_both_widths(page, operator, sign_in
         # and each line's amount (on a phone the SKU moves under the product for them).
         amounts = page.locator("section[aria-labelledby=order-lines-heading] tbody td:last-child")
         expect(amounts).to_have_count(len(order["lines"]))
-        for cell in [*page.locator("[data-receipt] dd").all(), *amounts.all()]:
+        # And each transaction's amount (on a phone its type, gateway and status move under
+        # the date, the method and the amount).
+        transactions = page.locator("section[aria-labelledby=order-transactions-heading] tbody td:last-child")
+        for cell in [*page.locator("[data-receipt] dd").all(), *amounts.all(), *transactions.all()]:
             expect(cell).to_be_visible()
             box = cell.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, cell.inner_text())
