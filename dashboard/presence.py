@@ -128,12 +128,9 @@ def tickets_presence(tickets: list[tuple[int, object]], *, excluding: int | None
     tickets someone else is on."""
     if not tickets:
         return {}
-    redis = shared_redis()
-    script = _read_many_scripts.get(id(redis))
-    if script is None:
-        script = _read_many_scripts[id(redis)] = redis.register_script(_READ_MANY)
+    read_many = shared_redis().register_script(_READ_MANY)  # EVALSHA, loaded once by Redis
     try:
-        now_ms, *found_flat = script(keys=[_key(store_id, ticket_id) for store_id, ticket_id in tickets])
+        now_ms, *found_flat = read_many(keys=[_key(store_id, ticket_id) for store_id, ticket_id in tickets])
     except REDIS_UNAVAILABLE as exc:
         logger.warning("Presence on the inbox not read: Redis did not answer (%s)", exc)
         return {}
@@ -161,4 +158,3 @@ for i, key in ipairs(KEYS) do
 end
 return answer
 """
-_read_many_scripts: dict[int, object] = {}  # per Redis client (one per process and URL)

@@ -451,13 +451,9 @@ def share_error(found: Lookup, error: Exception, *, release_token: str | None = 
     pipe.execute()
 
 
-def shared_error(found: Lookup, *, since: float) -> Exception | None:
-    """The error of a read of this key that failed after `since` (when this reader
-    began to ask)."""
-    return _error_since(shared_redis().get(f"{found.key}:error"), since=since)
-
-
 def _error_since(raw, *, since: float) -> Exception | None:
+    """The error a read of this key shared (`raw`), if it failed after `since` (when
+    this reader began to ask)."""
     if raw is None:
         return None
     try:

@@ -21,7 +21,6 @@ the row templates had; keep the cells of a table and its `columns` side by side.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape as _escape_text
 from typing import Any
 
 from django import template
@@ -32,15 +31,9 @@ from ..links import url_for
 from ..presence import tickets_presence
 from .collisions import presence_mark
 from .storedesk import customer_name, status_badge, store_time
+from .storedesk import html_text as _text
 
 register = template.Library()
-
-
-def _text(value) -> str:
-    """A value in HTML as `{{ value }}` shows it: escaped unless already safe."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _escape_text(str(value))
 
 
 def _field(row, key: str) -> Any:

@@ -35,9 +35,10 @@ from ..links import url_for
 register = template.Library()
 
 
-def _html(value) -> str:
+def html_text(value) -> str:
     """`value` in HTML as `{{ value }}` and format_html show it: escaped unless already
-    safe. Without format_html's overhead, for markup drawn many times a page."""
+    safe. Without format_html's overhead, for markup drawn many times a page (the filter
+    bars here, the rows in list_tables.py)."""
     if hasattr(value, "__html__"):
         return value.__html__()
     return escape_text(str(value))
@@ -83,10 +84,10 @@ def input_html(widget: dict) -> str:
     """An `<input>` from its widget context, as Django's `input.html` draws it (which
     includes `attrs.html`: two templates for every text box of a filter bar)."""
     value = widget["value"]
-    value_attr = f' value="{_html(value)}"' if value is not None else ""
+    value_attr = f' value="{html_text(value)}"' if value is not None else ""
     attrs = attrs_html(widget["attrs"])
-    return mark_safe(  # noqa: S308 (every value escaped by _html)
-        f'<input type="{_html(widget["type"])}" name="{_html(widget["name"])}"{value_attr}{attrs}>'
+    return mark_safe(  # noqa: S308 (every value escaped by html_text)
+        f'<input type="{html_text(widget["type"])}" name="{html_text(widget["name"])}"{value_attr}{attrs}>'
     )
 
 
@@ -96,10 +97,10 @@ def attrs_html(attrs: dict) -> str:
     parts = []
     for name, value in attrs.items():
         if value is True:
-            parts.append(f" {_html(name)}")
+            parts.append(f" {html_text(name)}")
         elif value is not False:
-            parts.append(f' {_html(name)}="{_html(value)}"')
-    return mark_safe("".join(parts))  # noqa: S308 (every name and value escaped by _html)
+            parts.append(f' {html_text(name)}="{html_text(value)}"')
+    return mark_safe("".join(parts))  # noqa: S308 (every name and value escaped by html_text)
 
 
 def select_html(widget: dict) -> str:
@@ -107,19 +108,19 @@ def select_html(widget: dict) -> str:
     include two templates for every option, and the filter bars and bulk toolbars of the
     list pages hold several dozen options: drawn there, they were a third of a list
     page's own work (docs/page-speed.md)."""
-    parts = [f'<select name="{_html(widget["name"])}"{attrs_html(widget["attrs"])}>']
+    parts = [f'<select name="{html_text(widget["name"])}"{attrs_html(widget["attrs"])}>']
     for group, options, _index in widget["optgroups"]:
         if group:
-            parts.append(f'<optgroup label="{_html(group)}">')
+            parts.append(f'<optgroup label="{html_text(group)}">')
         for option in options:
             parts.append(
-                f'<option value="{_html(str(option["value"]))}"{attrs_html(option["attrs"])}>'
-                f"{_html(option['label'])}</option>"
+                f'<option value="{html_text(str(option["value"]))}"{attrs_html(option["attrs"])}>'
+                f"{html_text(option['label'])}</option>"
             )
         if group:
             parts.append("</optgroup>")
     parts.append("</select>")
-    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by _html)
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by html_text)
 
 
 # Django's own widget templates that `bootstrap` draws in Python instead (same markup).
@@ -154,11 +155,11 @@ def filter_fields(form):
         if field.name in _SEARCH_FIELDS:
             classes.append("filter-search")
         parts.append(f'<div class="{" ".join(classes)}">')
-        label = _html(field.label)
+        label = html_text(field.label)
         if multi:
             chosen = field.value()
             badge = f' <span class="badge text-bg-primary">{len(chosen)}</span>' if chosen else ""
-            auto_id = _html(field.auto_id)
+            auto_id = html_text(field.auto_id)
             parts.append(
                 '<details class="filter-dropdown">'
                 f'<summary class="form-select form-select-sm" id="{auto_id}_summary">{label}{badge}</summary>'
@@ -167,10 +168,10 @@ def filter_fields(form):
             )
         else:
             parts.append(
-                f'<label class="form-label small mb-0" for="{_html(field.id_for_label)}">{label}</label>'
+                f'<label class="form-label small mb-0" for="{html_text(field.id_for_label)}">{label}</label>'
                 f"{bootstrap(field)}"
             )
-        parts.extend(f'<div class="invalid-feedback d-block">{_html(error)}</div>' for error in field.errors)
+        parts.extend(f'<div class="invalid-feedback d-block">{html_text(error)}</div>' for error in field.errors)
         parts.append("</div>")
     return mark_safe("\n".join(parts))  # noqa: S308 (every value escaped by _html or drawn by a widget)
 
@@ -186,18 +187,18 @@ def choice_checkboxes(field):
     chosen = field.value()
     if not isinstance(chosen, list | tuple):
         chosen = ()
-    name, auto_id = _html(field.html_name), _html(field.auto_id)
+    name, auto_id = html_text(field.html_name), html_text(field.auto_id)
     boxes = []
     for index, (value, label) in enumerate(field.field.choices):
         checked = " checked" if value in chosen else ""
         boxes.append(
             '<div class="form-check">\n'
-            f'<input class="form-check-input" type="checkbox" name="{name}" value="{_html(value)}" '
+            f'<input class="form-check-input" type="checkbox" name="{name}" value="{html_text(value)}" '
             f'id="{auto_id}_{index}"{checked}>\n'
-            f'<label class="form-check-label" for="{auto_id}_{index}">{_html(label)}</label>\n'
+            f'<label class="form-check-label" for="{auto_id}_{index}">{html_text(label)}</label>\n'
             "</div>"
         )
-    return mark_safe("\n".join(boxes))  # noqa: S308 (every value escaped by _html)
+    return mark_safe("\n".join(boxes))  # noqa: S308 (every value escaped by html_text)
 
 
 # --- money -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from storeapi.errors import InvalidRequest, RateLimited, StoreAPIError
-from storeapi.events import new_counts, new_counts_reset
+from storeapi.events import new_counts
 from storeapi.roles import Perm
 
 
@@ -60,14 +60,9 @@ def seen_new(request, store, kind: str) -> None:
     """The operator opened the list of `kind` ("orders", "customers", "tickets"): what
     webhooks announced is no longer new. Only the list's first page, as a page: the
     count is reset when the page is rendered (`render_page`, in the round trip that
-    reads the counts), or at once by a view of a store page that renders no counts."""
-    if is_partial(request) or request.GET.get("cursor"):
-        return
-    membership = getattr(request, "membership", None)
-    if membership is not None and membership.store.pk == store.pk:
+    reads the counts of the page's store)."""
+    if not is_partial(request) and not request.GET.get("cursor"):
         request._new_seen = kind
-    else:
-        new_counts_reset(store, kind)
 
 
 def list_partial(request, *, prefix: str) -> str:
