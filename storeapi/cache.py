@@ -42,6 +42,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -179,12 +180,43 @@ def list_version(store_id: int, resource: str) -> int:
 # --- entries ----------------------------------------------------------------------------
 
 
+ENTRY_FORMAT = 2  # the layout of a kept answer (`Entry.dumps`); an older one reads as a miss
+
+
 @dataclass(frozen=True)
 class Entry:
-    value: Any
+    """A kept answer. Its value is unpickled when first used: a page that finds its list
+    changed asks the store anyway and never pays for unpickling the old answer (an
+    all-stores page, three of them)."""
+
+    pickled: bytes  # the value, pickled
     fetched_at: float  # epoch seconds: when the store was asked
     seen: tuple[int, ...]  # the `any` versions read before asking
     own: tuple[int, ...]  # the `own` versions read before asking
+
+    @classmethod
+    def of(cls, value, *, fetched_at: float, seen: tuple[int, ...], own: tuple[int, ...]) -> Entry:
+        entry = cls(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), fetched_at, seen, own)
+        entry.__dict__["value"] = value  # already at hand: not unpickled again
+        return entry
+
+    @cached_property
+    def value(self) -> Any:
+        return pickle.loads(self.pickled)  # noqa: S301 (our own Redis, our own objects)
+
+    def dumps(self) -> bytes:
+        layout = (ENTRY_FORMAT, self.fetched_at, self.seen, self.own, self.pickled)
+        return pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def loads(cls, raw: bytes) -> Entry | None:
+        try:
+            form, fetched_at, seen, own, pickled = pickle.loads(raw)  # noqa: S301 (as above)
+        except Exception:  # an entry from an older release: a miss
+            return None
+        if form != ENTRY_FORMAT:
+            return None
+        return cls(pickled, fetched_at, seen, own)
 
     def behind(self, *, seen: tuple[int, ...], own: tuple[int, ...]) -> bool:
         return any(a < b for a, b in zip(self.seen, seen, strict=True)) or any(
@@ -270,11 +302,8 @@ def lookup_many(reads: list[tuple[int, str, dict | None]]) -> list[Lookup]:
 def _entry(raw, dependencies: int) -> Entry | None:
     if raw is None:
         return None
-    try:
-        entry = pickle.loads(raw)  # noqa: S301 (our own Redis, our own objects)
-    except Exception:  # an entry from an older release: a miss
-        return None
-    return entry if isinstance(entry, Entry) and len(entry.seen) == dependencies else None
+    entry = Entry.loads(raw)
+    return entry if entry is not None and len(entry.seen) == dependencies else None
 
 
 def verdict(found: Lookup, *, now: float, wants_fresh: bool = False, announced: bool = True) -> Verdict:
@@ -306,9 +335,9 @@ def save(found: Lookup, value, *, fetched_at: float, release_token: str | None =
     """Keep `value` as the answer for the key, under the versions read before asking.
     With `release_token`, also give up the lead on the key (`try_lead`), in the same
     round trip to Redis."""
-    entry = Entry(value=value, fetched_at=fetched_at, seen=found.seen, own=found.own)
+    entry = Entry.of(value, fetched_at=fetched_at, seen=found.seen, own=found.own)
     pipe = shared_redis().pipeline(transaction=False)
-    pipe.set(found.key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), ex=_keep_seconds())
+    pipe.set(found.key, entry.dumps(), ex=_keep_seconds())
     # When the answer was fetched, beside it: a reader waiting for a colleague's read
     # looks at this (a few bytes) rather than at the answer (a whole page, unpickled).
     pipe.set(f"{found.key}:at", repr(fetched_at), ex=_keep_seconds())

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +28,7 @@ from storeapi.errors import StoreAPIError, UnexpectedResponse
 from storeapi.models import Membership
 from storeapi.redis_client import REDIS_UNAVAILABLE
 from storeapi.roles import Perm
+from storeapi.threads import ProcessPool
 
 from .tickets import (
     cached_ticket_labels,
@@ -41,7 +41,11 @@ from .tickets import (
 logger = logging.getLogger(__name__)
 
 CURSOR_SALT = "dashboard.cross_store.cursor"
-MAX_WORKERS = 8
+# The threads that ask several stores at once for a page, shared by the process's pages.
+# A page asks each of its stores in one of them at once; pages beyond what the pool can
+# run wait for a thread (each store's read is bounded: storeapi.freshness.wait_left).
+MAX_WORKERS = 32
+_pool = ProcessPool(max_workers=MAX_WORKERS, name="cross-store")
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -99,24 +103,19 @@ def stores_fan_out(*, stores: Iterable, call: Callable[[Any], Any]) -> tuple[dic
     failures: list[StoreFailure] = []
     if not stores:
         return results, failures
-    workers = min(MAX_WORKERS, len(stores))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cross-store") as pool:
-        # Each in a copy of the request's context: the page's freshness record (how old
-        # the data is, and whether Refresh was pressed) is shared with the threads.
-        futures = {
-            store.pk: (store, pool.submit(contextvars.copy_context().run, _run_in_thread, call, store))
-            for store in stores
-        }
-        for store, future in futures.values():
-            try:
-                results[store.pk] = future.result()
-            except StoreAPIError as error:
-                failures.append(StoreFailure(store, error))
-            except REDIS_UNAVAILABLE:
-                raise  # not this store's fault: every store needs Redis (the page says so, a 503)
-            except Exception:  # a bug or an odd answer in one store must not hide the others
-                logger.exception("Reading store %s failed", store.subdomain)
-                failures.append(StoreFailure(store, UnexpectedResponse(store=store.subdomain)))
+    # Each in a copy of the request's context: the page's freshness record (how old the
+    # data is, and whether Refresh was pressed) is shared with the threads.
+    futures = [(store, _pool.submit(contextvars.copy_context().run, _run_in_thread, call, store)) for store in stores]
+    for store, future in futures:
+        try:
+            results[store.pk] = future.result()
+        except StoreAPIError as error:
+            failures.append(StoreFailure(store, error))
+        except REDIS_UNAVAILABLE:
+            raise  # not this store's fault: every store needs Redis (the page says so, a 503)
+        except Exception:  # a bug or an odd answer in one store must not hide the others
+            logger.exception("Reading store %s failed", store.subdomain)
+            failures.append(StoreFailure(store, UnexpectedResponse(store=store.subdomain)))
     return results, failures
 
 

@@ -6,6 +6,7 @@ changed per test where the behaviour under test depends on them (how long an ans
 fresh, how long a webhook's change may be coalesced).
 """
 
+import pickle
 import subprocess
 import sys
 import threading
@@ -406,3 +407,25 @@ def test_an_answer_is_trusted_longer_when_webhooks_announce_the_stores_changes(a
     assert read_cache.verdict(kept, now=now, announced=True) == read_cache.HIT
     # Without Storedesk's webhook nothing would say it changed: refreshed after 10 s.
     assert read_cache.verdict(kept, now=now, announced=False) == read_cache.HIT_REFRESH
+
+
+def test_a_page_that_asks_the_store_anyway_does_not_unpickle_the_old_answer(acme, sandbox):
+    """A kept answer's value is unpickled only when it is used: after an operator's own
+    write the next view asks the store, and the old answer it looked up stays bytes."""
+    read_tickets(acme)
+    read_cache.lists_changed(acme.pk, "tickets", own=True)
+    found = read_cache.lookup(acme.pk, "tickets/", {})
+    assert found.entry is not None and read_cache.verdict(found, now=time.time()) == read_cache.MISS
+    assert "value" not in found.entry.__dict__  # looked at, not unpickled
+    page = read_tickets(acme)
+    assert tickets_asked(sandbox) == 2
+    kept = read_cache.lookup(acme.pk, "tickets/", {})
+    assert kept.entry.value["results"] == page.results  # unpickled once used, the same answer
+
+
+def test_an_answer_kept_in_an_older_layout_is_a_miss(acme, sandbox):
+    found = read_cache.lookup(acme.pk, "tickets/", {})
+    shared_redis().set(found.key, pickle.dumps({"results": [{"id": 1}]}))  # not an entry of this release
+    assert read_cache.lookup(acme.pk, "tickets/", {}).entry is None
+    read_tickets(acme)
+    assert tickets_asked(sandbox) == 1
