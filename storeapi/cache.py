@@ -35,12 +35,17 @@ Django's cache.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import pickle
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -152,6 +157,7 @@ def changed(store_id: int, dependencies: list[str], *, own: bool) -> None:
     write through Storedesk, which every next view must show)."""
     if not dependencies:
         return
+    _forget_looked_ahead()
     pipe = shared_redis().pipeline(transaction=False)
     for dependency in dependencies:
         for kind in (ANY, OWN) if own else (ANY,):
@@ -274,29 +280,112 @@ def lookup(store_id: int, path: str, params: dict | None) -> Lookup:
 
 def lookup_many(reads: list[tuple[int, str, dict | None]]) -> list[Lookup]:
     """`lookup` of several reads (an all-stores page: one per store) in one round trip."""
-    plans = []
-    keys: list[str] = []
-    for store_id, path, params in reads:
-        dependencies = read_dependencies(path, params)
-        names = [_version_key(store_id, d, kind) for kind in (ANY, OWN) for d in dependencies]
-        key = entry_key(store_id, path, params)
-        plans.append((store_id, path, key, len(dependencies), len(keys)))
-        keys += [*names, key]
-    values = shared_redis().mget(keys) if keys else []
-    found = []
-    for store_id, path, key, count, start in plans:
-        versions = [int(v or 0) for v in values[start : start + 2 * count]]
-        found.append(
-            Lookup(
-                store_id,
-                path,
-                key,
-                tuple(versions[:count]),
-                tuple(versions[count:]),
-                _entry(values[start + 2 * count], count),
-            )
-        )
-    return found
+    return _looked_up([_read_plan(store_id, path, params) for store_id, path, params in reads])
+
+
+def _read_plan(store_id: int, path: str, params: dict | None) -> _Plan:
+    dependencies = read_dependencies(path, params)
+    count = len(dependencies)
+    key = entry_key(store_id, path, params)
+
+    def build(values: list) -> Lookup:
+        versions = [int(v or 0) for v in values[: 2 * count]]
+        return Lookup(store_id, path, key, tuple(versions[:count]), tuple(versions[count:]), _entry(values[-1], count))
+
+    return _Plan(key, [_version_key(store_id, d, kind) for kind in (ANY, OWN) for d in dependencies] + [key], build)
+
+
+# --- one round trip for a page's lookups ------------------------------------------------------
+#
+# A page that knows which reads and figures it will look up next (the inbox: its tab counts,
+# the store's ticket types and users) says so first (`look_ahead`); the next lookup that
+# asks Redis asks for those too, in the same round trip, and each of them then takes its
+# lookup from there, once. Kept per request (storeapi.middleware opens the scope) and
+# shared with the request's threads; forgotten at any change of versions (`changed`), so
+# that a page never judges what it wrote by what it looked up before.
+
+
+@dataclass(frozen=True)
+class _Plan:
+    key: str  # the entry's or figure's key: what the lookup is remembered by
+    keys: list[str]  # what to read from Redis, the entry's or figure's own key last
+    build: Any  # values of `keys` -> the Lookup or FigureLookup
+
+
+@dataclass
+class _Ahead:
+    wanted: dict[str, _Plan] = dataclass_field(default_factory=dict)
+    found: dict[str, Any] = dataclass_field(default_factory=dict)
+    lock: threading.Lock = dataclass_field(default_factory=threading.Lock)
+
+
+_ahead: contextvars.ContextVar[_Ahead | None] = contextvars.ContextVar("storeapi_look_ahead", default=None)
+
+
+@contextmanager
+def look_ahead_scope() -> Iterator[None]:
+    token = _ahead.set(_Ahead())
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
+
+
+def look_ahead(
+    *, reads: list[tuple[int, str, dict | None]] = (), figures: list[tuple[int, str, tuple[str, ...]]] = ()
+) -> None:
+    """This request will look up these reads (`lookup`) and figures (`figure_lookup`)
+    soon: the next lookup that asks Redis reads them as well. Outside a request, nothing."""
+    ahead = _ahead.get()
+    if ahead is None:
+        return
+    plans = [_read_plan(*read) for read in reads] + [_figure_plan(*figure) for figure in figures]
+    with ahead.lock:
+        ahead.wanted.update((plan.key, plan) for plan in plans if plan.key not in ahead.found)
+
+
+def _looked_up(plans: list[_Plan]) -> list:
+    """Each plan's lookup: from what was looked up ahead, or from Redis, in one round trip
+    with whatever the request said it would look up next."""
+    ahead = _ahead.get()
+    results: list = [None] * len(plans)
+    asked: list[tuple[int | None, _Plan]] = []
+    if ahead is None:
+        asked = list(enumerate(plans))
+    else:
+        with ahead.lock:
+            for index, plan in enumerate(plans):
+                ahead.wanted.pop(plan.key, None)
+                if plan.key in ahead.found:
+                    results[index] = ahead.found.pop(plan.key)
+                else:
+                    asked.append((index, plan))
+            if asked:
+                asked += [(None, plan) for plan in ahead.wanted.values()]
+                ahead.wanted.clear()
+    if not asked:
+        return results
+    values = shared_redis().mget([key for _, plan in asked for key in plan.keys])
+    start = 0
+    later = {}
+    for index, plan in asked:
+        found = plan.build(values[start : start + len(plan.keys)])
+        start += len(plan.keys)
+        if index is None:
+            later[plan.key] = found
+        else:
+            results[index] = found
+    if later:
+        with ahead.lock:
+            ahead.found.update(later)
+    return results
+
+
+def _forget_looked_ahead() -> None:
+    ahead = _ahead.get()
+    if ahead is not None:
+        with ahead.lock:
+            ahead.found.clear()
 
 
 def _entry(raw, dependencies: int) -> Entry | None:
@@ -527,19 +616,26 @@ class FigureLookup:
 
 def figure_lookup(store_id: int, name: str, resources: tuple[str, ...]) -> FigureLookup:
     """A figure computed from the store's lists, and the lists' versions now."""
-    names = [_version_key(store_id, f"list:{r}", kind) for kind in (ANY, OWN) for r in resources]
-    values = shared_redis().mget([*names, _figure_key(store_id, name)])
-    versions = tuple(int(v or 0) for v in values[:-1])
+    return _looked_up([_figure_plan(store_id, name, resources)])[0]
+
+
+def _figure_plan(store_id: int, name: str, resources: tuple[str, ...]) -> _Plan:
     count = len(resources)
-    figure = None
-    if values[-1] is not None:
-        try:
-            figure = pickle.loads(values[-1])  # noqa: S301 (our own Redis, our own objects)
-        except Exception:
-            figure = None
-        if not isinstance(figure, Figure) or len(figure.seen) != count:
-            figure = None
-    return FigureLookup(store_id, name, versions[:count], versions[count:], figure)
+
+    def build(values: list) -> FigureLookup:
+        versions = tuple(int(v or 0) for v in values[:-1])
+        figure = None
+        if values[-1] is not None:
+            try:
+                figure = pickle.loads(values[-1])  # noqa: S301 (our own Redis, our own objects)
+            except Exception:
+                figure = None
+            if not isinstance(figure, Figure) or len(figure.seen) != count:
+                figure = None
+        return FigureLookup(store_id, name, versions[:count], versions[count:], figure)
+
+    names = [_version_key(store_id, f"list:{r}", kind) for kind in (ANY, OWN) for r in resources]
+    return _Plan(_figure_key(store_id, name), [*names, _figure_key(store_id, name)], build)
 
 
 def figure_verdict(found: FigureLookup, *, now: float) -> Verdict:

@@ -17,12 +17,14 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from storeapi import cache as read_cache
 from storeapi.client import Page, StoreClient
 from storeapi.figures import cached_figure
 
 OPEN_TICKET_STATUSES = ("new", "open", "pending")
 ENDED_TICKET_STATUSES = ("solved", "closed")  # these grow for ever: counted up to a page
 TICKET_COUNT_MAX_PAGES = 4  # 200 tickets at the platform's page size of 50
+UNSOLVED_COUNTS, ENDED_COUNTS = "ticketcounts", "endedcounts"  # the figures' names
 ORDER_STATS_MAX_PAGES = 10  # 500 orders in the last 30 days
 CHART_DAYS = 30
 
@@ -56,7 +58,7 @@ def ticket_status_counts(*, store, only_cached: bool = False) -> TicketCounts | 
         return {"counts": {s: counter.get(s, 0) for s in OPEN_TICKET_STATUSES}, "capped": capped}
 
     figure = cached_figure(
-        store=store, name="ticketcounts", resources=("tickets",), compute=count, only_cached=only_cached
+        store=store, name=UNSOLVED_COUNTS, resources=("tickets",), compute=count, only_cached=only_cached
     )
     return TicketCounts(**figure) if figure is not None else None
 
@@ -80,9 +82,15 @@ def ticket_tab_counts(*, store, only_cached: bool = False) -> dict[str, str] | N
         return ended
 
     ended = cached_figure(
-        store=store, name="endedcounts", resources=("tickets",), compute=count_ended, only_cached=only_cached
+        store=store, name=ENDED_COUNTS, resources=("tickets",), compute=count_ended, only_cached=only_cached
     )
     return shown | ended if ended is not None else None
+
+
+def look_ahead_ticket_tab_counts(*, store) -> None:
+    """The inbox's tab counts will be looked up soon: in the same round trip as the
+    page's next lookup (storeapi.cache.look_ahead)."""
+    read_cache.look_ahead(figures=[(store.pk, name, ("tickets",)) for name in (UNSOLVED_COUNTS, ENDED_COUNTS)])
 
 
 # --- orders by day ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storeapi import cache as read_cache
 from storeapi.client import Page, StoreClient, cached_gets
 from storeapi.errors import StoreAPIError
 
@@ -90,7 +91,7 @@ def cached_ticket_labels(*, stores) -> dict[int, tuple[list[dict], list[dict]]]:
     all-stores inbox asks the stores only for the others."""
     stores = list(stores)
     clients = [StoreClient.for_store(store) for store in stores]
-    reads = [(c, "tickettypes/", None) for c in clients] + [(c, "users/", STAFF_QUERY) for c in clients]
+    reads = [(c, path, query) for path, query in LABEL_READS for c in clients]
     bodies = cached_gets(reads, reference=True)
     labels = {}
     for store, types_body, staff_body in zip(stores, bodies[: len(stores)], bodies[len(stores) :], strict=True):
@@ -101,6 +102,15 @@ def cached_ticket_labels(*, stores) -> dict[int, tuple[list[dict], list[dict]]]:
             continue
         labels[store.pk] = (_types_from_body(types_body), _staff_from_pages([page]))
     return labels
+
+
+LABEL_READS = (("tickettypes/", None), ("users/", STAFF_QUERY))  # what cached_ticket_labels reads, per store
+
+
+def look_ahead_ticket_labels(*, stores) -> None:
+    """These stores' ticket types and users will be looked up soon: looked up in the
+    same round trip as the page's next lookup (storeapi.cache.look_ahead)."""
+    read_cache.look_ahead(reads=[(store.pk, path, query) for store in stores for path, query in LABEL_READS])
 
 
 def _int_id(value) -> int | None:

@@ -15,11 +15,16 @@ from ..selectors.cross_store import (
     operator_stores,
     split_connected,
 )
+from ..selectors.tickets import look_ahead_ticket_labels
 from .common import clean_cursor, list_partial, render_page
 from .saved_views import list_state, saved_views_context
 
 
-def _merged(request, *, form_class, path: str, sort_key: str, template: str, prefix: str, kind: str, label=None):
+def _merged(
+    request, *, form_class, path: str, sort_key: str, template: str, prefix: str, kind: str, label=None, ahead=None
+):
+    """`label(page=)` names the rows' labels; `ahead(stores=)` says which lookups it will
+    make, for them to come with the list's (storeapi.cache.look_ahead)."""
     state = list_state(request, kind=kind, store=None)
     if state.redirect:
         return state.redirect
@@ -31,6 +36,8 @@ def _merged(request, *, form_class, path: str, sort_key: str, template: str, pre
     if state.hide_all:
         stores, skipped = [], []  # a saved view whose every store is gone: nothing of anyone's
     cursor = clean_cursor(request)
+    if ahead is not None:
+        ahead(stores=stores)
     page = merged_list_page(stores=stores, path=path, params=form.upstream_params(), sort_key=sort_key, cursor=cursor)
     if label is not None:
         label(page=page)
@@ -62,6 +69,7 @@ def all_tickets(request):
         prefix="all-ticket",
         kind="tickets",
         label=merged_tickets_label,
+        ahead=look_ahead_ticket_labels,
     )
 
 

@@ -20,9 +20,10 @@ from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
 from ..selectors import attempt
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
-from ..selectors.overview import ticket_tab_counts
+from ..selectors.overview import look_ahead_ticket_tab_counts, ticket_tab_counts
 from ..selectors.ticket_thread import ticket_thread_news
 from ..selectors.tickets import (
+    look_ahead_ticket_labels,
     staff_name,
     store_staff_list,
     ticket_comment_authors,
@@ -66,6 +67,9 @@ def ticket_list(request, store):
     them when they are counted already (without JavaScript too); otherwise a separate
     request (`?panel=counts`, a link without JavaScript) counts them after the page has
     shown, so that the page costs one request to the store."""
+    # One round trip to the shared cache for the counts, the types and the users.
+    look_ahead_ticket_tab_counts(store=store)
+    look_ahead_ticket_labels(stores=[store])
     if request.GET.get("panel") == "counts":
         counts, counts_error = attempt(ticket_tab_counts, store=store)
         if is_partial(request):

@@ -429,3 +429,45 @@ def test_an_answer_kept_in_an_older_layout_is_a_miss(acme, sandbox):
     assert read_cache.lookup(acme.pk, "tickets/", {}).entry is None
     read_tickets(acme)
     assert tickets_asked(sandbox) == 1
+
+
+def _mgets() -> int:
+    """MGETs Redis has answered so far (its own count, every client's)."""
+    return int(shared_redis().info("commandstats").get("cmdstat_mget", {}).get("calls", 0))
+
+
+def test_lookups_said_ahead_come_with_the_next_round_trip(acme):
+    read_cache.save(read_cache.lookup(acme.pk, "tickettypes/", None), {"results": [{"id": 1}]}, fetched_at=time.time())
+    with read_cache.look_ahead_scope():
+        read_cache.look_ahead(
+            reads=[(acme.pk, "tickettypes/", None)], figures=[(acme.pk, "ticketcounts", ("tickets",))]
+        )
+        before = _mgets()
+        listed = read_cache.lookup(acme.pk, "tickets/", {"status": "open"})  # asks Redis: brings the others
+        assert _mgets() == before + 1
+        types = read_cache.lookup(acme.pk, "tickettypes/", None)
+        figure = read_cache.figure_lookup(acme.pk, "ticketcounts", ("tickets",))
+        assert _mgets() == before + 1  # both were there already
+        again = read_cache.lookup(acme.pk, "tickettypes/", None)  # taken once: asked again
+        assert _mgets() == before + 2
+    assert listed.entry is None and figure.figure is None
+    assert types.entry.value == {"results": [{"id": 1}]} and again.entry.value == types.entry.value
+
+
+def test_a_change_forgets_what_was_looked_up_ahead(acme):
+    """A page that writes and then shows what it wrote judges it by versions read after
+    the write, not by a lookup made ahead of it."""
+    with read_cache.look_ahead_scope():
+        read_cache.look_ahead(reads=[(acme.pk, "tickets/", None)])
+        read_cache.lookup(acme.pk, "tickets/31/", None)  # brings the list's lookup along
+        read_cache.invalidate(acme.pk, "tickets", 31)  # the operator's write
+        after = read_cache.lookup(acme.pk, "tickets/", None)
+    assert after.own == (1,) and after.seen == (1,)
+
+
+def test_outside_a_request_nothing_is_looked_up_ahead(acme):
+    read_cache.look_ahead(reads=[(acme.pk, "tickettypes/", None)])
+    before = _mgets()
+    read_cache.lookup(acme.pk, "tickets/", None)
+    read_cache.lookup(acme.pk, "tickettypes/", None)
+    assert _mgets() == before + 2
