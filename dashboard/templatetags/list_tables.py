@@ -4,7 +4,7 @@ One frame (`includes/list_table.html`) draws every such table; this module gives
 the table's columns and its rows:
 
     {% list_table "orders" all_stores=all_stores as table %}
-    table.columns   the header cells: (label, css class)
+    table.header    the header's cells (the columns': `table.columns`, (label, css class))
     table.bulk_form the id of the bulk-action form whose checkbox column shows, or ""
     table.colspan   how many columns a full-width row spans (the checkbox column included)
     table.rows      every row of the page, as HTML (`page.results` of one store, or
@@ -248,6 +248,20 @@ class ListTable:
             return {}
         return tickets_presence([(store.pk, _field(row, "id")) for row, store, _ in items], excluding=self.viewer_id)
 
+    def header(self) -> SafeString:
+        """The header's cells: the bulk checkbox's, when it shows, then the columns'."""
+        cells = []
+        if self.bulk_form:
+            cells.append(
+                f'<th scope="col" class="select-cell"><input type="checkbox" class="form-check-input" '
+                f'data-select-all="#{self.table_id}" form="{self.bulk_form}" '
+                f'aria-label="Select every {self.kind.noun} shown"></th>'
+            )
+        for label, css in self.columns:
+            css_attr = f' class="{css}"' if css else ""
+            cells.append(f'<th scope="col"{css_attr}>{_text(label)}</th>')
+        return mark_safe("".join(cells))  # noqa: S308 (the labels escaped, the rest our constants)
+
     @property
     def has_rows(self) -> bool:
         return bool(self._items())
@@ -291,3 +305,30 @@ def list_table(context, kind: str, all_stores: bool = False) -> ListTable:
         selected=context.get("bulk_selected") or (),
         viewer_id=getattr(getattr(context.get("request"), "user", None), "pk", None),
     )
+
+
+# --- the inbox's tabs ---------------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def inbox_tabs(context, tabs: list[dict], counts: dict | None) -> SafeString:
+    """The inbox's status tabs (dashboard.views.tickets._tabs), each with the store's count
+    when counted (`counts`, by status), drawn here for the reason the rows are."""
+    path = _text(context["request"].path)
+    html = []
+    for tab in tabs:
+        url = f"{path}{_text(tab['query'])}"
+        active = tab.get("active")
+        badge = ""
+        if tab.get("counted"):
+            count = _text(counts.get(tab["status"])) if counts else ""
+            badge = (
+                f' <span id="ticket-count-{_text(tab["status"])}" '
+                f'class="badge rounded-pill text-bg-secondary ticket-count">{count}</span>'
+            )
+        current = ' active" aria-current="page"' if active else '" '
+        html.append(
+            f'<li class="nav-item"><a class="nav-link{current} href="{url}" hx-get="{url}" hx-target="#ticket-list" '
+            f'hx-swap="outerHTML" hx-push-url="true">{_text(tab["label"])}{badge}</a></li>'
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every value escaped)
