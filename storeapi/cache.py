@@ -520,22 +520,36 @@ def try_lead_or_follow(found: Lookup, *, lease_seconds: float, since: float, new
     or the error their read ended in; and whether the store is marked down, which the
     leader would ask next. The reads come after the attempt to lead, so a leader sees
     whatever another reader kept between this reader's look (`found`) and its lead."""
-    token = uuid.uuid4().hex
+    return try_lead_or_follow_many([(found, lease_seconds, since, newer_than)])[0]
+
+
+def try_lead_or_follow_many(reads: list[tuple[Lookup, float, float, float]]) -> list[Lead]:
+    """`try_lead_or_follow` of several reads, each `(found, lease_seconds, since,
+    newer_than)`, in one round trip (an all-stores page about to ask its stores)."""
     pipe = shared_redis().pipeline(transaction=False)
-    pipe.set(f"{found.key}:flight", token, nx=True, px=_lease_ms(lease_seconds))
-    pipe.get(f"{found.key}:at")
-    pipe.get(f"{found.key}:error")
-    pipe.exists(circuit_key(str(found.store_id)))
-    led, raw_at, raw_error, marked_down = pipe.execute()
-    entry = None
-    if raw_at is not None and _seconds(raw_at) > newer_than:
-        entry = current(found)
-    return Lead(
-        token=token if led else None,
-        entry=entry,
-        error=_error_since(raw_error, since=since),
-        circuit_open=bool(marked_down),
-    )
+    tokens = []
+    for found, lease_seconds, _since, _newer_than in reads:
+        tokens.append(uuid.uuid4().hex)
+        pipe.set(f"{found.key}:flight", tokens[-1], nx=True, px=_lease_ms(lease_seconds))
+        pipe.get(f"{found.key}:at")
+        pipe.get(f"{found.key}:error")
+        pipe.exists(circuit_key(str(found.store_id)))
+    answers = pipe.execute()
+    leads = []
+    for index, (found, _lease, since, newer_than) in enumerate(reads):
+        led, raw_at, raw_error, marked_down = answers[4 * index : 4 * index + 4]
+        entry = None
+        if raw_at is not None and _seconds(raw_at) > newer_than:
+            entry = current(found)
+        leads.append(
+            Lead(
+                token=tokens[index] if led else None,
+                entry=entry,
+                error=_error_since(raw_error, since=since),
+                circuit_open=bool(marked_down),
+            )
+        )
+    return leads
 
 
 def _seconds(raw) -> float:
@@ -551,6 +565,15 @@ def _lease_ms(lease_seconds: float) -> int:
 
 def release(found: Lookup, token: str) -> None:
     shared_redis().eval(_RELEASE, 1, f"{found.key}:flight", token)
+
+
+def release_many(leads: list[tuple[Lookup, str]]) -> None:
+    if not leads:
+        return
+    pipe = shared_redis().pipeline(transaction=False)
+    for found, token in leads:
+        _queue_release(pipe, found, token)
+    pipe.execute()
 
 
 def _queue_release(pipe, found: Lookup, token: str) -> None:

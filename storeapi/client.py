@@ -174,6 +174,8 @@ class StoreClient:
         # Lookups `cached_gets` made with this client for reads the cache could not serve:
         # the read that asks the store next uses it rather than looking again.
         self._missed: dict[str, read_cache.Lookup] = {}
+        # Leads taken ahead for reads about to be asked (`take_leads`), by key.
+        self._leads: dict[str, tuple[read_cache.Lookup, read_cache.Lead]] = {}
 
     @classmethod
     def for_store(cls, store, priority: str = INTERACTIVE, **kwargs) -> StoreClient:
@@ -209,10 +211,7 @@ class StoreClient:
         fresh: bool = False,
     ) -> Page:
         """One page of a list endpoint, and the cursor of the next one."""
-        query = dict(params or {})
-        if cursor:
-            query["cursor"] = cursor
-        body = self.get(path, query, cached=cached, fresh=fresh)
+        body = self.get(path, page_query(params, cursor), cached=cached, fresh=fresh)
         return Page.from_body(body, store=self.store.subdomain)
 
     def iter_pages(self, path: str, params: dict | None = None, *, cursor: str | None = None) -> Iterator[Page]:
@@ -298,13 +297,15 @@ class StoreClient:
         A newer answer kept meanwhile under the versions this reader saw is its answer;
         so is the error of a read that failed while it waited (not asked again)."""
         deadline = self.clock() + self._wait_left()
-        lease = self.wait_bound + self.timeout[0] + self.timeout[1] + 2
-        judged = found.entry.fetched_at if found.entry is not None else float("-inf")
+        lease = self._lease_seconds()
+        judged = _judged(found)
+        taken = self._leads.pop(found.key, (None, None))[1]  # the first attempt, made ahead (`take_leads`)
 
         while True:
             # One round trip: take the lead if no one has it, and see what colleagues'
             # reads of the key left since this reader looked (`found`).
-            lead = read_cache.try_lead_or_follow(found, lease_seconds=lease, since=asked_at, newer_than=judged)
+            lead = taken or read_cache.try_lead_or_follow(found, lease_seconds=lease, since=asked_at, newer_than=judged)
+            taken = None
             answered = lead.entry if found.entry_is_current(lead.entry) and lead.entry.fetched_at > judged else None
             down = lead.token is not None and lead.circuit_open and answered is None and lead.error is None
             if lead.error is not None or answered is not None or down:
@@ -320,6 +321,10 @@ class StoreClient:
             if self.clock() >= deadline:
                 raise StoreBusy("A colleague's identical read did not finish in time.", retry_after=1.0)
             self.sleep(FOLLOW_POLL_SECONDS)
+
+    def _lease_seconds(self) -> float:
+        """How long a lead on a read is held at most: the page's wait, and a request's."""
+        return self.wait_bound + self.timeout[0] + self.timeout[1] + 2
 
     def _lead_read(self, found: read_cache.Lookup, path: str, params: dict | None, *, token: str):
         """The read this reader leads: ask the store, keep the answer (or share the
@@ -498,13 +503,18 @@ class StoreClient:
             logger.warning("Store %s refused its token; it needs to be reconnected.", store.subdomain)
 
 
+def page_query(params: dict | None, cursor: str | None) -> dict:
+    """The query of one page of a list: its filters, and its cursor after the first."""
+    return {**(params or {}), **({"cursor": cursor} if cursor else {})}
+
+
 def cached_list_pages(
     clients: list[StoreClient], path: str, params: dict | None, *, cursors: list[str | None]
 ) -> list[Page | None]:
     """For each client's store, the page the shared cache can show now, or None when
     that store must be asked: one round trip to Redis for all of them. Lets a page of
     many stores ask only the stores it has nothing for."""
-    queries = [{**(params or {}), **({"cursor": cursor} if cursor else {})} for cursor in cursors]
+    queries = [page_query(params, cursor) for cursor in cursors]
     bodies = cached_gets([(c, path, q) for c, q in zip(clients, queries, strict=True)])
     return [
         Page.from_body(body, store=client.store.subdomain) if body is not None else None
@@ -531,6 +541,36 @@ def cached_gets(reads: list[tuple[StoreClient, str, dict | None]], *, reference:
                 client._missed[hit.key] = hit  # for `client.get` of the same read, next
             bodies.append(None)
     return bodies
+
+
+def _judged(found: read_cache.Lookup) -> float:
+    """When the answer a reader looked at was fetched: a colleague's newer one is its answer."""
+    return found.entry.fetched_at if found.entry is not None else float("-inf")
+
+
+def take_leads(reads: list[tuple[StoreClient, str, dict | None]]) -> None:
+    """Reads that `cached_gets` could not answer and that are about to be asked at once
+    (an all-stores page's stores): the first attempt to lead each (`_read_once`), in one
+    round trip instead of one per read, each in its own thread. Every lead taken here
+    and not used must be given up: `give_up_leads` after the reads."""
+    planned = []
+    asked_at = time.time()
+    for client, path, query in reads:
+        found = client._missed.get(read_cache.entry_key(client.store.pk, path, query))
+        if found is not None:
+            planned.append((client, found, (found, client._lease_seconds(), asked_at, _judged(found))))
+    leads = read_cache.try_lead_or_follow_many([plan for *_, plan in planned]) if planned else []
+    for (client, found, _plan), lead in zip(planned, leads, strict=True):
+        client._leads[found.key] = (found, lead)
+
+
+def give_up_leads(clients: list[StoreClient]) -> None:
+    """The leads `take_leads` took that no read used (a read that failed before it asked)."""
+    unused = []
+    for client in clients:
+        unused += [(found, lead.token) for found, lead in client._leads.values() if lead.token is not None]
+        client._leads.clear()
+    read_cache.release_many(unused)
 
 
 # Background refreshes in flight in this process, per store: one at a time, so that a

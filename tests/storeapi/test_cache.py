@@ -471,3 +471,25 @@ def test_outside_a_request_nothing_is_looked_up_ahead(acme):
     read_cache.lookup(acme.pk, "tickets/", None)
     read_cache.lookup(acme.pk, "tickettypes/", None)
     assert _mgets() == before + 2
+
+
+def test_leads_taken_ahead_are_used_by_the_reads_and_the_others_given_up(acme, sandbox):
+    """An all-stores page takes the lead on each store's read in one round trip before
+    its threads ask (client.take_leads); a read uses its lead, and the leads of reads
+    that never asked are given up, so that nobody waits for them."""
+    from storeapi.client import cached_gets, give_up_leads, take_leads
+
+    client = StoreClient.for_store(acme)
+    reads = [(client, "tickets/", {}), (client, "tickets/", {"status": "open"})]
+    assert cached_gets(reads) == [None, None]
+    take_leads(reads)
+    flights = [f"{read_cache.lookup(acme.pk, path, query).key}:flight" for _, path, query in reads]
+    assert all(shared_redis().exists(flight) for flight in flights)
+    page = client.list_page("tickets/", {}, cached=True)  # the first read: asks, with its lead
+    assert page.results and tickets_asked(sandbox) == 1
+    assert not shared_redis().exists(flights[0])  # given up with the answer kept
+    assert shared_redis().exists(flights[1])
+    give_up_leads([client])  # the second read never asked
+    assert not shared_redis().exists(flights[1])
+    assert read_tickets(acme, status="open").results is not None  # led by whoever asks next
+    assert tickets_asked(sandbox, "status=open") == 1
