@@ -42,7 +42,7 @@ import pickle
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -309,7 +309,7 @@ def _read_plan(store_id: int, path: str, params: dict | None) -> _Plan:
 class _Plan:
     key: str  # the entry's or figure's key: what the lookup is remembered by
     keys: list[str]  # what to read from Redis, the entry's or figure's own key last
-    build: Any  # values of `keys` -> the Lookup or FigureLookup
+    build: Callable[[list], Any]  # values of `keys` -> the Lookup or FigureLookup
 
 
 @dataclass
@@ -332,7 +332,7 @@ def look_ahead_scope() -> Iterator[None]:
 
 
 def look_ahead(
-    *, reads: list[tuple[int, str, dict | None]] = (), figures: list[tuple[int, str, tuple[str, ...]]] = ()
+    *, reads: Sequence[tuple[int, str, dict | None]] = (), figures: Sequence[tuple[int, str, tuple[str, ...]]] = ()
 ) -> None:
     """This request will look up these reads (`lookup`) and figures (`figure_lookup`)
     soon: the next lookup that asks Redis reads them as well. Outside a request, nothing."""

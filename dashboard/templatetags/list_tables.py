@@ -326,9 +326,9 @@ def inbox_tabs(context, tabs: list[dict], counts: dict | None) -> SafeString:
                 f' <span id="ticket-count-{_text(tab["status"])}" '
                 f'class="badge rounded-pill text-bg-secondary ticket-count">{count}</span>'
             )
-        current = ' active" aria-current="page"' if active else '" '
+        current = ' active" aria-current="page' if active else ""
         html.append(
-            f'<li class="nav-item"><a class="nav-link{current} href="{url}" hx-get="{url}" hx-target="#ticket-list" '
+            f'<li class="nav-item"><a class="nav-link{current}" href="{url}" hx-get="{url}" hx-target="#ticket-list" '
             f'hx-swap="outerHTML" hx-push-url="true">{_text(tab["label"])}{badge}</a></li>'
         )
     return mark_safe("".join(html))  # noqa: S308 (every value escaped)
