@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from storeapi.events import NOTHING_NEW, new_counts_from, new_counts_queue
 from storeapi.redis_client import REDIS_UNAVAILABLE, shared_redis
 
 logger = logging.getLogger(__name__)
@@ -130,10 +131,41 @@ def tickets_presence(tickets: list[tuple[int, object]], *, excluding: int | None
         return {}
     read_many = shared_redis().register_script(_READ_MANY)  # EVALSHA, loaded once by Redis
     try:
-        now_ms, *found_flat = read_many(keys=[_key(store_id, ticket_id) for store_id, ticket_id in tickets])
+        answer = read_many(keys=_keys(tickets))
     except REDIS_UNAVAILABLE as exc:
         logger.warning("Presence on the inbox not read: Redis did not answer (%s)", exc)
         return {}
+    return _presence_from(answer, tickets, excluding=excluding)
+
+
+def tickets_presence_and_new_counts(
+    store, tickets: list[tuple[int, object]], *, excluding: int | None, seen: str | None
+) -> tuple[dict[str, int], dict[tuple[int, str], list]]:
+    """`storeapi.events.new_counts(store, seen=seen)` and `tickets_presence(tickets)`
+    in one round trip to Redis: the inbox's full page shows both."""
+    try:
+        pipe = shared_redis().pipeline(transaction=False)
+        new_counts_queue(pipe, store, seen=seen)
+        if tickets:
+            # EVAL, not EVALSHA: a pipeline would first ask whether the script is loaded,
+            # in a round trip of its own. Redis caches the script it is sent.
+            keys = _keys(tickets)
+            pipe.eval(_READ_MANY, len(keys), *keys)
+        answers = pipe.execute()
+    except REDIS_UNAVAILABLE as exc:
+        logger.warning("New counts and presence of store %s not read: Redis did not answer (%s)", store.pk, exc)
+        return NOTHING_NEW.copy(), {}
+    if not tickets:
+        return new_counts_from(answers[-1]), {}
+    return new_counts_from(answers[-2]), _presence_from(answers[-1], tickets, excluding=excluding)
+
+
+def _keys(tickets: list[tuple[int, object]]) -> list[str]:
+    return [_key(store_id, ticket_id) for store_id, ticket_id in tickets]
+
+
+def _presence_from(answer, tickets: list[tuple[int, object]], *, excluding: int | None) -> dict:
+    now_ms, *found_flat = answer
     found = {}
     for index, flat in zip(found_flat[::2], found_flat[1::2], strict=True):
         store_id, ticket_id = tickets[int(index) - 1]

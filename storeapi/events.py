@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("orders", "customers", "tickets")
 _TTL = 60 * 60 * 24 * 30
+NOTHING_NEW = dict.fromkeys(KINDS, 0)
 
 
 def _key(store) -> str:
@@ -27,19 +28,28 @@ def new_counts(store, *, seen: str | None = None) -> dict[str, int]:
     """{"orders": 5, "customers": 0, "tickets": 3}: items created since the last reset.
     With `seen` (a kind whose list the operator is looking at), that kind is reset
     first, in the same round trip to Redis."""
-    if seen is not None and seen not in KINDS:
-        raise ValueError(f"Unknown kind {seen!r}.")
     try:
-        if seen is None:
-            raw = shared_redis().hgetall(_key(store))
-        else:
-            pipe = shared_redis().pipeline(transaction=False)
-            pipe.hdel(_key(store), seen)
-            pipe.hgetall(_key(store))
-            _, raw = pipe.execute()
+        pipe = shared_redis().pipeline(transaction=False)
+        new_counts_queue(pipe, store, seen=seen)
+        raw = pipe.execute()[-1]
     except REDIS_UNAVAILABLE as exc:
         logger.warning("New counts of store %s not read: Redis did not answer (%s)", store.pk, exc)
-        return dict.fromkeys(KINDS, 0)
+        return NOTHING_NEW.copy()
+    return new_counts_from(raw)
+
+
+def new_counts_queue(pipe, store, *, seen: str | None = None) -> None:
+    """Queue on `pipe` (a Redis pipeline) what `new_counts` asks, for a page that reads
+    other things in the same round trip; the pipeline's last answer so far is then the
+    one for `new_counts_from`."""
+    if seen is not None and seen not in KINDS:
+        raise ValueError(f"Unknown kind {seen!r}.")
+    if seen is not None:
+        pipe.hdel(_key(store), seen)
+    pipe.hgetall(_key(store))
+
+
+def new_counts_from(raw: dict) -> dict[str, int]:
     values = {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in raw.items()}
     return {kind: max(values.get(kind, 0), 0) for kind in KINDS}
 

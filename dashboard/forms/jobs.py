@@ -150,7 +150,21 @@ class _BulkForm(ListFiltersMixin, IdempotencyKeyMixin):
 
     def __init__(self, data=None, *args, **kwargs):
         self._raw_ids = data.getlist("ids") if data is not None and hasattr(data, "getlist") else []
+        if data is None:
+            # Only shown, above the list (the list's filters go as hidden inputs drawn from
+            # the page's filter form): a list page builds one on every view, and needs no
+            # copy of the filter fields, only the form's own.
+            self.base_fields = self._own_fields()
         super().__init__(data, *args, **kwargs)
+
+    @classmethod
+    def _own_fields(cls) -> dict:
+        own = cls.__dict__.get("_own_fields_cache")
+        if own is None:
+            filters = cls.list_filters.base_fields
+            own = {name: field for name, field in cls.base_fields.items() if name not in filters}
+            cls._own_fields_cache = own
+        return own
 
     def clean_ids(self):
         ids = _parse_ids(self._raw_ids or [self.cleaned_data.get("ids") or ""], numeric=True)

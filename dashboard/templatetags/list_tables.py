@@ -219,9 +219,12 @@ KINDS = {
 class ListTable:
     """One list page's table, for the frame template (see the module's docstring)."""
 
-    def __init__(self, kind: TableKind, *, all_stores: bool, page, store, can, cursor, selected=(), viewer_id=None):
+    def __init__(
+        self, kind: TableKind, *, all_stores: bool, page, store, can, cursor, selected=(), viewer_id=None, presence=None
+    ):
         self.kind = kind
         self.viewer_id = viewer_id  # the operator looking: the rows mark tickets someone else has open
+        self.presence = presence  # who else is on the page's tickets, when the view has read it already
         self.selected = selected  # keys of the rows to show ticked (a refused bulk form's)
         self.all_stores = all_stores
         self.page = page
@@ -246,6 +249,8 @@ class ListTable:
         round trip to Redis for the whole page."""
         if self.kind.row is not ticket_row or not items:
             return {}
+        if self.presence is not None:
+            return self.presence
         return tickets_presence([(store.pk, _field(row, "id")) for row, store, _ in items], excluding=self.viewer_id)
 
     def header(self) -> SafeString:
@@ -304,6 +309,7 @@ def list_table(context, kind: str, all_stores: bool = False) -> ListTable:
         cursor=context.get("cursor"),
         selected=context.get("bulk_selected") or (),
         viewer_id=getattr(getattr(context.get("request"), "user", None), "pk", None),
+        presence=context.get("rows_presence"),
     )
 
 

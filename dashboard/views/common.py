@@ -37,11 +37,11 @@ def render_page(request, template: str, context: dict, *, partial: str | None = 
     if membership is not None:
         context.setdefault("can", permissions(membership))
         context.setdefault("membership", membership)
-        if not is_partial(request):
+        if not is_partial(request) and "new_counts" not in context:
             # "3 new tickets" beside the navigation, from webhooks (storeapi.events), once
-            # the list this page shows is no longer new (`seen_new`).
-            seen = getattr(request, "_new_seen", None)
-            context.setdefault("new_counts", new_counts(membership.store, seen=seen))
+            # the list this page shows is no longer new (`seen_new`). (A view may have
+            # read them already, with something else, in the same round trip.)
+            context["new_counts"] = new_counts(membership.store, seen=seen_new_kind(request))
     name = f"{template}#{partial}" if partial and is_partial(request) else template
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
@@ -63,6 +63,11 @@ def seen_new(request, store, kind: str) -> None:
     reads the counts of the page's store)."""
     if not is_partial(request) and not request.GET.get("cursor"):
         request._new_seen = kind
+
+
+def seen_new_kind(request) -> str | None:
+    """The kind whose list this page shows as seen (`seen_new`), or None."""
+    return getattr(request, "_new_seen", None)
 
 
 def list_partial(request, *, prefix: str) -> str:

@@ -17,6 +17,7 @@ from ..forms.drawn import OUT_OF_DATE, Drawn
 from ..forms.filters import TICKET_STATUSES, TicketFilterForm
 from ..forms.jobs import BulkTicketsForm
 from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
+from ..presence import tickets_presence_and_new_counts
 from ..selectors import attempt
 from ..selectors.customers import customer_get
 from ..selectors.orders import order_get
@@ -35,7 +36,16 @@ from ..selectors.tickets import (
 )
 from ..services.tickets import TicketUpdate, ticket_reply, ticket_update
 from .bulk_drafts import bulk_form_context
-from .common import add_store_errors, clean_cursor, is_partial, list_partial, refused_status, render_page, seen_new
+from .common import (
+    add_store_errors,
+    clean_cursor,
+    is_partial,
+    list_partial,
+    refused_status,
+    render_page,
+    seen_new,
+    seen_new_kind,
+)
 from .saved_views import list_state, saved_views_context
 
 LIST = "dashboard/tickets/list.html"
@@ -108,6 +118,14 @@ def ticket_list(request, store):
             bulk_form_context(
                 request, store=store, kind="tickets", form_class=BulkTicketsForm, page=page, key="id", staff=staff
             )
+        )
+    if page is not None and not is_partial(request):
+        # The navigation's "new" counts and who else is on each ticket, in one round trip.
+        context["new_counts"], context["rows_presence"] = tickets_presence_and_new_counts(
+            store,
+            [(store.pk, ticket.get("id")) for ticket in page.results],
+            excluding=request.user.pk,
+            seen=seen_new_kind(request),
         )
     return render_page(request, LIST, context, partial=list_partial(request, prefix="ticket"))
 

@@ -144,6 +144,16 @@ def test_the_inbox_marks_the_rows_someone_else_has_open(acme, sandbox):
     assert "data-presence-mark" not in row_of(html, opened)
 
 
+def test_the_inbox_marks_the_rows_when_htmx_updates_them_too(acme, sandbox):
+    ana, ben = member(acme, name="Ana Lima"), member(acme, name="Ben Okafor")
+    opened = api_get(sandbox, "acme", "tickets/")["results"][0]["id"]
+    client_of(ana).post(presence_url(opened), **HX)
+    # A filter's update (the results partial) reads presence on its own, without the counts.
+    html = client_of(ben).get(reverse("ticket_list", kwargs={"store": "acme"}), **HX).content.decode()
+    assert "<html" not in html
+    assert "Ana Lima has it open" in row_of(html, opened)
+
+
 def test_the_all_stores_inbox_marks_rows_of_each_store(acme, connect_store, sandbox):
     siam = connect_store("siam")
     ana, ben = member(acme, name="Ana Lima"), member(acme, name="Ben Okafor")

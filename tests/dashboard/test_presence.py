@@ -4,7 +4,13 @@ import time
 
 import pytest
 
-from dashboard.presence import ticket_presence_leave, ticket_presence_touch, tickets_presence
+from dashboard.presence import (
+    ticket_presence_leave,
+    ticket_presence_touch,
+    tickets_presence,
+    tickets_presence_and_new_counts,
+)
+from storeapi.events import new_count_bump, new_counts
 from storeapi.redis_client import shared_redis
 from tests.factories import OperatorFactory
 
@@ -104,6 +110,25 @@ def test_the_inbox_reads_every_ticket_in_one_round_trip(ana, ben):
     assert tickets_presence([], excluding=ben.pk) == {}
 
 
+def test_the_inbox_reads_presence_and_the_new_counts_together(acme, ana, ben):
+    ticket_presence_touch(store_id=acme.pk, ticket_id=7, operator=ana, typing=True)
+    new_count_bump(acme, "tickets", 2)
+    new_count_bump(acme, "orders", 1)
+    tickets = [(acme.pk, 7), (acme.pk, 8)]
+    counts, found = tickets_presence_and_new_counts(acme, tickets, excluding=ben.pk, seen=None)
+    assert counts == {"orders": 1, "customers": 0, "tickets": 2} == new_counts(acme)
+    assert found.keys() == tickets_presence(tickets, excluding=ben.pk).keys() == {(acme.pk, "7")}
+    assert [(p.name, p.typing) for p in found[(acme.pk, "7")]] == [("Ana Lima", True)]
+    # The inbox's list is looked at: its count is reset first, the others read as they are.
+    counts, found = tickets_presence_and_new_counts(acme, tickets, excluding=ana.pk, seen="tickets")
+    assert counts == {"orders": 1, "customers": 0, "tickets": 0} == new_counts(acme)
+    assert found == {}  # Ana is not shown to herself
+    # An empty page reads only the counts.
+    assert tickets_presence_and_new_counts(acme, [], excluding=ben.pk, seen=None) == (new_counts(acme), {})
+    with pytest.raises(ValueError):
+        tickets_presence_and_new_counts(acme, tickets, excluding=ben.pk, seen="carts")
+
+
 def test_a_stranger_value_in_the_hash_is_ignored(ana, ben):
     shared_redis().hset("dashboard:ticket-presence:1:7", mapping={"x": "not json", str(ana.pk): "[]"})
     assert ticket_presence_touch(store_id=1, ticket_id=7, operator=ben) == []
@@ -117,8 +142,12 @@ def test_an_operator_without_a_name_shows_as_their_email(ben):
     assert seen.name == nameless.email
 
 
-def test_without_redis_nobody_is_present(settings, ana):
+def test_without_redis_nobody_is_present(settings, ana, acme):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     assert ticket_presence_touch(store_id=1, ticket_id=7, operator=ana) == []
     assert tickets_presence([(1, 7)], excluding=None) == {}
+    assert tickets_presence_and_new_counts(acme, [(1, 7)], excluding=None, seen="tickets") == (
+        {"orders": 0, "customers": 0, "tickets": 0},
+        {},
+    )
     ticket_presence_leave(store_id=1, ticket_id=7, operator_id=ana.pk)
