@@ -28,6 +28,14 @@ twice per round:
                     of a busy team are (served without a store request once lists are
                     cached).
 
+And, not judged, the repeated view again `--rounds` times back to back, with no pause
+in between. On this virtual machine a page that follows a pause of a few hundred
+milliseconds (the pacing above) takes about half as long again as the same page right
+after another one, and a busy loop of 2 ms just before the page takes most of that
+difference away (docs/page-speed.md has the experiment): the cost of a core waking from
+idle, not of the page's code. The back-to-back figure is the code's cost on a core that
+is already busy, as on a server with a team on it; the paced figures are the ones judged.
+
 Beside each: `cpu`, the CPU time this process spent on the page (all its threads). On a
 busy machine the wall-clock figures also hold the time spent waiting for a core; the CPU
 time does not (nor the time Redis and the database take in their own processes), so it
@@ -387,6 +395,13 @@ def _run(sandbox, args, cache) -> int:
             repeated[label].append(sample(url))
             time.sleep(PACE)
 
+    # The repeated view again, one after another with no pause: the same code, on a core
+    # that has not idled (not judged; see the docstring).
+    back_to_back: dict[str, list[Sample]] = {label: [] for label, *_ in lists}
+    for label, url, *_ in lists:
+        for _ in range(args.rounds):
+            back_to_back[label].append(sample(url))
+
     def own_line(samples: list[Sample]) -> str:
         own = statistics.median(s.own for s in samples)
         page_s = statistics.median(s.page for s in samples)
@@ -403,6 +418,11 @@ def _run(sandbox, args, cache) -> int:
     say(f"  {'':<24} {'after a change (the store asked)':<70} repeated view")
     for label, *_ in lists:
         say(f"  {label:<24} {own_line(changed[label]):<70} {own_line(repeated[label])}  {queries[label]} queries")
+    say("  the repeated view, back to back (no pause between views; not judged):")
+    for label, *_ in lists:
+        own = statistics.median(s.own for s in back_to_back[label])
+        cpu = statistics.median(s.cpu for s in back_to_back[label])
+        say(f"  {label:<24} own {_ms(own):>5} ms (cpu {_ms(cpu)})")
 
     # 2. List pages (after a change: the store is asked) over the raw request each needs.
     for label, list_label, path in (
