@@ -159,9 +159,7 @@ class StoreClient:
         # refresh, no status change, no circuit mark, no object cache, and a rate
         # limit of its own (the platform counts per token).
         self.transient = store.pk is None
-        self.limiter = limiter or RateLimiter.for_store(
-            f"token:{_token_fingerprint(store)}" if self.transient else str(store.pk), sleep=sleep
-        )
+        self._limiter = limiter
         self.policy = policy or (BULK_POLICY if priority == BULK else INTERACTIVE_POLICY)
         read_timeout = settings.STOREAPI_READ_TIMEOUT
         if priority == INTERACTIVE:
@@ -180,6 +178,16 @@ class StoreClient:
     @classmethod
     def for_store(cls, store, priority: str = INTERACTIVE, **kwargs) -> StoreClient:
         return cls(store=store, priority=priority, **kwargs)
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The store's shared rate limit, made when a request is first sent: a page of
+        many stores makes a client per store, and most of them are served from the
+        shared cache without a request."""
+        if self._limiter is None:
+            key = f"token:{_token_fingerprint(self.store)}" if self.transient else str(self.store.pk)
+            self._limiter = RateLimiter.for_store(key, sleep=self.sleep)
+        return self._limiter
 
     # --- the public calls ------------------------------------------------------------
 
