@@ -13,10 +13,11 @@ stores' remaining ones). So rows are never skipped or shown twice.
 from __future__ import annotations
 
 import contextvars
+import heapq
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core import signing
@@ -165,17 +166,25 @@ def merge_newest_first(
     """
     used = dict.fromkeys(windows, 0)
     taken: list[tuple[str, dict]] = []
+    # Each store's next row, in a heap by its moment (the newest on top; then the store
+    # listed first, as `max` did): a row's moment is parsed once, when it comes up.
+    heads: list[tuple[timedelta, int, str]] = []
 
-    def blocked() -> bool:
-        return any(used[sub] >= len(rows) and has_next.get(sub) for sub, rows in windows.items())
+    def push(index: int, sub: str) -> None:
+        rows = windows[sub]
+        if used[sub] < len(rows):
+            heapq.heappush(heads, (_OLDEST - _sort_moment(rows[used[sub]], sort_key), index, sub))
 
-    while len(taken) < page_size and not blocked():
-        heads = [(sub, rows[used[sub]]) for sub, rows in windows.items() if used[sub] < len(rows)]
-        if not heads:
-            break
-        sub, row = max(heads, key=lambda item: _sort_moment(item[1], sort_key))
-        taken.append((sub, row))
+    for index, sub in enumerate(windows):
+        push(index, sub)
+    exhausted = {sub for sub, rows in windows.items() if not rows and has_next.get(sub)}
+    while len(taken) < page_size and heads and not exhausted:
+        _, index, sub = heapq.heappop(heads)
+        taken.append((sub, windows[sub][used[sub]]))
         used[sub] += 1
+        if used[sub] >= len(windows[sub]) and has_next.get(sub):
+            exhausted.add(sub)  # its next page could hold rows newer than what is left elsewhere
+        push(index, sub)
     return taken, used
 
 

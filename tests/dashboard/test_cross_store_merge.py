@@ -67,3 +67,16 @@ def test_walking_pages_yields_every_row_once_in_order():
                 del state[s]
     expected = [f"{s}-{v}" for v, s in sorted(((v, s) for s in data for v in data[s]), reverse=True)]
     assert seen == expected
+
+
+def test_rows_of_the_same_moment_come_in_the_order_of_the_stores_and_undated_rows_last():
+    windows = {
+        "a": [{"id": "a-1", "created_at": "2024-05-01T10:00:00Z"}, {"id": "a-2", "created_at": "not a time"}],
+        "b": [{"id": "b-1", "created_at": "2024-05-01T12:00:00+02:00"}, {"id": "b-2"}],  # the same instant
+        "c": [{"id": "c-1", "created_at": "2024-05-01T09:59:59.999999Z"}],
+    }
+    taken, used = merge_newest_first(
+        windows=windows, has_next=dict.fromkeys(windows, False), sort_key="created_at", page_size=10
+    )
+    assert [row["id"] for _, row in taken] == ["a-1", "b-1", "c-1", "a-2", "b-2"]
+    assert used == {"a": 2, "b": 2, "c": 1}
