@@ -32,9 +32,9 @@ And, not judged, the repeated view again `--rounds` times back to back, with no 
 in between. On this virtual machine a page that follows a pause of a few hundred
 milliseconds (the pacing above) takes about half as long again as the same page right
 after another one, and a busy loop of 2 ms just before the page takes most of that
-difference away (docs/page-speed.md has the experiment): the cost of a core waking from
-idle, not of the page's code. The back-to-back figure is the code's cost on a core that
-is already busy, as on a server with a team on it; the paced figures are the ones judged.
+difference away (docs/page-speed.md has the experiment; its cause was not pinned down).
+The back-to-back figure is the code's cost on a machine that has not idled, as a server
+with a team on it has not; the paced figures are the ones judged.
 
 Beside each: `cpu`, the CPU time this process spent on the page (all its threads). On a
 busy machine the wall-clock figures also hold the time spent waiting for a core; the CPU
