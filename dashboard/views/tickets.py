@@ -123,7 +123,7 @@ def ticket_list(request, store):
         # The navigation's "new" counts and who else is on each ticket, in one round trip.
         context["new_counts"], context["rows_presence"] = tickets_presence_and_new_counts(
             store,
-            [(store.pk, ticket.get("id")) for ticket in page.results],
+            [(store.pk, ticket.get("id")) for ticket in page.results if isinstance(ticket, dict)],
             excluding=request.user.pk,
             seen=seen_new_kind(request),
         )

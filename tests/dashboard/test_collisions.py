@@ -2,12 +2,15 @@
 mark), and a reply held back when the thread changed since the page was drawn."""
 
 import re
+import time
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from dashboard.forms.filters import TicketFilterForm
 from dashboard.models import AuditEntry
+from storeapi import cache as read_cache
 from storeapi.redis_client import shared_redis
 from storeapi.roles import Role
 from tests.factories import MembershipFactory, OperatorFactory
@@ -246,3 +249,20 @@ def test_an_unchanged_thread_sends_at_once(acme, sandbox):
     response = client.post(reply_url(ticket_id), form)
     assert response.status_code == 302
     assert api_get(sandbox, "acme", f"tickets/{ticket_id}/")["comments"][-1]["body"] == "Straight through"
+
+
+def test_an_odd_row_in_the_stores_answer_does_not_break_the_inbox_or_its_marks(acme, sandbox):
+    ana, ben = member(acme, name="Ana Lima"), member(acme, name="Ben Okafor")
+    inbox = reverse("ticket_list", kwargs={"store": "acme"})
+    client_of(ben).get(inbox)  # the list's answer is kept in the shared cache
+    params = TicketFilterForm({}, ticket_types=[], staff=[]).upstream_params()
+    found = read_cache.lookup(acme.pk, "tickets/", params)
+    assert found.entry is not None, "the inbox's answer is where the test looks for it"
+    ticket = found.entry.value["results"][0]
+    odd = {**found.entry.value, "results": ["not a ticket", ticket]}
+    read_cache.save(found, odd, fetched_at=time.time())
+    client_of(ana).post(presence_url(ticket["id"]), **HX)
+
+    answer = client_of(ben).get(inbox)
+    assert answer.status_code == 200
+    assert "Ana Lima has it open" in row_of(answer.content.decode(), ticket["id"])
