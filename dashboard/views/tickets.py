@@ -77,10 +77,13 @@ def ticket_list(request, store):
     them when they are counted already (without JavaScript too); otherwise a separate
     request (`?panel=counts`, a link without JavaScript) counts them after the page has
     shown, so that the page costs one request to the store."""
-    # One round trip to the shared cache for the counts, the types and the users.
-    look_ahead_ticket_tab_counts(store=store)
+    # One round trip to the shared cache for the counts (when this answer shows them),
+    # the types and the users.
+    counting = request.GET.get("panel") == "counts"
+    if counting or not is_partial(request):
+        look_ahead_ticket_tab_counts(store=store)
     look_ahead_ticket_labels(stores=[store])
-    if request.GET.get("panel") == "counts":
+    if counting:
         counts, counts_error = attempt(ticket_tab_counts, store=store)
         if is_partial(request):
             return render_page(

@@ -1,11 +1,14 @@
 """The tickets inbox and a ticket's page against the sandbox."""
 
 import re
+import threading
 
 import pytest
 from django.urls import reverse
 
 from dashboard.models import AuditEntry
+from dashboard.selectors.overview import ENDED_COUNTS, UNSOLVED_COUNTS
+from storeapi.redis_client import shared_redis
 from storeapi.roles import Role
 
 from .conftest import HX, api_get
@@ -72,6 +75,45 @@ def test_solved_and_closed_are_counted_up_to_a_page(acme, login_as, sandbox):
     sandbox.set_page_size("acme", 1)
     html = login_as(acme).get(inbox(), {"panel": "counts"}, **HX).content.decode()
     assert re.search(r'id="ticket-count-solved"[^>]*>1\+<', html)
+
+
+def redis_commands_during(action) -> list[str]:
+    """The commands Redis received in this test's database (from any client) while
+    `action` ran: MONITOR."""
+    seen, started, stop = [], threading.Event(), "storedesk-test-monitor-stop"
+    db = shared_redis().connection_pool.connection_kwargs.get("db", 0)
+
+    def watch():
+        with shared_redis().monitor() as monitor:
+            started.set()
+            for event in monitor.listen():
+                if stop in event["command"]:
+                    return
+                if event["db"] == db:  # not another test process's
+                    seen.append(event["command"])
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert started.wait(10)
+    shared_redis().echo("storedesk-test-monitor-start")
+    action()
+    shared_redis().echo(stop)
+    watcher.join(10)
+    return seen[next(i for i, c in enumerate(seen) if "storedesk-test-monitor-start" in c) :]
+
+
+def test_only_answers_that_show_the_tab_counts_read_them(acme, login_as):
+    client = login_as(acme)
+    client.get(inbox(), {"panel": "counts"}, **HX)  # counted and kept
+    counts_keys = (f":{acme.pk}:{UNSOLVED_COUNTS}", f":{acme.pk}:{ENDED_COUNTS}")
+
+    def reads_counts(commands):
+        return any(key in command for command in commands for key in counts_keys)
+
+    assert reads_counts(redis_commands_during(lambda: client.get(inbox())))  # the page shows them
+    rows = redis_commands_during(lambda: client.get(inbox(), {"status": "open"}, HTTP_HX_REQUEST="true"))
+    assert any(f":{acme.pk}:list:tickets:any" in command for command in rows)  # the list was read...
+    assert not reads_counts(rows)  # ...and the counts, which an update of the rows does not show, were not
 
 
 def test_switching_tabs_renders_tabs_filters_and_results(acme, login_as):
