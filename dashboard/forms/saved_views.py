@@ -6,7 +6,13 @@ from ..models import SavedView
 
 
 class SavedViewForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=80, strip=True)
+    NAME_NEEDED = "Give the view a name (at most 80 characters)."
+    name = forms.CharField(
+        label="Name",
+        max_length=80,
+        strip=True,
+        error_messages={"required": NAME_NEEDED, "max_length": NAME_NEEDED},
+    )
     shared = forms.BooleanField(label="Share with the team", required=False)
 
 

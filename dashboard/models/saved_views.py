@@ -11,6 +11,7 @@ is a member of at least one store that the owner is also a member of (a colleagu
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class SavedView(models.Model):
@@ -34,6 +35,26 @@ class SavedView(models.Model):
     class Meta:
         ordering = ["position", "pk"]
         indexes = [models.Index(fields=["owner", "position"])]
+        # One name per list of an owner, whatever its case: the navigation shows a view
+        # by its name, its list and its store, so two alike could not be told apart (and
+        # a double-clicked "Save" would keep two). Two partial constraints, as below.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                "kind",
+                "store",
+                condition=models.Q(store__isnull=False),
+                name="one_view_name_per_store_list",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                "kind",
+                condition=models.Q(store__isnull=True),
+                name="one_view_name_per_all_stores_list",
+            ),
+        ]
 
     def __str__(self):
         return self.name

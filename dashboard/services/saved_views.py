@@ -6,31 +6,51 @@ Only the owner changes a view: the views look the view up among the operator's o
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from ..models import DefaultView, SavedView
 from ..saved_views_cache import saved_views_changed
 
 
+class NameTaken(Exception):
+    """The owner has a view of that name for that list already (names are compared
+    without regard to case: the model's constraints)."""
+
+    def __init__(self, name: str):
+        super().__init__(f"You already have a view named “{name}” for this list: choose another name.")
+
+
 def saved_view_create(*, owner, kind: str, store, query: str, name: str, shared: bool) -> SavedView:
-    with transaction.atomic():
-        last = SavedView.objects.select_for_update().filter(owner=owner).aggregate(m=Max("position"))["m"]
-        return SavedView.objects.create(
-            owner=owner,
-            kind=kind,
-            store=store,
-            query=query,
-            name=name,
-            shared=shared,
-            position=0 if last is None else last + 1,
-        )
+    """Raises NameTaken (and keeps nothing) if the name is taken, also by a save made
+    at the same moment (a double-clicked button, two tabs)."""
+    try:
+        with transaction.atomic():
+            last = SavedView.objects.select_for_update().filter(owner=owner).aggregate(m=Max("position"))["m"]
+            return SavedView.objects.create(
+                owner=owner,
+                kind=kind,
+                store=store,
+                query=query,
+                name=name,
+                shared=shared,
+                position=0 if last is None else last + 1,
+            )
+    except IntegrityError:
+        raise NameTaken(name) from None
 
 
 def saved_view_update(*, view: SavedView, name: str, shared: bool) -> SavedView:
+    """Raises NameTaken (and changes nothing) if another of the owner's views of the
+    same list has that name."""
     view.name = name
     view.shared = shared
-    view.save(update_fields=["name", "shared", "updated_at"])
+    try:
+        with transaction.atomic():
+            view.save(update_fields=["name", "shared", "updated_at"])
+    except IntegrityError:
+        view.refresh_from_db(fields=["name", "shared", "updated_at"])
+        raise NameTaken(name) from None
     return view
 
 

@@ -38,6 +38,7 @@ from ..selectors.saved_views import (
     views_visible,
 )
 from ..services.saved_views import (
+    NameTaken,
     default_view_clear,
     default_view_set,
     saved_view_create,
@@ -134,24 +135,38 @@ def saved_view_save(request):
         store = membership.store
     form = SaveViewForm(request.POST)
     if not form.is_valid():
-        if not is_partial(request):
-            messages.error(request, "The view was not saved: give it a name (at most 80 characters).")
-            return redirect(list_url(kind=kind, store=store))
-        return _bar_answer(request, kind=kind, store=store, query=request.POST.get("query", ""), form=form)
+        return _not_saved(request, kind=kind, store=store, form=form, query=request.POST.get("query", ""))
     query = QueryDict(form.cleaned_data["query"])
     filters = list_filter_form(kind=kind, store=store, memberships=memberships, data=query)
-    view = saved_view_create(
-        owner=request.user,
-        kind=kind,
-        store=store,
-        query=normalised_query(filters),
-        name=form.cleaned_data["name"],
-        shared=form.cleaned_data["shared"],
-    )
+    try:
+        view = saved_view_create(
+            owner=request.user,
+            kind=kind,
+            store=store,
+            query=normalised_query(filters),
+            name=form.cleaned_data["name"],
+            shared=form.cleaned_data["shared"],
+        )
+    except NameTaken as taken:
+        form.add_error("name", str(taken))
+        return _not_saved(request, kind=kind, store=store, form=form, query=normalised_query(filters))
     if not is_partial(request):
         messages.success(request, f"View “{view.name}” saved.")
         return redirect(view_url(view))
     return _bar_answer(request, kind=kind, store=store, query=view.query, saved=view)
+
+
+def _not_saved(request, *, kind, store, form, query: str):
+    """The bar again with the form's error, the name typed and the list's filters kept
+    (htmx); without JavaScript, the list with those filters and the error as a message."""
+    if is_partial(request):
+        return _bar_answer(request, kind=kind, store=store, query=query, form=form)
+    errors = form.errors.get("name") or [SavedViewForm.NAME_NEEDED]
+    messages.error(request, f"The view was not saved. {errors[0]}")
+    filters = list_filter_form(kind=kind, store=store, memberships=request_memberships(request), data=QueryDict(query))
+    url = list_url(kind=kind, store=store)
+    kept = normalised_query(filters)
+    return redirect(f"{url}?{kept}" if kept else url)
 
 
 def _bar_answer(request, *, kind, store, query: str, form=None, saved=None):
@@ -239,8 +254,11 @@ def saved_view_edit(request, view_id: int):
     view = _own_view(request, view_id)
     form = SavedViewForm(request.POST, prefix=f"v{view.pk}")
     if not form.is_valid():
-        return _page_done(request, "Give the view a name (at most 80 characters).", error=True)
-    saved_view_update(view=view, name=form.cleaned_data["name"], shared=form.cleaned_data["shared"])
+        return _page_done(request, SavedViewForm.NAME_NEEDED, error=True)
+    try:
+        saved_view_update(view=view, name=form.cleaned_data["name"], shared=form.cleaned_data["shared"])
+    except NameTaken as taken:
+        return _page_done(request, str(taken), error=True)
     return _page_done(request, f"View “{view.name}” saved.")
 
 

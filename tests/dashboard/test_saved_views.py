@@ -2,6 +2,7 @@
 view, and a view naming a store the operator has left (the sandbox over HTTP)."""
 
 import re
+import threading
 from urllib.parse import parse_qs
 
 import pytest
@@ -262,3 +263,110 @@ def test_one_default_per_list_all_stores_included(client, connect_store):
     assert client.get(reverse("all_tickets"))["Location"] == f"{reverse('all_tickets')}?view={two.pk}"
     with pytest.raises(IntegrityError), transaction.atomic():
         DefaultView.objects.create(operator=operator, kind="tickets", store=None, view=one)
+
+
+# --- one name per list ------------------------------------------------------------------------
+
+
+def test_a_name_is_taken_once_per_list_whatever_its_case(agent):
+    save_view(agent, query="status=open", name="Open VIP")
+    response = save_view(agent, query="status=open&tags=vip", name="open vip", shared=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "You already have a view named “open vip” for this list: choose another name." in html
+    # Nothing typed is lost: the name, the box and the list's filters are still in the form.
+    assert 'value="open vip"' in html and 'id="saved-view-shared" checked' in html
+    assert 'name="query" value="status=open&amp;tags=vip"' in html and "<details" in html and " open>" in html
+    assert list(SavedView.objects.values_list("name", flat=True)) == ["Open VIP"]
+    # The same name for another list is another view.
+    assert save_view(agent, kind="tickets", name="Open VIP").status_code == 200
+    assert save_view(agent, store="", name="Open VIP").status_code == 200  # all stores
+    assert save_view(agent, store="", name="OPEN VIP").status_code == 200  # ...once
+    assert sorted(SavedView.objects.values_list("kind", "store__subdomain"), key=str) == [
+        ("orders", "acme"),
+        ("orders", None),
+        ("tickets", "acme"),
+    ]
+
+
+def test_without_javascript_a_taken_name_returns_to_the_list_with_its_filters(agent):
+    save_view(agent, name="Unpaid")
+    response = save_view(agent, query="status=open", name="Unpaid", htmx=False)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("order_list", kwargs={"store": "acme"}) + "?status=open"
+    page = agent.get(response["Location"]).content.decode()
+    assert "The view was not saved. You already have a view named “Unpaid” for this list" in page
+    assert SavedView.objects.count() == 1
+
+
+def test_renaming_onto_another_views_name_changes_nothing(agent):
+    save_view(agent, name="First")
+    save_view(agent, name="Second", shared=True)
+    second = SavedView.objects.get(name="Second")
+    v = f"v{second.pk}"
+    response = agent.post(reverse("saved_view_edit", args=[second.pk]), {f"{v}-name": "FIRST"}, **HX)
+    assert "You already have a view named “FIRST” for this list" in response.content.decode()
+    second.refresh_from_db()
+    assert second.name == "Second" and second.shared
+    # Its own name in another case is a rename, not a clash.
+    agent.post(reverse("saved_view_edit", args=[second.pk]), {f"{v}-name": "SECOND", f"{v}-shared": "on"}, **HX)
+    second.refresh_from_db()
+    assert second.name == "SECOND"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_save_keeps_one_view(acme):
+    """Two saves of one name at the same moment (a double click, two tabs), each in its
+    own request and database connection: one is kept, the other is told the name is taken."""
+    from django.db import connection
+
+    operator = MembershipFactory(store=acme, role=Role.AGENT).operator
+    clients = []
+    for _ in range(2):
+        client = Client()
+        client.force_login(operator)
+        clients.append(client)
+    start = threading.Barrier(2)
+    answers = []
+
+    def save(client):
+        try:
+            start.wait(10)
+            answers.append(save_view(client, name="Rush").content.decode())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert SavedView.objects.filter(owner=operator).count() == 1
+    assert sorted("already have a view named" in a for a in answers) == [False, True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_renames_views_kept_twice_under_one_name(acme):
+    """Before names had to differ, a view could be kept twice under one name: the
+    migration numbers the later ones, and keeps every view."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    operator = MembershipFactory(store=acme, role=Role.AGENT).operator
+    executor = MigrationExecutor(connection)
+    executor.migrate([("dashboard", "0012_export_schedules")])
+    try:
+        old = executor.loader.project_state([("dashboard", "0012_export_schedules")]).apps
+        OldView = old.get_model("dashboard", "SavedView")
+        for position, (name, store) in enumerate(
+            [("Open VIP", acme.pk), ("open vip", acme.pk), ("Open VIP (2)", acme.pk), ("Open VIP", None)]
+        ):
+            OldView.objects.create(
+                owner_id=operator.pk, kind="orders", store_id=store, name=name, position=position, query=""
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    names = list(SavedView.objects.order_by("position").values_list("name", flat=True))
+    assert names == ["Open VIP", "open vip (2)", "Open VIP (2) (2)", "Open VIP"]

@@ -11,7 +11,7 @@ from dashboard.models import SavedView
 from storeapi.models import Store
 from storeapi.roles import Role
 from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.helpers import assert_no_errors, htmx_settled, snap, watch_errors
+from tests.e2e.helpers import assert_no_errors, htmx_settled, shoot, snap, watch_errors
 from tests.e2e.test_screens_browser import LAPTOP, PHONE, no_sideways_scrolling
 from tests.factories import MembershipFactory, OperatorFactory
 
@@ -129,3 +129,29 @@ def test_the_save_form_and_the_schedule_form_on_a_phone(page, team, sign_in):
     page.goto("/views/")
     expect(page.locator("#my-views")).to_contain_text("Unpaid")
     snap(page, "views-page-1366")
+
+
+def test_a_name_already_taken_is_said_in_the_bar_and_the_name_stays_to_change(page, team, sign_in):
+    ana, _ = team
+    page.set_viewport_size(PHONE)
+    sign_in(page, ana)
+    page.goto("/s/acme/orders/?status=open")
+    for _ in range(2):  # the second time, the bar is the one the first save drew
+        if not page.locator("#saved-view-save[open]").count():
+            page.locator("#saved-view-save > summary").click()
+        page.locator("#saved-view-name").fill("Open orders")
+        page.locator("#saved-view-save button[type=submit]").click()
+        htmx_settled(page)
+    error = page.locator("#saved-view-error")
+    expect(error).to_have_text("You already have a view named “Open orders” for this list: choose another name.")
+    name = page.locator("#saved-view-name")
+    expect(name).to_have_value("Open orders")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    assert no_sideways_scrolling(page)
+    shoot(page, "saved-view-name-taken", at="#saved-views-bar")
+    name.fill("Open orders, newest")
+    name.press("Enter")
+    htmx_settled(page)
+    expect(page.locator("#saved-views-bar a.saved-view-link", has_text="Open orders, newest")).to_be_visible()
+    assert SavedView.objects.filter(owner=ana).count() == 2
+    assert_no_errors(page)
