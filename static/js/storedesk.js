@@ -481,6 +481,22 @@
     if (done) event.preventDefault();
   });
 
+  // A field that means something for one choice of another only (a schedule's weekday:
+  // weekly schedules) is hidden for the other choices. Without JavaScript it shows.
+  function showDependentFields() {
+    document.querySelectorAll("[data-shown-when]").forEach(function (element) {
+      const rule = element.getAttribute("data-shown-when").split("=");
+      const control = document.getElementById(rule[0]);
+      if (control) element.hidden = control.value !== rule[1];
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showDependentFields);
+  document.addEventListener("change", function (event) {
+    if (event.target.id && document.querySelector('[data-shown-when^="' + event.target.id + '="]')) {
+      showDependentFields();
+    }
+  });
+
   // A row clicked with the mouse is the selection j/k carry on from.
   document.addEventListener("focusin", function (event) {
     const row = event.target.closest && event.target.closest(ROWS);

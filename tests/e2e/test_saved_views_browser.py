@@ -110,7 +110,11 @@ def test_the_save_form_and_the_schedule_form_on_a_phone(page, team, sign_in):
     expect(page.locator("#schedule-form")).to_be_visible()
     snap(page, "schedule-form-390")
     assert no_sideways_scrolling(page)
+    # The weekday means something for weekly schedules only: shown for them alone.
+    expect(page.locator("#id_frequency")).to_have_value("daily")
+    expect(page.locator("#schedule-weekday")).to_be_hidden()
     page.locator("#id_frequency").select_option("weekly")
+    expect(page.locator("#schedule-weekday")).to_be_visible()
     page.locator("#id_weekday").select_option("4")
     page.locator("#id_hour").select_option("7")
     page.locator("#id_timezone").select_option("Europe/Berlin")
@@ -121,6 +125,11 @@ def test_the_save_form_and_the_schedule_form_on_a_phone(page, team, sign_in):
     snap(page, "schedules-390")
     page.set_viewport_size(LAPTOP)
     page.goto(f"/views/{view.pk}/schedule/")
+    expect(page.locator("#schedule-weekday")).to_be_hidden()  # a new schedule: daily
+    shoot(page, "schedule-form-daily")
+    page.locator("#id_frequency").select_option("weekly")
+    expect(page.locator("#schedule-weekday")).to_be_visible()
+    shoot(page, "schedule-form-weekly")
     snap(page, "schedule-form-1366")
     page.goto("/exports/")
     expect(page.locator("#export-schedules-summary")).to_contain_text("Unpaid")
