@@ -33,6 +33,7 @@ from django.utils import timezone
 from storeapi.models import Membership
 from storeapi.roles import Perm
 
+from ..audit import audit_record
 from ..jobs.create import Enqueue, job_export_create
 from ..models import ExportRun, ExportSchedule, Job, SavedView
 from ..selectors.saved_views import list_filter_form, view_visible_get
@@ -82,13 +83,57 @@ def schedule_next_run(schedule: ExportSchedule, *, after: datetime) -> datetime:
 
 def schedule_save(*, schedule: ExportSchedule, now: datetime | None = None) -> ExportSchedule:
     """Create or change a schedule (fields set by the form); its next run follows."""
+    created = schedule.pk is None
     schedule.next_run_at = schedule_next_run(schedule, after=now or timezone.now())
-    schedule.save()
+    with transaction.atomic():
+        schedule.save()
+        _schedule_audit(schedule, action="schedule.created" if created else "schedule.changed")
     return schedule
 
 
 def schedule_delete(*, schedule: ExportSchedule) -> None:
-    schedule.delete()
+    with transaction.atomic():
+        _schedule_audit(schedule, action="schedule.deleted")
+        schedule.delete()
+
+
+def schedule_description(schedule: ExportSchedule) -> str:
+    """ "every week on Friday at 07:00 (Europe/Berlin), CSV" """
+    when = (
+        "every day"
+        if schedule.frequency == ExportSchedule.Frequency.DAILY
+        else (f"every week on {schedule.get_weekday_display()}")
+    )
+    paused = "" if schedule.enabled else ", paused"
+    return f"{when} at {schedule.hour:02d}:00 ({schedule.timezone}), {schedule.format.upper()}{paused}"
+
+
+def _schedule_audit(schedule: ExportSchedule, *, action: str) -> None:
+    """In the log of every store the schedule exports from now, as an export is: a
+    recurring export of a store's orders is for its owners to see. A schedule that
+    exports from no store now (the owner lost their rights) is still recorded."""
+    try:
+        stores, _skipped = schedule_stores(schedule)
+    except ScheduleRefused:
+        stores = [schedule.view.store] if schedule.view.store_id else [None]
+    for store in stores:
+        audit_record(
+            operator=schedule.owner,
+            store=store,
+            action=action,
+            object_type="schedule",
+            object_id=schedule.pk,
+            summary=f"Scheduled export of the view “{schedule.view.name}”: {schedule_description(schedule)}",
+            details={
+                "view": schedule.view_id,
+                "frequency": schedule.frequency,
+                "weekday": schedule.weekday,
+                "hour": schedule.hour,
+                "timezone": schedule.timezone,
+                "format": schedule.format,
+                "enabled": schedule.enabled,
+            },
+        )
 
 
 # --- who may run it, and where ----------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from ..audit import audit_record
 from ..models import DefaultView, SavedView
 from ..saved_views_cache import saved_views_changed
 
@@ -27,7 +28,7 @@ def saved_view_create(*, owner, kind: str, store, query: str, name: str, shared:
     try:
         with transaction.atomic():
             last = SavedView.objects.select_for_update().filter(owner=owner).aggregate(m=Max("position"))["m"]
-            return SavedView.objects.create(
+            view = SavedView.objects.create(
                 owner=owner,
                 kind=kind,
                 store=store,
@@ -36,6 +37,8 @@ def saved_view_create(*, owner, kind: str, store, query: str, name: str, shared:
                 shared=shared,
                 position=0 if last is None else last + 1,
             )
+            _view_audit(view, action="view.created")
+            return view
     except IntegrityError:
         raise NameTaken(name) from None
 
@@ -48,6 +51,7 @@ def saved_view_update(*, view: SavedView, name: str, shared: bool) -> SavedView:
     try:
         with transaction.atomic():
             view.save(update_fields=["name", "shared", "updated_at"])
+            _view_audit(view, action="view.changed")
     except IntegrityError:
         view.refresh_from_db(fields=["name", "shared", "updated_at"])
         raise NameTaken(name) from None
@@ -70,7 +74,24 @@ def saved_view_move(*, view: SavedView, up: bool) -> None:
 
 
 def saved_view_delete(*, view: SavedView) -> None:
-    view.delete()  # defaults pointing at it go with it (CASCADE)
+    with transaction.atomic():
+        _view_audit(view, action="view.deleted")
+        view.delete()  # defaults pointing at it go with it (CASCADE)
+
+
+def _view_audit(view: SavedView, *, action: str) -> None:
+    """In its store's log (a view of all stores: in no store's, but kept): a shared view
+    is what the store's team opens."""
+    audit_record(
+        operator=view.owner,
+        store=view.store,
+        action=action,
+        object_type="view",
+        object_id=view.pk,
+        summary=f"View “{view.name}” of {view.get_kind_display().lower()}, "
+        + ("shared with the team" if view.shared else "not shared"),
+        details={"name": view.name, "kind": view.kind, "query": view.query, "shared": view.shared},
+    )
 
 
 def default_view_set(*, operator, view: SavedView) -> None:

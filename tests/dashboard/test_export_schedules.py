@@ -300,3 +300,45 @@ def test_a_colleagues_view_no_longer_shared_is_not_exported(manager, shop):
 def test_a_paused_schedule_does_not_run(manager, shop):
     make_schedule(manager, shop, enabled=False)
     assert svc.schedules_run_due(enqueue=None, now=NOW) == []
+
+
+# --- the audit log ----------------------------------------------------------------------------
+
+
+def audit_of(store, prefix):
+    from dashboard.models import AuditEntry
+
+    return [(e.action, e.summary) for e in AuditEntry.objects.filter(store=store, action__startswith=prefix)][::-1]
+
+
+def test_scheduling_changing_and_deleting_are_in_the_stores_audit_log(client, manager, shop):
+    view = SavedView.objects.create(owner=manager, name="Open", kind="orders", store=shop, query="status=open")
+    client.force_login(manager)
+    fields = {"frequency": "daily", "weekday": "0", "hour": "7", "timezone": BERLIN, "format": "csv", "enabled": "on"}
+    client.post(reverse("schedule_new", args=[view.pk]), fields)
+    schedule = ExportSchedule.objects.get()
+    client.post(reverse("schedule_edit", args=[schedule.pk]), {**fields, "frequency": "weekly", "weekday": "4"})
+    client.post(reverse("schedule_delete", args=[schedule.pk]))
+    assert audit_of(shop, "schedule.") == [
+        ("schedule.created", "Scheduled export of the view “Open”: every day at 07:00 (Europe/Berlin), CSV"),
+        ("schedule.changed", "Scheduled export of the view “Open”: every week on Friday at 07:00 (Europe/Berlin), CSV"),
+        ("schedule.deleted", "Scheduled export of the view “Open”: every week on Friday at 07:00 (Europe/Berlin), CSV"),
+    ]
+    from dashboard.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(action="schedule.created").get()
+    assert entry.operator == manager and entry.object_type == "schedule" and entry.object_id == str(schedule.pk)
+    assert entry.details["enabled"] is True and entry.details["view"] == view.pk
+
+
+def test_an_all_stores_schedule_is_in_the_log_of_each_store_it_exports_from(manager, shop):
+    other = StoreFactory(subdomain="bergmann", name="Bergmann")
+    MembershipFactory(operator=manager, store=other, role=Role.MANAGER)
+    left = StoreFactory(subdomain="siam", name="Siam")  # named by the view, but not the owner's
+    view = SavedView.objects.create(
+        owner=manager, name="All open", kind="orders", store=None, query="stores=acme&stores=bergmann&stores=siam"
+    )
+    svc.schedule_save(schedule=ExportSchedule(owner=manager, view=view, timezone="UTC", enabled=False), now=NOW)
+    summary = "Scheduled export of the view “All open”: every day at 06:00 (UTC), CSV, paused"
+    assert audit_of(shop, "schedule.") == audit_of(other, "schedule.") == [("schedule.created", summary)]
+    assert audit_of(left, "schedule.") == []

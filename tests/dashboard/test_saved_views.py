@@ -370,3 +370,26 @@ def test_the_migration_renames_views_kept_twice_under_one_name(acme):
         executor.migrate(executor.loader.graph.leaf_nodes())
     names = list(SavedView.objects.order_by("position").values_list("name", flat=True))
     assert names == ["Open VIP", "open vip (2)", "Open VIP (2) (2)", "Open VIP"]
+
+
+def test_saving_changing_and_deleting_a_view_are_in_its_stores_audit_log(agent, acme):
+    from dashboard.models import AuditEntry
+
+    save_view(agent, query="status=open", name="Open")
+    view = SavedView.objects.get()
+    v = f"v{view.pk}"
+    agent.post(reverse("saved_view_edit", args=[view.pk]), {f"{v}-name": "Open, shared", f"{v}-shared": "on"}, **HX)
+    agent.post(reverse("saved_view_edit", args=[view.pk]), {f"{v}-name": "OPEN, SHARED"}, **HX)
+    agent.post(reverse("saved_view_delete", args=[view.pk]), **HX)
+    entries = AuditEntry.objects.filter(store=acme, object_type="view").order_by("pk")
+    assert [(e.action, e.summary) for e in entries] == [
+        ("view.created", "View “Open” of orders, not shared"),
+        ("view.changed", "View “Open, shared” of orders, shared with the team"),
+        ("view.changed", "View “OPEN, SHARED” of orders, not shared"),
+        ("view.deleted", "View “OPEN, SHARED” of orders, not shared"),
+    ]
+    assert {e.operator for e in entries} == {agent.operator} and entries[0].details["query"] == "status=open"
+    # A save refused (the name is taken) leaves nothing in the log.
+    save_view(agent, name="Kept")
+    save_view(agent, name="kept")
+    assert AuditEntry.objects.filter(object_type="view", action="view.created").count() == 2
