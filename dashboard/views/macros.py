@@ -37,7 +37,7 @@ from ..selectors.macros import (
 from ..selectors.ticket_thread import ticket_thread_news
 from ..services.macros import MacroApplied, macro_apply, macro_delete, macro_save, macro_ticket_values
 from .common import add_store_errors, is_partial, refused_status, render_page
-from .tickets import DETAIL, _detail_context, _detail_url, _sidebar, _ticket_or_404
+from .ticket_page import DETAIL, ticket_or_404, ticket_page_context, ticket_page_url, ticket_sidebar
 
 LIST = "dashboard/macros/list.html"
 FORM = "dashboard/macros/form.html"
@@ -131,8 +131,8 @@ def ticket_macro_options(request, store, ticket_id):
     }
     if is_partial(request):
         return render_page(request, PICKER, {"store": store, "ticket_id": ticket_id, **context}, partial="options")
-    ticket, error = _ticket_or_404(store, ticket_id)
-    return render_page(request, DETAIL, _detail_context(store, ticket_id, ticket, error, **context))
+    ticket, error = ticket_or_404(store, ticket_id)
+    return render_page(request, DETAIL, ticket_page_context(store, ticket_id, ticket, error, **context))
 
 
 def _usable_or_404(store, macro_id):
@@ -171,7 +171,7 @@ def _preview_context(request, store, ticket_id, macro, ticket, *, posted=None, b
     """The preview of `macro` on `ticket`: its reply with this ticket's values (or, when
     `posted`, the reply as the operator edited it), what it changes, which variables
     had no value. Its form is drawn from the ticket as it is now."""
-    sidebar = _sidebar(store, ticket)
+    sidebar = ticket_sidebar(store, ticket)
     values = ticket_values(
         ticket=ticket, customer=sidebar.get("requester"), order=sidebar.get("order"), store=store, operator=request.user
     )
@@ -197,12 +197,12 @@ def _preview_context(request, store, ticket_id, macro, ticket, *, posted=None, b
 @store_view(Perm.REPLY_TICKETS)
 def ticket_macro_preview(request, store, ticket_id, macro_id):
     macro = _usable_or_404(store, macro_id)
-    ticket, error = _ticket_or_404(store, ticket_id)
+    ticket, error = ticket_or_404(store, ticket_id)
     context = {"macro_error": error} if ticket is None else _preview_context(request, store, ticket_id, macro, ticket)
     if is_partial(request):
         context.update(store=store, ticket_id=ticket_id, ticket=ticket)
         return render_page(request, PICKER, context, partial="preview")
-    return render_page(request, DETAIL, _detail_context(store, ticket_id, ticket, error, **context))
+    return render_page(request, DETAIL, ticket_page_context(store, ticket_id, ticket, error, **context))
 
 
 def _conflict_rows(result: MacroApplied) -> list[dict]:
@@ -256,14 +256,14 @@ def ticket_macro_apply(request, store, ticket_id, macro_id):
         done = f"Macro “{macro.name}” applied: " + ("reply sent." if macro.is_public else "internal note added.")
         if not is_partial(request):
             messages.success(request, done)
-            return redirect(_detail_url(store, ticket_id))
+            return redirect(ticket_page_url(store, ticket_id))
         ticket = result.ticket
         if not isinstance(ticket, dict) or "comments" not in ticket:
-            ticket, _ = _ticket_or_404(store, ticket_id, fresh=True)
-        context = _detail_context(store, ticket_id, ticket, None, flash=done, redraw=True)
+            ticket, _ = ticket_or_404(store, ticket_id, fresh=True)
+        context = ticket_page_context(store, ticket_id, ticket, None, flash=done, redraw=True)
         return render_page(request, DETAIL, context, partial="thread")
     # Not sent (or only half): the thread as it is now, with the preview again.
-    ticket, error = (news.ticket, None) if news is not None else _ticket_or_404(store, ticket_id, fresh=True)
+    ticket, error = (news.ticket, None) if news is not None else ticket_or_404(store, ticket_id, fresh=True)
     extra = {"macro_thread_news": news.comments} if news is not None else {}
     if result is not None and result.conflicts:
         extra["macro_conflicts"] = _conflict_rows(result)
@@ -279,5 +279,5 @@ def ticket_macro_apply(request, store, ticket_id, macro_id):
     status = refused_status(request)
     if status != 200 and (extra.get("macro_conflicts") or news is not None):
         status = 409
-    context = _detail_context(store, ticket_id, ticket, error, **extra)
+    context = ticket_page_context(store, ticket_id, ticket, error, **extra)
     return render_page(request, DETAIL, context, partial="thread", status=status)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from storeapi.access import store_view
@@ -19,16 +18,11 @@ from ..forms.jobs import BulkTicketsForm
 from ..forms.tickets import TicketPropertiesForm, TicketReplyForm
 from ..presence import tickets_presence_and_new_counts
 from ..selectors import attempt
-from ..selectors.customers import customer_get
-from ..selectors.orders import order_get
 from ..selectors.overview import look_ahead_ticket_tab_counts, ticket_tab_counts
 from ..selectors.ticket_thread import ticket_thread_news
 from ..selectors.tickets import (
     look_ahead_ticket_labels,
-    staff_name,
     store_staff_list,
-    ticket_comment_authors,
-    ticket_get,
     ticket_labels,
     ticket_list_page,
     tickets_label_assignees,
@@ -47,9 +41,9 @@ from .common import (
     seen_new_kind,
 )
 from .saved_views import list_state, saved_views_context
+from .ticket_page import DETAIL, ticket_or_404, ticket_page_context, ticket_page_url, ticket_sidebar
 
 LIST = "dashboard/tickets/list.html"
-DETAIL = "dashboard/tickets/detail.html"
 
 
 def _tabs(request, form, data=None) -> list[dict]:
@@ -133,80 +127,18 @@ def ticket_list(request, store):
     return render_page(request, LIST, context, partial=list_partial(request, prefix="ticket"))
 
 
-def _ticket_or_404(store, ticket_id, *, fresh=False):
-    ticket, error = attempt(ticket_get, store=store, ticket_id=ticket_id, fresh=fresh)
-    if isinstance(error, NotFound):
-        raise Http404("No such ticket in this store.")
-    return ticket, error
-
-
-def _detail_context(store, ticket_id, ticket, error, *, staff=None, **extra) -> dict:
-    context = {
-        "store": store,
-        "ticket_id": ticket_id,
-        "ticket": ticket,
-        "error": error,
-        "reply_form": TicketReplyForm(),
-        "properties_form": TicketPropertiesForm(initial=TicketPropertiesForm.initial_from(ticket)) if ticket else None,
-    }
-    context.update(extra)
-    if ticket:
-        types, store_staff = ticket_labels(store=store)
-        tickets_label_types(tickets=[ticket], types=types)
-        staff = staff if staff is not None else store_staff
-        _label_people(store, ticket, staff)
-        if context["properties_form"] is not None:
-            context["properties_form"].fields["assignee"].offer_staff(staff, current=ticket.get("assignee"))
-    return context
-
-
-def _label_people(store, ticket: dict, staff) -> None:
-    """Names instead of ids: the assignee, and each comment's author: the operator who
-    wrote it through Storedesk ("Ana · via Storedesk"), the store user who wrote it at
-    the store, or the customer's address."""
-    tickets_label_assignees([ticket], staff)
-    comments = [c for c in ticket.get("comments") or [] if isinstance(c, dict)]
-    operators = ticket_comment_authors(store=store, ticket_id=ticket.get("id"))
-    for comment in comments:
-        operator = operators.get(str(comment.get("id")))
-        if operator:
-            comment["author_name"], comment["via_storedesk"] = operator, True
-        elif comment.get("author"):
-            comment["author_name"] = staff_name(staff, comment["author"])
-        else:
-            comment["author_name"] = comment.get("from_email") or "The store"
-
-
-def _sidebar(store, ticket) -> dict:
-    """The requester and the linked order (two cached reads), for the sidebar. `order`
-    is always set: the sidebar's product links look in it (a filter's argument must exist)."""
-    context = {"sidebar_loaded": True, "order": None}
-    if ticket:
-        if ticket.get("requester"):
-            context["requester"], context["requester_error"] = attempt(
-                customer_get, store=store, customer_id=ticket["requester"]
-            )
-        if ticket.get("order"):
-            context["order"], context["order_error"] = attempt(order_get, store=store, number=str(ticket["order"]))
-    return context
-
-
 @require_GET
 @store_view(Perm.VIEW)
 def ticket_detail(request, store, ticket_id):
     """The thread first; the sidebar (requester, order) loads after it (`?panel=sidebar`)."""
-    ticket, error = _ticket_or_404(store, ticket_id)
+    ticket, error = ticket_or_404(store, ticket_id)
     if request.GET.get("panel") == "sidebar":
-        sidebar = _sidebar(store, ticket)
+        sidebar = ticket_sidebar(store, ticket)
         if is_partial(request):
             context = {"store": store, "ticket_id": ticket_id, "ticket": ticket, "error": error, **sidebar}
             return render_page(request, DETAIL, context, partial="sidebar")
-        return render_page(request, DETAIL, _detail_context(store, ticket_id, ticket, error, **sidebar))
-    return render_page(request, DETAIL, _detail_context(store, ticket_id, ticket, error))
-
-
-def _detail_url(store, ticket_id) -> str:
-    return reverse("ticket_detail", kwargs={"store": store.subdomain, "ticket_id": ticket_id})
+        return render_page(request, DETAIL, ticket_page_context(store, ticket_id, ticket, error, **sidebar))
+    return render_page(request, DETAIL, ticket_page_context(store, ticket_id, ticket, error))
 
 
 @require_POST
@@ -233,22 +165,22 @@ def ticket_reply_view(request, store, ticket_id):
             done = "Reply sent." if form.is_public else "Internal note added."
             if not is_partial(request):
                 messages.success(request, done)
-                return redirect(_detail_url(store, ticket_id))
+                return redirect(ticket_page_url(store, ticket_id))
             if not isinstance(updated, dict) or "comments" not in updated:
-                updated, _ = _ticket_or_404(store, ticket_id, fresh=True)
+                updated, _ = ticket_or_404(store, ticket_id, fresh=True)
             # The status badge and the properties follow the store's answer too: a
             # reply opens a new ticket, and a form left showing "New" would send it back.
-            context = _detail_context(store, ticket_id, updated, None, flash=done, redraw=True)
+            context = ticket_page_context(store, ticket_id, updated, None, flash=done, redraw=True)
             return render_page(request, DETAIL, context, partial="thread")
-    ticket, error = _ticket_or_404(store, ticket_id)
-    context = _detail_context(store, ticket_id, ticket, error, reply_form=form)
+    ticket, error = ticket_or_404(store, ticket_id)
+    context = ticket_page_context(store, ticket_id, ticket, error, reply_form=form)
     return render_page(request, DETAIL, context, partial="thread")
 
 
 def _thread_changed(request, store, ticket_id, form, news):
     """Not sent: the thread gained messages since the operator's page drew it. The
     thread is redrawn with them, the operator's text kept, and "Send anyway"."""
-    context = _detail_context(
+    context = ticket_page_context(
         store,
         ticket_id,
         news.ticket,
@@ -330,8 +262,10 @@ def ticket_update_view(request, store, ticket_id):
             add_store_errors(form, store_error)
         else:
             return _after_update(request, store, ticket_id, form, result)
-    ticket, _ = _ticket_or_404(store, ticket_id)
-    context = _detail_context(store, ticket_id, ticket, None, staff=staff, properties_form=form, properties_answer=True)
+    ticket, _ = ticket_or_404(store, ticket_id)
+    context = ticket_page_context(
+        store, ticket_id, ticket, None, staff=staff, properties_form=form, properties_answer=True
+    )
     return render_page(request, DETAIL, context, partial="properties", status=refused_status(request))
 
 
@@ -340,7 +274,7 @@ def _after_update(request, store, ticket_id, form, result: TicketUpdate):
     changed meanwhile and "Apply mine again"."""
     rows = _meanwhile_rows(form, result)
     if result.conflicts:
-        context = _detail_context(
+        context = ticket_page_context(
             store,
             ticket_id,
             result.ticket,
@@ -361,8 +295,8 @@ def _after_update(request, store, ticket_id, form, result: TicketUpdate):
         if rows:
             kept = "; ".join(f"{row['label']} {row['drawn']} → {row['now']}" for row in rows)
             messages.info(request, f"Also changed meanwhile by someone else, and kept: {kept}.")
-        return redirect(_detail_url(store, ticket_id))
-    context = _detail_context(
+        return redirect(ticket_page_url(store, ticket_id))
+    context = ticket_page_context(
         store, ticket_id, result.ticket, None, properties_flash=flash, meanwhile_rows=rows, properties_answer=True
     )
     return render_page(request, DETAIL, context, partial="properties")
