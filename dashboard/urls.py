@@ -79,6 +79,7 @@ urlpatterns = [
         name="ticket_macro_apply",
     ),
     path("s/<slug:store>/tickets/<int:ticket_id>/presence/", presence.ticket_presence_view, name="ticket_presence"),
+    path("tickets/presence/", presence.inbox_presence_view, name="inbox_presence"),
     path("s/<slug:store>/members/", members.store_members, name="store_members"),
     path("s/<slug:store>/members/<int:membership_id>/role/", members.member_role_change, name="member_role_change"),
     path("s/<slug:store>/members/<int:membership_id>/remove/", members.member_remove, name="member_remove"),

@@ -94,6 +94,15 @@ def order_row(order, *, store, row_store, base_url: str, bulk: bool, autofocus: 
     )
 
 
+def presence_slot(store, key: str, others, *, oob: bool = False) -> str:
+    """Where a ticket row shows who else has the ticket open: kept (empty when nobody is)
+    so that the inbox's refresh (views/presence.py) can swap it in place. `key`: the
+    ticket's id, escaped."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    mark = presence_mark(others) if others else ""
+    return f'<span class="presence-slot" id="presence-{_text(store.subdomain)}-{key}"{swap}>{mark}</span>'
+
+
 def ticket_row(
     ticket, *, store, row_store, base_url: str, bulk: bool, autofocus: bool, checked: bool = False, others=()
 ) -> str:
@@ -115,7 +124,7 @@ def ticket_row(
         f"{checkbox}"
         f'<td class="cell-primary">{_store_badge(row_store)}<a href="{url}" class="fw-semibold"'
         f"{' data-autofocus' if autofocus else ''}>#{key}</a> {_text(_field(ticket, 'subject'))} "
-        f"{_tags(_field(ticket, 'tags'), 'ms-1')}{presence_mark(others) if others else ''}</td>"
+        f"{_tags(_field(ticket, 'tags'), 'ms-1')}{presence_slot(store, key, others)}</td>"
         f'<td class="cell-customer">{_text(_field(ticket, "from_email") or "—")}</td>'
         f'<td class="cell-aside">{status_badge(_field(ticket, "status"))}</td>'
         f"<td>{status_badge(_field(ticket, 'priority'))}</td>"

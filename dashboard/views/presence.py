@@ -1,17 +1,25 @@
-"""Who else is on a ticket: the line its page refreshes every few seconds (dashboard/presence.py)."""
+"""Who else is on a ticket: the line its page refreshes every few seconds, and the marks
+the inbox's rows refresh (dashboard/presence.py)."""
 
 from __future__ import annotations
 
+import re
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from storeapi.access import store_view
+from storeapi.access import request_memberships, store_view
 from storeapi.roles import Perm
 
-from ..presence import ticket_presence_leave, ticket_presence_touch
+from ..presence import ticket_presence_leave, ticket_presence_touch, tickets_presence
+from ..templatetags.list_tables import presence_slot
 
 PRESENCE = "dashboard/tickets/presence.html#line"
+# Rows an inbox may ask about at once: a page and a few "Load more"s.
+INBOX_ROWS_MAX = 250
+_ROW = re.compile(r"^([a-z0-9][a-z0-9-]{0,62}):(\d{1,18})$")
 
 
 @require_POST
@@ -28,5 +36,26 @@ def ticket_presence_view(request, store, ticket_id):
         typing = None
     others = ticket_presence_touch(store_id=store.pk, ticket_id=ticket_id, operator=request.user, typing=typing)
     response = render(request, PRESENCE, {"others": others})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def inbox_presence_view(request):
+    """The marks of an inbox's rows again (one store's or all stores'), every `t`
+    ("<store>:<ticket id>") the page shows, as out-of-band swaps: a mark appears, changes
+    or goes without the rows being drawn again. Rows of a store the operator may not
+    view, or that are malformed, are left out: nothing is said about them."""
+    stores = {m.store.subdomain: m.store for m in request_memberships(request) if m.allows(Perm.VIEW)}
+    rows = []
+    for value in dict.fromkeys(request.GET.getlist("t")[:INBOX_ROWS_MAX]):
+        match = _ROW.match(value)
+        if match and match.group(1) in stores:
+            rows.append((stores[match.group(1)], match.group(2)))
+    found = tickets_presence([(store.pk, key) for store, key in rows], excluding=request.user.pk)
+    response = HttpResponse(
+        "".join(presence_slot(store, key, found.get((store.pk, key)), oob=True) for store, key in rows)
+    )
     response["Cache-Control"] = "no-store"
     return response

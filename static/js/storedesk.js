@@ -331,6 +331,34 @@
     navigator.sendBeacon(url, data);
   });
 
+  // --- Who else has each row's ticket open, on the inbox ([data-inbox-presence]) -------------
+  // Asked for the rows the page shows now ("Load more" adds some), not while the tab is
+  // hidden (at once when it shows again). A mark that did not change is not swapped: the
+  // results are a live region, and it would be read out again every 15 s.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.matches || !elt.matches("[data-inbox-presence]")) return;
+    event.detail.parameters.t = Array.prototype.map.call(
+      document.querySelectorAll("tr.ticket-row[data-store][data-ticket-id]"),
+      function (row) { return row.getAttribute("data-store") + ":" + row.getAttribute("data-ticket-id"); }
+    );
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.matches || !elt.matches("[data-inbox-presence]")) return;
+    if (document.hidden || !document.querySelector("tr.ticket-row")) event.preventDefault();
+  });
+  document.addEventListener("visibilitychange", function () {
+    const poller = document.querySelector("[data-inbox-presence]");
+    if (poller && !document.hidden && window.htmx) window.htmx.trigger(poller, "presence:refresh");
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    const target = event.detail.target;
+    const fresh = event.detail.fragment && event.detail.fragment.firstElementChild;
+    if (!target || !target.classList || !target.classList.contains("presence-slot") || !fresh) return;
+    if (fresh.innerHTML === target.innerHTML) event.detail.shouldSwap = false;
+  });
+
   // --- Keyboard shortcuts (templates/includes/shortcuts.html lists them) ----------------------
   // j/k move through the rows of a list (drawn by dashboard/templatetags/list_tables.py),
   // o or Enter opens the selected one, / goes to the page's search, r and n write a reply

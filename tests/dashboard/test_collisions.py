@@ -170,6 +170,78 @@ def test_the_all_stores_inbox_marks_rows_of_each_store(acme, connect_store, sand
     # Presence is per store: the same number in another store is another ticket.
     siam_row = row_of(html, siam_id, "siam")
     assert "data-presence-mark" not in siam_row
+    # Each row keeps its slot, named by its store, for the page's refresh of the marks.
+    assert f'id="presence-siam-{siam_id}"' in siam_row and "data-inbox-presence" in html
+
+
+# --- the inbox's marks, refreshed -----------------------------------------------------------------
+
+
+def slots_of(html) -> dict[str, str]:
+    """Each presence slot's id and what it holds (a mark's words, or "")."""
+    slots = {}
+    for part in html.split('<span class="presence-slot" id="')[1:]:
+        slot, rest = part.split('"', 1)
+        words = re.match(
+            r'[^>]*>(?:<span class="badge[^>]*>.*?<span class="visually-hidden">([^<]*)</span></span>)?</span>', rest
+        )
+        slots[slot] = words.group(1) or ""
+    return slots
+
+
+def test_every_inbox_row_keeps_a_slot_for_its_mark(acme, sandbox):
+    ben = member(acme, name="Ben Okafor")
+    html = client_of(ben).get(reverse("ticket_list", kwargs={"store": "acme"})).content.decode()
+    ids = [str(t["id"]) for t in api_get(sandbox, "acme", "tickets/")["results"]]
+    assert slots_of(html) == {f"presence-acme-{i}": "" for i in ids}
+    assert 'data-inbox-presence data-quiet hx-get="/tickets/presence/"' in html
+
+
+def test_the_inbox_asks_again_who_is_on_its_rows(acme, connect_store, sandbox):
+    siam = connect_store("siam")
+    ana, ben = member(acme, name="Ana Lima"), member(acme, name="Ben Okafor")
+    MembershipFactory(operator=ben, store=siam, role=Role.VIEWER)
+    MembershipFactory(operator=ana, store=siam, role=Role.AGENT)
+    opened, typed, alone = (str(t["id"]) for t in api_get(sandbox, "acme", "tickets/")["results"][:3])
+    siam_ticket = str(api_get(sandbox, "siam", "tickets/")["results"][0]["id"])
+    client_of(ana).post(presence_url(opened), **HX)
+    client_of(ana).post(presence_url(typed), {"typing": "1"}, **HX)
+    client_of(ana).post(presence_url(siam_ticket, store="siam"), **HX)
+    client_of(ben).post(presence_url(alone), **HX)
+    asked = [f"acme:{opened}", f"acme:{typed}", f"acme:{alone}", f"siam:{siam_ticket}", f"siam:{opened}"]
+    response = client_of(ben).get(reverse("inbox_presence"), {"t": asked}, **HX)
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    html = response.content.decode()
+    assert html.count('hx-swap-oob="true"') == 5  # each row asked, a mark or none
+    assert slots_of(html) == {
+        f"presence-acme-{opened}": "Ana Lima has it open",
+        f"presence-acme-{typed}": "Ana Lima is typing a reply",
+        f"presence-acme-{alone}": "",  # only Ben himself is there
+        f"presence-siam-{siam_ticket}": "Ana Lima has it open",
+        f"presence-siam-{opened}": "",  # the same number in another store is another ticket
+    }
+    # Ana leaves: the next answer takes her mark away.
+    client_of(ana).post(presence_url(opened), {"leave": "1"}, **HX)
+    html = client_of(ben).get(reverse("inbox_presence"), {"t": asked[:1]}, **HX).content.decode()
+    assert slots_of(html) == {f"presence-acme-{opened}": ""}
+
+
+def test_the_inbox_marks_say_nothing_of_a_store_one_is_not_a_member_of(acme, connect_store, sandbox):
+    bergmann = connect_store("bergmann")
+    outsider = member(acme, name="Olga Outsider")
+    insider = member(bergmann, name="Ian Insider")
+    ticket = str(api_get(sandbox, "bergmann", "tickets/")["results"][0]["id"])
+    client_of(insider).post(presence_url(ticket, store="bergmann"), **HX)
+    answer = client_of(outsider).get(
+        reverse("inbox_presence"), {"t": [f"bergmann:{ticket}", "acme:1:2", "ACME:1", "acme:x", "<b>:1", ""]}, **HX
+    )
+    assert answer.status_code == 200 and answer.content == b""  # nothing asked about them, nothing said
+    # Only a GET, for signed-in operators; and a bounded number of rows.
+    assert client_of(outsider).post(reverse("inbox_presence")).status_code == 405
+    response = Client().get(reverse("inbox_presence"), {"t": f"acme:{ticket}"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    many = client_of(insider).get(reverse("inbox_presence"), {"t": [f"bergmann:{n}" for n in range(1, 400)]})
+    assert many.content.decode().count("presence-slot") == 250
 
 
 # --- the thread changed before a reply was sent ------------------------------------------------

@@ -82,6 +82,26 @@ def test_two_operators_see_each_other_on_the_ticket_and_in_the_inbox(page, secon
     # mark to run out.
     expect(page.locator("#ticket-presence")).to_have_text("")
 
+    # Ben stays on the inbox; its marks follow (every 15 s, or at once when the tab shows
+    # again: asked here). A mark that did not change is left in place (not read out again).
+    def inbox_asks_again():
+        with second_page.expect_response(lambda r: "/tickets/presence/" in r.url):
+            second_page.evaluate("htmx.trigger(document.querySelector('[data-inbox-presence]'), 'presence:refresh')")
+        htmx_settled(second_page)
+
+    mark = second_page.locator(f"#presence-acme-{ticket['id']} [data-presence-mark]")
+    mark.evaluate("m => { m.keptInPlace = true; }")  # a property, not an attribute: the markup is unchanged
+    inbox_asks_again()
+    assert mark.evaluate("m => m.keptInPlace === true")
+    other = store_api(sandbox, "GET", "tickets/")["results"][8]
+    with presence_answered(page):
+        page.goto(f"/s/acme/tickets/{other['id']}/")  # Ana moves to another ticket
+    inbox_asks_again()
+    expect(second_page.locator(f"#presence-acme-{ticket['id']}")).to_be_empty()
+    expect(second_page.locator(f"#presence-acme-{other['id']} [data-presence-mark]")).to_contain_text("Ana Lima")
+    expect(second_page.locator("[data-presence-mark]")).to_have_count(1)
+    shoot(second_page, "inbox-mark-moved", at=f"#ticket-{other['id']}")
+
 
 def test_a_reply_is_held_until_the_new_messages_are_seen(page, acme_agents, sign_in, sandbox):
     ana, _ = acme_agents
