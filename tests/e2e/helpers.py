@@ -64,11 +64,11 @@ def _shots_folder() -> Path | None:
     return Path(folder)
 
 
-def snap(page, name: str) -> None:
+def snap(page, name: str, *, full_page: bool = False) -> None:
     """With E2E_SCREENSHOTS=<folder> set, the page as it is, saved there as <name>.png."""
     folder = _shots_folder()
     if folder:
-        page.screenshot(path=str(folder / f"{name}.png"), caret="initial")
+        page.screenshot(path=str(folder / f"{name}.png"), caret="initial", full_page=full_page)
 
 
 def shoot(page, name: str, *, at: str | None = None, full_page: bool = False) -> None:

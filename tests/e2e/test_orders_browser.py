@@ -1,12 +1,11 @@
 """An order's page in a real browser: totals that read like a receipt, at a laptop's and
 a phone's width, and only the actions the store would take.
 
-Set SCREENSHOT_DIR to keep a picture of each width (for looking at the page, not asserted).
+With E2E_SCREENSHOTS=<folder> set, a picture of each width is kept there (for looking at
+the page, not asserted).
 """
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,12 +13,10 @@ from playwright.sync_api import expect
 from dashboard.formatting import format_money
 from storeapi.roles import Role
 from tests.dashboard.conftest import api_get, new_paid_order
-from tests.e2e.helpers import htmx_settled
+from tests.e2e.helpers import htmx_settled, snap
 from tests.factories import MembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 
 
 @pytest.fixture
@@ -28,12 +25,6 @@ def operator(connect_store):
     for name in ("acme", "bergmann"):
         MembershipFactory(operator=operator, store=connect_store(name), role=Role.MANAGER)
     return operator
-
-
-def shot(page, name: str) -> None:
-    if SCREENSHOT_DIR:
-        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SCREENSHOT_DIR}/{name}.png", full_page=True)
 
 
 def receipt(page) -> list[tuple[str, Decimal, str]]:
@@ -81,7 +72,7 @@ def test_the_totals_add_up_like_a_receipt_at_both_widths(page, operator, sign_in
             expect(cell).to_be_visible()
             box = cell.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, cell.inner_text())
-        shot(page, f"order-{store}-{width}")
+        snap(page, f"order-{store}-{width}", full_page=True)
     assert page.js_errors == []
 
 
@@ -133,11 +124,11 @@ def test_only_the_actions_the_store_would_take_are_offered(page, operator, sign_
     expect(page.locator("#order-body")).to_contain_text("Refunded $")
     htmx_settled(page)
     expect(page.locator("[data-receipt] dd[data-receipt-amount=refunded]")).to_be_visible()
-    shot(page, "order-acme-after-shipping-refund")
+    snap(page, "order-acme-after-shipping-refund", full_page=True)
 
     # The shipping went back once: it is not offered again, the items still are.
     page.get_by_role("link", name="Refund…").click()
     expect(page.get_by_role("button", name="Calculate refund")).to_be_visible()
     expect(page.get_by_label("Refund shipping")).to_have_count(0)
-    shot(page, "order-acme-refund-form")
+    snap(page, "order-acme-refund-form", full_page=True)
     assert page.js_errors == []
