@@ -36,9 +36,10 @@ difference away (docs/page-speed.md has the experiment; its cause was not pinned
 The back-to-back figure is the code's cost on a machine that has not idled, as a server
 with a team on it has not; the paced figures are the ones judged.
 
-First, the machine's speed at the moment: a fixed loop of pure Python, timed (not judged).
-On this virtual machine a loop of the kind took 95 µs at 10:55 and 150 µs at 12:33 on
-2 December 2026, and the pages' figures moved with it.
+Also, not judged, the machine's speed before and after those figures: a fixed loop of
+pure Python, timed. On this virtual machine a loop of the kind took 95 µs at 10:55 and
+150 µs at 12:33 on 2 December 2026, and it can change by as much within seconds; the
+pages' figures move with it.
 
 Beside each: `cpu`, the CPU time this process spent on the page (all its threads). On a
 busy machine the wall-clock figures also hold the time spent waiting for a core; the CPU
@@ -360,7 +361,7 @@ def _run(sandbox, args, cache) -> int:
         upstream, requests_made = clock.waited(started, ended)
         return Sample(ended - started, upstream, requests_made, cpu)
 
-    say(f"machine speed: a fixed loop of pure Python took {machine_speed_ms():.1f} ms (lower is faster; not judged)")
+    speed_before = machine_speed_ms()
     say(
         f"sandbox at {sandbox.base_url}, {RATE:g} requests/second per store, "
         f"{args.latency_ms} ms added latency, median of {args.rounds} rounds"
@@ -438,6 +439,10 @@ def _run(sandbox, args, cache) -> int:
     say(f"  {'':<24} {'after a change (the store asked)':<70} repeated view")
     for label, *_ in lists:
         say(f"  {label:<24} {own_line(changed[label]):<70} {own_line(repeated[label])}  {queries[label]} queries")
+    say(
+        f"  machine speed (a fixed loop of pure Python; lower is faster; not judged): {speed_before:.1f} ms "
+        f"before these figures, {machine_speed_ms():.1f} ms after"
+    )
     say("  the repeated view, back to back (no pause between views; not judged):")
     for label, *_ in lists:
         own = statistics.median(s.own for s in back_to_back[label])
