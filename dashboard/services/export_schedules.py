@@ -99,11 +99,10 @@ def schedule_delete(*, schedule: ExportSchedule) -> None:
 
 def schedule_description(schedule: ExportSchedule) -> str:
     """ "every week on Friday at 07:00 (Europe/Berlin), CSV" """
-    when = (
-        "every day"
-        if schedule.frequency == ExportSchedule.Frequency.DAILY
-        else (f"every week on {schedule.get_weekday_display()}")
-    )
+    if schedule.frequency == ExportSchedule.Frequency.DAILY:
+        when = "every day"
+    else:
+        when = f"every week on {schedule.get_weekday_display()}"
     paused = "" if schedule.enabled else ", paused"
     return f"{when} at {schedule.hour:02d}:00 ({schedule.timezone}), {schedule.format.upper()}{paused}"
 
