@@ -8,7 +8,7 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from storeapi.access import request_memberships, store_view
 from storeapi.roles import Perm
@@ -40,16 +40,18 @@ def ticket_presence_view(request, store, ticket_id):
     return response
 
 
-@require_GET
+@require_POST
 @login_required
 def inbox_presence_view(request):
     """The marks of an inbox's rows again (one store's or all stores'), every `t`
     ("<store>:<ticket id>") the page shows, as out-of-band swaps: a mark appears, changes
     or goes without the rows being drawn again. Rows of a store the operator may not
-    view, or that are malformed, are left out: nothing is said about them."""
+    view, or that are malformed, are left out: nothing is said about them. A POST,
+    though it changes nothing: a few hundred rows do not fit in a URL (gunicorn takes
+    request lines of about 4 KB)."""
     stores = {m.store.subdomain: m.store for m in request_memberships(request) if m.allows(Perm.VIEW)}
     rows = []
-    for value in dict.fromkeys(request.GET.getlist("t")[:INBOX_ROWS_MAX]):
+    for value in dict.fromkeys(request.POST.getlist("t")[:INBOX_ROWS_MAX]):
         match = _ROW.match(value)
         if match and match.group(1) in stores:
             rows.append((stores[match.group(1)], match.group(2)))

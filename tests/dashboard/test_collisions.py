@@ -194,7 +194,7 @@ def test_every_inbox_row_keeps_a_slot_for_its_mark(acme, sandbox):
     html = client_of(ben).get(reverse("ticket_list", kwargs={"store": "acme"})).content.decode()
     ids = [str(t["id"]) for t in api_get(sandbox, "acme", "tickets/")["results"]]
     assert slots_of(html) == {f"presence-acme-{i}": "" for i in ids}
-    assert 'data-inbox-presence data-quiet hx-get="/tickets/presence/"' in html
+    assert 'data-inbox-presence data-quiet hx-post="/tickets/presence/"' in html
 
 
 def test_the_inbox_asks_again_who_is_on_its_rows(acme, connect_store, sandbox):
@@ -209,7 +209,7 @@ def test_the_inbox_asks_again_who_is_on_its_rows(acme, connect_store, sandbox):
     client_of(ana).post(presence_url(siam_ticket, store="siam"), **HX)
     client_of(ben).post(presence_url(alone), **HX)
     asked = [f"acme:{opened}", f"acme:{typed}", f"acme:{alone}", f"siam:{siam_ticket}", f"siam:{opened}"]
-    response = client_of(ben).get(reverse("inbox_presence"), {"t": asked}, **HX)
+    response = client_of(ben).post(reverse("inbox_presence"), {"t": asked}, **HX)
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     html = response.content.decode()
     assert html.count('hx-swap-oob="true"') == 5  # each row asked, a mark or none
@@ -222,7 +222,7 @@ def test_the_inbox_asks_again_who_is_on_its_rows(acme, connect_store, sandbox):
     }
     # Ana leaves: the next answer takes her mark away.
     client_of(ana).post(presence_url(opened), {"leave": "1"}, **HX)
-    html = client_of(ben).get(reverse("inbox_presence"), {"t": asked[:1]}, **HX).content.decode()
+    html = client_of(ben).post(reverse("inbox_presence"), {"t": asked[:1]}, **HX).content.decode()
     assert slots_of(html) == {f"presence-acme-{opened}": ""}
 
 
@@ -232,15 +232,17 @@ def test_the_inbox_marks_say_nothing_of_a_store_one_is_not_a_member_of(acme, con
     insider = member(bergmann, name="Ian Insider")
     ticket = str(api_get(sandbox, "bergmann", "tickets/")["results"][0]["id"])
     client_of(insider).post(presence_url(ticket, store="bergmann"), **HX)
-    answer = client_of(outsider).get(
+    answer = client_of(outsider).post(
         reverse("inbox_presence"), {"t": [f"bergmann:{ticket}", "acme:1:2", "ACME:1", "acme:x", "<b>:1", ""]}, **HX
     )
     assert answer.status_code == 200 and answer.content == b""  # nothing asked about them, nothing said
-    # Only a GET, for signed-in operators; and a bounded number of rows.
-    assert client_of(outsider).post(reverse("inbox_presence")).status_code == 405
-    response = Client().get(reverse("inbox_presence"), {"t": f"acme:{ticket}"})
+    # Only a POST with the CSRF token, for signed-in operators; and a bounded number of rows.
+    assert client_of(outsider).get(reverse("inbox_presence")).status_code == 405
+    strict = client_of(insider, enforce_csrf_checks=True)
+    assert strict.post(reverse("inbox_presence"), {"t": f"bergmann:{ticket}"}, **HX).status_code == 403
+    response = Client().post(reverse("inbox_presence"), {"t": f"acme:{ticket}"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    many = client_of(insider).get(reverse("inbox_presence"), {"t": [f"bergmann:{n}" for n in range(1, 400)]})
+    many = client_of(insider).post(reverse("inbox_presence"), {"t": [f"bergmann:{n}" for n in range(1, 400)]})
     assert many.content.decode().count("presence-slot") == 250
 
 
