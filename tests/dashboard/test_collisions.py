@@ -233,7 +233,9 @@ def test_the_inbox_marks_say_nothing_of_a_store_one_is_not_a_member_of(acme, con
     ticket = str(api_get(sandbox, "bergmann", "tickets/")["results"][0]["id"])
     client_of(insider).post(presence_url(ticket, store="bergmann"), **HX)
     answer = client_of(outsider).post(
-        reverse("inbox_presence"), {"t": [f"bergmann:{ticket}", "acme:1:2", "ACME:1", "acme:x", "<b>:1", ""]}, **HX
+        reverse("inbox_presence"),
+        {"t": [f"bergmann:{ticket}", "acme:1:2", "ACME:1", "acme:x", "acme:²", "<b>:1", ""]},
+        **HX,
     )
     assert answer.status_code == 200 and answer.content == b""  # nothing asked about them, nothing said
     # Only a POST with the CSRF token, for signed-in operators; and a bounded number of rows.
